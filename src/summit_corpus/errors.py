@@ -1,0 +1,78 @@
+"""Every user-facing error message, with a code.
+
+Messages follow one shape: where, what rule, the offending value, and what to try next.
+Exceptions keep the facts (`path`, `line`, `rule`, ...) as attributes so callers never parse text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class Errors:
+    # ingest: raw files
+    E001 = "{path}: rule 'not_empty': the file is empty ({size} bytes). Remove it or add the article text."
+    E002 = (
+        "{path}:{line}: rule 'utf8': byte offset {offset} is not valid UTF-8 (byte 0x{byte:02x}). "
+        "Re-save the file as UTF-8."
+    )
+    E003 = (
+        "{path}:{line}: rule 'not_binary': found a NUL byte at byte offset {offset}; this looks like "
+        "a binary file, not an article."
+    )
+    E004 = (
+        "{path}: rule 'unique_content': same bytes as {other} (SHA-256 {sha256}). "
+        "Remove one of the two files."
+    )
+    E005 = (
+        "{path}: rule 'unique_doc_id': doc_id '{doc_id}' is also the id of {other}. "
+        "Rename one of the files."
+    )
+    E006 = "{path}: rule 'has_body': no article text left after removing page furniture."
+    E007 = "{path}: rule 'seeds_dir': no such folder. Pass --seeds DIR."
+    E008 = "{path}: rule 'seeds_dir': no raw article files found."
+    E009 = (
+        "{path}:{line}: rule 'no_control_chars': found {char} at column {column}. "
+        "Remove the control character."
+    )
+    # build
+    E101 = "build failed: {count} raw file(s) rejected; the previous corpus was left as it was."
+    E102 = "build failed: the new corpus is invalid ({count} failure(s)); the previous corpus was left as it was."
+    E103 = "{path}: article failed in the pipeline: {error}"
+
+
+class CorpusError(Exception):
+    """Base class of the toolkit's errors; `str(error)` is the user-facing message."""
+
+
+class InputError(CorpusError):
+    """A raw input file breaks a rule.
+
+    path (Path): The file.
+    rule (str): Stable snake_case rule name, e.g. 'utf8'.
+    line (int | None): 1-based line number, where known.
+    offset (int | None): Byte offset, where known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path,
+        rule: str,
+        line: int | None = None,
+        offset: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.rule = rule
+        self.line = line
+        self.offset = offset
+
+
+class BuildError(CorpusError):
+    """A build failed; `problems` lists every message (not only the first)."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.problems = problems

@@ -1,0 +1,368 @@
+"""The corpus's tables, defined once.
+
+Every other view of a table derives from the `Table` objects here: the Arrow schema the
+Parquet files are written with, the pandera schema that validates them (`validate.py`), the
+Hugging Face `Features` of the published configs (`publish.py`) and the column lists in the
+dataset card. A column added here is written, checked and published everywhere.
+
+Offsets (`start`, `end`) are Python `str` indices into the document's `text`, end exclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+# `layer` values: which layer of annotation a row belongs to.
+LAYER_PREDICTION = "prediction"  # the model layer (spaCy NER, quote rules)
+LAYER_HUMAN = "human"  # one row per annotator's annotation, as typed in Label Studio
+LAYER_ADJUDICATED = "adjudicated"  # the one human answer per document (see annotate.py)
+LAYERS = (LAYER_PREDICTION, LAYER_HUMAN, LAYER_ADJUDICATED)
+
+SPLITS = ("train", "validation", "test")
+
+OFFSET = pa.int32()
+TIMESTAMP = pa.timestamp("s", tz="UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a table and the value rules that hold for it.
+
+    name (str): Column name.
+    type (pa.DataType): Arrow type; the pandera dtype and the HF feature derive from it.
+    description (str): What the column means; goes into the dataset card.
+    nullable (bool): Whether a null is allowed. False wherever a null would be a bug.
+    ge (int | None): Smallest allowed value, for integer columns.
+    allowed (tuple[str, ...] | None): Fixed vocabulary of the column.
+    vocabulary (str | None): Name of a vocabulary read from the annotation scheme at run time
+        (e.g. "span_labels"); resolved by `validate.py` and `publish.py`.
+    pattern (str | None): Regular expression every non-null value must match in full.
+    """
+
+    name: str
+    type: pa.DataType
+    description: str
+    nullable: bool = False
+    ge: int | None = None
+    allowed: tuple[str, ...] | None = None
+    vocabulary: str | None = None
+    pattern: str | None = None
+
+    def arrow_field(self) -> pa.Field:
+        return pa.field(self.name, self.type, nullable=self.nullable)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table of the corpus.
+
+    name (str): Table name; also its folder under `corpus/data/`.
+    description (str): One sentence for the dataset card.
+    columns (tuple[Column, ...]): Columns in order.
+    key (tuple[str, ...]): Columns whose values together identify a row (checked unique).
+    sort_by (tuple[str, ...]): Order rows are written in, for deterministic files.
+    """
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    sort_by: tuple[str, ...] = field(default=())
+
+    @property
+    def schema(self) -> pa.Schema:
+        """RETURNS (pa.Schema): The Arrow schema every Parquet file of the table is written with."""
+        return pa.schema([c.arrow_field() for c in self.columns])
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"table '{self.name}' has no column '{name}'")
+
+    def from_rows(self, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+        """Build a table from row dicts, typed and ordered by this definition.
+
+        rows (Sequence[Mapping[str, Any]]): Rows with at least every column's key.
+        RETURNS (pa.Table): The rows, cast to `self.schema` and sorted by `self.sort_by`.
+        """
+        table = pa.Table.from_pylist(list(rows), schema=self.schema)
+        return self.sorted(table)
+
+    def empty(self) -> pa.Table:
+        return self.schema.empty_table()
+
+    def sorted(self, table: pa.Table) -> pa.Table:
+        if not self.sort_by or table.num_rows == 0:
+            return table
+        return table.sort_by([(c, "ascending") for c in self.sort_by])
+
+    def conform(self, table: pa.Table) -> pa.Table:
+        """Select and cast `table`'s columns to this definition (extra columns are an error)."""
+        extra = set(table.column_names) - set(self.names)
+        if extra:
+            raise ValueError(f"table '{self.name}' has unknown columns {sorted(extra)!r}")
+        return table.select(self.names).cast(self.schema)
+
+
+def _c(name: str, type_: pa.DataType, description: str, **rules: Any) -> Column:
+    return Column(name, type_, description, **rules)
+
+
+DOC_ID = _c(
+    "doc_id",
+    pa.string(),
+    "Stable document id: the raw file's path under seeds/ without its extension.",
+    pattern=r"[A-Za-z0-9_.\-/]+",
+)
+SHA256 = r"[0-9a-f]{64}"
+
+REMOVED_LINE = pa.struct(
+    [
+        pa.field("line_no", pa.int32(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("newline", pa.string(), nullable=False),
+    ]
+)
+UPDATE_SECTION = pa.struct(
+    [
+        pa.field("timestamp", pa.string(), nullable=False),
+        pa.field("start", OFFSET, nullable=False),
+        pa.field("end", OFFSET, nullable=False),
+        pa.field("heading", pa.string(), nullable=True),
+    ]
+)
+
+DOCUMENTS = Table(
+    name="documents",
+    description="One row per raw article: clean body text, the metadata the text states, "
+    "provenance, and every line removed from the raw file.",
+    key=("doc_id",),
+    sort_by=("doc_id",),
+    columns=(
+        DOC_ID,
+        _c("source_file", pa.string(), "Raw file's path relative to the seeds folder."),
+        _c("source_sha256", pa.string(), "SHA-256 of the raw file's bytes.", pattern=SHA256),
+        _c("text_sha256", pa.string(), "SHA-256 of `text` encoded as UTF-8.", pattern=SHA256),
+        _c("text", pa.string(), "Clean body text; every offset in the corpus indexes it."),
+        _c("title", pa.string(), "Headline, when the raw file states one.", nullable=True),
+        _c(
+            "standfirst",
+            pa.string(),
+            "Standfirst (summary under the headline), when stated.",
+            nullable=True,
+        ),
+        _c("published_at", TIMESTAMP, "Publication time as stated, in UTC.", nullable=True),
+        _c(
+            "published_at_local",
+            pa.string(),
+            "Publication time as stated, ISO 8601 with the stated UTC offset.",
+            nullable=True,
+        ),
+        _c("updated_at", TIMESTAMP, "Last update time as stated, in UTC.", nullable=True),
+        _c(
+            "updated_at_local",
+            pa.string(),
+            "Last update time as stated, ISO 8601 with the stated UTC offset.",
+            nullable=True,
+        ),
+        _c("byline", pa.list_(pa.string()), "Authors named by the byline (empty if none)."),
+        _c(
+            "credits",
+            pa.list_(pa.string()),
+            "Agencies credited ('With reporting by ...'), empty if none.",
+        ),
+        _c(
+            "updates",
+            pa.list_(UPDATE_SECTION),
+            "Dated update sections: ISO 8601 date as stated (no time is invented) and the "
+            "section's offsets in `text`.",
+        ),
+        _c(
+            "removed_lines",
+            pa.list_(REMOVED_LINE),
+            "Raw lines kept out of `text`: 1-based line number, the line without its "
+            "terminator, the reason, and the terminator that followed it.",
+        ),
+        _c(
+            "final_newline",
+            pa.string(),
+            "Line terminator that followed the last line kept in `text` ('' if none); "
+            "with `removed_lines` it rebuilds the raw file.",
+        ),
+        _c("has_bom", pa.bool_(), "Whether the raw file began with a UTF-8 byte order mark."),
+    ),
+)
+
+SENTENCES = Table(
+    name="sentences",
+    description="Sentences from spaCy's parser, as offsets into the document text.",
+    key=("doc_id", "sentence_id"),
+    sort_by=("doc_id", "sentence_id"),
+    columns=(
+        DOC_ID,
+        _c("sentence_id", pa.int32(), "0-based sentence index within the document.", ge=0),
+        _c("start", OFFSET, "Offset of the sentence's first character.", ge=0),
+        _c("end", OFFSET, "Offset after the sentence's last character.", ge=1),
+        _c("text", pa.string(), "The sentence: text[start:end]."),
+    ),
+)
+
+TOKENS = Table(
+    name="tokens",
+    description="Tokens from spaCy's English pipeline (whitespace-only tokens are folded "
+    "into the preceding token's `whitespace`).",
+    key=("doc_id", "token_id"),
+    sort_by=("doc_id", "token_id"),
+    columns=(
+        DOC_ID,
+        _c("token_id", pa.int32(), "0-based token index within the document.", ge=0),
+        _c("sentence_id", pa.int32(), "Sentence the token belongs to.", ge=0),
+        _c("start", OFFSET, "Offset of the token's first character.", ge=0),
+        _c("end", OFFSET, "Offset after the token's last character.", ge=1),
+        _c("text", pa.string(), "The token: text[start:end]."),
+        _c("lemma", pa.string(), "spaCy lemma."),
+        _c("pos", pa.string(), "Universal POS tag."),
+        _c("tag", pa.string(), "Fine-grained (Penn Treebank) tag."),
+        _c("dep", pa.string(), "Dependency label."),
+        _c("head_token_id", pa.int32(), "token_id of the syntactic head (itself at the root).", ge=0),
+        _c(
+            "whitespace",
+            pa.string(),
+            "Text between this token and the next one (or the end of the text).",
+        ),
+    ),
+)
+
+_PROVENANCE = (
+    _c("layer", pa.string(), "Annotation layer the row belongs to.", allowed=LAYERS),
+    _c("source", pa.string(), "Who made the row: model name and version, rule name, or "
+       "'label-studio'."),
+    _c("score", pa.float64(), "Model confidence, where the model has one.", nullable=True),
+    _c("annotator", pa.string(), "Pseudonymous annotator id (human layers).", nullable=True),
+    _c(
+        "annotation_id",
+        pa.string(),
+        "Label Studio annotation the row came from (human layers).",
+        nullable=True,
+    ),
+)
+
+SPANS = Table(
+    name="spans",
+    description="Labelled character spans: entities, events, dates and quotations.",
+    key=("doc_id", "span_id"),
+    sort_by=("doc_id", "layer", "start", "end", "span_id"),
+    columns=(
+        DOC_ID,
+        _c("span_id", pa.string(), "Span id, unique within the document."),
+        _c("start", OFFSET, "Offset of the span's first character.", ge=0),
+        _c("end", OFFSET, "Offset after the span's last character.", ge=1),
+        _c("text", pa.string(), "The span: text[start:end]."),
+        _c("label", pa.string(), "Span label from the annotation scheme.", vocabulary="span_labels"),
+        *_PROVENANCE,
+    ),
+)
+
+RELATIONS = Table(
+    name="relations",
+    description="Directed, labelled relations between two spans of the same document and layer.",
+    key=("doc_id", "relation_id"),
+    sort_by=("doc_id", "layer", "relation_id"),
+    columns=(
+        DOC_ID,
+        _c("relation_id", pa.string(), "Relation id, unique within the document."),
+        _c("head_span_id", pa.string(), "span_id of the relation's head (from)."),
+        _c("tail_span_id", pa.string(), "span_id of the relation's tail (to)."),
+        _c(
+            "label",
+            pa.string(),
+            "Relation label from the annotation scheme.",
+            vocabulary="relation_labels",
+        ),
+        *_PROVENANCE,
+    ),
+)
+
+DOCUMENT_LABELS = Table(
+    name="document_labels",
+    description="Document-level labels (single and multiple choice), one row per chosen value.",
+    key=("doc_id", "layer", "name", "value", "annotation_id"),
+    sort_by=("doc_id", "layer", "name", "value", "annotation_id"),
+    columns=(
+        DOC_ID,
+        _c("name", pa.string(), "Label set name from the scheme.", vocabulary="document_label_names"),
+        _c("value", pa.string(), "Chosen value.", vocabulary="document_label_values"),
+        *_PROVENANCE,
+    ),
+)
+
+ANNOTATIONS = Table(
+    name="annotations",
+    description="One row per Label Studio annotation (including skipped ones): who, when, "
+    "how long, and its flags.",
+    key=("doc_id", "annotation_id"),
+    sort_by=("doc_id", "annotation_id"),
+    columns=(
+        DOC_ID,
+        _c("annotation_id", pa.string(), "Label Studio annotation id."),
+        _c("task_id", pa.int64(), "Label Studio task id."),
+        _c("text_sha256", pa.string(), "SHA-256 of the text the task was made from.", pattern=SHA256),
+        _c("annotator", pa.string(), "Pseudonymous annotator id.", nullable=True),
+        _c("was_cancelled", pa.bool_(), "Whether the annotator skipped the task."),
+        _c("ground_truth", pa.bool_(), "Whether the annotation is marked as ground truth."),
+        _c("lead_time", pa.float64(), "Seconds the annotator spent.", nullable=True),
+        _c("created_at", TIMESTAMP, "When the annotation was created (UTC).", nullable=True),
+        _c("updated_at", TIMESTAMP, "When the annotation was last updated (UTC).", nullable=True),
+        _c("stale", pa.bool_(), "Whether the document text changed since the task was made."),
+    ),
+)
+
+ANNOTATION_NOTES = Table(
+    name="annotation_notes",
+    description="Everything typed in Label Studio that is not a span, relation or choice: "
+    "free-text notes and results the converter does not know, kept as raw JSON.",
+    key=("doc_id", "annotation_id", "result_index"),
+    sort_by=("doc_id", "annotation_id", "result_index"),
+    columns=(
+        DOC_ID,
+        _c("annotation_id", pa.string(), "Label Studio annotation id."),
+        _c("result_index", pa.int32(), "Position of the result in the annotation.", ge=0),
+        _c("kind", pa.string(), "Why it is here.", allowed=("note", "unmapped", "mismatch")),
+        _c("from_name", pa.string(), "Label Studio control name.", nullable=True),
+        _c("text", pa.string(), "The note's text, for free-text notes.", nullable=True),
+        _c("raw_json", pa.string(), "The result exactly as exported, as JSON."),
+        _c("annotator", pa.string(), "Pseudonymous annotator id.", nullable=True),
+    ),
+)
+
+CORE_TABLES: tuple[Table, ...] = (DOCUMENTS, SENTENCES, TOKENS)
+ANNOTATION_TABLES: tuple[Table, ...] = (SPANS, RELATIONS, DOCUMENT_LABELS)
+HUMAN_TABLES: tuple[Table, ...] = (ANNOTATIONS, ANNOTATION_NOTES)
+ALL_TABLES: tuple[Table, ...] = CORE_TABLES + ANNOTATION_TABLES + HUMAN_TABLES
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES}
+
+
+def table(name: str) -> Table:
+    """RETURNS (Table): The table called `name`."""
+    try:
+        return TABLES_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"no table '{name}' (tables: {sorted(TABLES_BY_NAME)})") from None
+
+
+def concat(definition: Table, parts: Iterable[pa.Table]) -> pa.Table:
+    """Concatenate parts of one table, sorted by its definition (empty parts allowed)."""
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        return definition.empty()
+    return definition.sorted(pa.concat_tables(parts).cast(definition.schema))
