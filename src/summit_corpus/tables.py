@@ -135,7 +135,7 @@ REMOVED_LINE = pa.struct(
 )
 UPDATE_SECTION = pa.struct(
     [
-        pa.field("timestamp", pa.string(), nullable=False),
+        pa.field("timestamp", pa.string(), nullable=True),
         pa.field("start", OFFSET, nullable=False),
         pa.field("end", OFFSET, nullable=False),
         pa.field("heading", pa.string(), nullable=True),
