@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -147,8 +147,10 @@ class RawArticle:
     @property
     def doc_id(self) -> str:
         """RETURNS (str): Stable id: the relative path without its extension."""
-        return self.source_file.rsplit(".", 1)[0] if "." in Path(self.source_file).name else (
-            self.source_file
+        return (
+            self.source_file.rsplit(".", 1)[0]
+            if "." in Path(self.source_file).name
+            else (self.source_file)
         )
 
     @property
@@ -282,7 +284,9 @@ def decode(raw: RawArticle) -> tuple[str, bool]:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise InputError(
-            Errors.E002.format(path=raw.path, line=line, offset=error.start, byte=data[error.start]),
+            Errors.E002.format(
+                path=raw.path, line=line, offset=error.start, byte=data[error.start]
+            ),
             path=raw.path,
             rule="utf8",
             line=line,
@@ -338,7 +342,7 @@ def parse_stated_time(value: str) -> StatedTime | None:
     if offset is None:
         return StatedTime(local=naive.isoformat(), utc=None)
     aware = naive.replace(tzinfo=timezone(offset))
-    return StatedTime(local=aware.isoformat(), utc=aware.astimezone(timezone.utc))
+    return StatedTime(local=aware.isoformat(), utc=aware.astimezone(UTC))
 
 
 def _zone_offset(zone: str | None) -> timedelta | None:
@@ -593,49 +597,41 @@ def rebuild_raw(row: Mapping[str, Any]) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def read_articles(raws: Sequence[RawArticle]) -> tuple[list[Document], list[InputError]]:
-    """Clean every raw file; collect every problem instead of stopping at the first.
+def find_duplicates(raws: Sequence[RawArticle]) -> list[InputError]:
+    """Name every raw file whose content or doc_id another file already has.
 
-    raws (Sequence[RawArticle]): Files from `discover`.
-    RETURNS (tuple[list[Document], list[InputError]]): Documents of the good files, and one
-        error per rejected file (duplicates name both files).
+    raws (Sequence[RawArticle]): The raw files, in build order.
+    RETURNS (list[InputError]): One error per later file of a duplicate pair.
     """
-    documents: list[Document] = []
     problems: list[InputError] = []
     seen_content: dict[str, RawArticle] = {}
     seen_ids: dict[str, RawArticle] = {}
     for raw in raws:
-        try:
-            document = clean(raw)
-        except InputError as error:
-            problems.append(error)
-            continue
         # A byte order mark does not make different content: compare the bytes after it.
-        content_key = hashlib.sha256(raw.data.removeprefix(b"\xef\xbb\xbf")).hexdigest()
-        if content_key in seen_content:
-            other = seen_content[content_key]
+        content = hashlib.sha256(raw.data.removeprefix(b"\xef\xbb\xbf")).hexdigest()
+        if content in seen_content:
+            other = seen_content[content].path
             problems.append(
                 InputError(
-                    Errors.E004.format(path=raw.path, other=other.path, sha256=content_key),
+                    Errors.E004.format(path=raw.path, other=other, sha256=content),
                     path=raw.path,
                     rule="unique_content",
                 )
             )
             continue
-        if document.doc_id in seen_ids:
-            other = seen_ids[document.doc_id]
+        if raw.doc_id in seen_ids:
+            other = seen_ids[raw.doc_id].path
             problems.append(
                 InputError(
-                    Errors.E005.format(path=raw.path, doc_id=document.doc_id, other=other.path),
+                    Errors.E005.format(path=raw.path, doc_id=raw.doc_id, other=other),
                     path=raw.path,
                     rule="unique_doc_id",
                 )
             )
             continue
-        seen_content[content_key] = raw
-        seen_ids[document.doc_id] = raw
-        documents.append(document)
-    return documents, problems
+        seen_content[content] = raw
+        seen_ids[raw.doc_id] = raw
+    return problems
 
 
 def removal_reasons(documents: Iterable[Document]) -> dict[str, int]:

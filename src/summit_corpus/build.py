@@ -1,0 +1,154 @@
+"""Build: raw articles in `seeds/` become the validated, published corpus in `corpus/`.
+
+The build writes the whole new corpus into a temporary folder beside the target, validates
+it there, and only then swaps it in. A build that fails for any reason (rejected input, an
+invalid table, a crash, Ctrl-C) leaves the previous corpus exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from summit_corpus import ingest, io, layout, pipeline, tables
+from summit_corpus.errors import BuildError, Errors
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSummary:
+    """What a build made.
+
+    out (Path): The corpus folder.
+    rows (dict[str, int]): Table name -> row count.
+    splits (dict[str, int]): Split -> document count.
+    """
+
+    out: Path
+    rows: dict[str, int]
+    splits: dict[str, int]
+
+    def __str__(self) -> str:
+        counts = ", ".join(f"{n} {name}" for name, n in self.rows.items())
+        splits = ", ".join(f"{name} {n}" for name, n in self.splits.items())
+        return f"built {self.out}: {counts}; documents per split: {splits}"
+
+
+def build_corpus(
+    seeds: Path,
+    out: Path,
+    *,
+    annotations: Path | None = Path("annotations"),
+    datasheet: Path | None = None,
+    batch_size: int = 32,
+    progress: bool | None = None,
+) -> BuildSummary:
+    """Build, validate and publish the corpus.
+
+    seeds (Path): Folder of raw article files.
+    out (Path): Corpus folder; replaced only when the new corpus is valid.
+    annotations (Path | None): Folder of Label Studio export snapshots (the human layer);
+        None or a missing folder builds the model layer only.
+    datasheet (Path | None): Where to write DATASHEET.md (None: not written).
+    batch_size (int): Articles per spaCy batch.
+    progress (bool | None): Show a progress bar; None shows one on a terminal outside CI.
+    RETURNS (BuildSummary): Row counts of the new corpus.
+    RAISES (BuildError): Listing every rejected file or every validation failure.
+    """
+    raws = ingest.discover(seeds)
+    problems = ingest.find_duplicates(raws)
+    duplicates = {p.path for p in problems}
+    raws = [r for r in raws if r.path not in duplicates]
+
+    results: list[pipeline.ArticleResult] = []
+    with _progress(len(raws), progress) as advance:
+        for start in range(0, len(raws), batch_size):
+            batch = raws[start : start + batch_size]
+            results.extend(pipeline.process_articles(batch, batch_size=batch_size))
+            advance(len(batch))
+    messages = [str(p) for p in problems] + [r.error["message"] for r in results if r.error]
+    if messages:
+        raise BuildError(Errors.E101.format(count=len(messages)), messages)
+
+    built = pipeline.results_to_tables(results)
+    built.pop("errors")
+    built.update(_human_layer(annotations, built[tables.DOCUMENTS.name]))
+
+    from summit_corpus.publish import write_dataset
+    from summit_corpus.scheme import load_scheme
+    from summit_corpus.splits import assign_splits
+    from summit_corpus.validate import validate_corpus
+
+    assignment = assign_splits(built[tables.DOCUMENTS.name])
+    out = out.resolve()
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        write_dataset(built, assignment, tmp, load_scheme())
+        write_manifest(tmp)
+        report = validate_corpus(tmp)
+        if not report.ok:
+            raise BuildError(Errors.E102.format(count=len(report.failures)), list(report.lines()))
+        _swap_in(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    if datasheet is not None:
+        from summit_corpus.datasheet import render
+
+        render(out, datasheet)
+    splits = {
+        s: int(sum(1 for v in assignment.column("split").to_pylist() if v == s))
+        for s in tables.SPLITS
+    }
+    return BuildSummary(out=out, rows={k: v.num_rows for k, v in built.items()}, splits=splits)
+
+
+def _human_layer(annotations: Path | None, documents: pa.Table) -> dict[str, pa.Table]:
+    """The human layers from Label Studio snapshots, merged beside the model layer."""
+    if annotations is None or not annotations.is_dir():
+        return {}
+    from summit_corpus.annotate import read_snapshots
+
+    return read_snapshots(annotations, documents)
+
+
+def write_manifest(corpus: Path) -> None:
+    """Record the SHA-256 of every file of the corpus folder in MANIFEST.json."""
+    files = [p for p in corpus.rglob("*") if p.is_file() and p.name != layout.MANIFEST]
+    io.write_json(corpus / layout.MANIFEST, io.file_manifest(corpus, files))
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    """Replace `out` by `new` with two renames; the old corpus is deleted only afterwards."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        os.replace(out, old)
+    try:
+        os.replace(new, out)
+    except BaseException:
+        if old.exists():
+            os.replace(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _progress(total: int, show: bool | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal for long runs; silent in CI and when piped."""
+    if show is None:
+        show = sys.stderr.isatty() and not os.environ.get("CI")
+    if not show:
+        yield lambda n: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("parsing articles", total=total)
+        yield lambda n: bar.advance(task, n)

