@@ -129,6 +129,7 @@ _NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 # A header block (headline, standfirst, byline, timestamp, image credit) holds at most this
 # many lines of prose before its last furniture line; past that we are in the body.
 _MAX_HEADER_PROSE_LINES = 2
+_MAX_HEADLINE_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,6 +513,8 @@ def _take_header(lines: list[_Line]) -> tuple[str | None, str | None]:
             break
         prose.append(line)
     title = standfirst = None
+    if header_prose and not _looks_like_headline(header_prose[0].text):
+        return None, None
     if header_prose:
         header_prose[0].reason = R_HEADLINE
         title = header_prose[0].text.strip()
@@ -519,6 +522,12 @@ def _take_header(lines: list[_Line]) -> tuple[str | None, str | None]:
         header_prose[1].reason = R_STANDFIRST
         standfirst = header_prose[1].text.strip()
     return title, standfirst
+
+
+def _looks_like_headline(line: str) -> bool:
+    """Headlines are short and do not end like a sentence; a body paragraph does."""
+    stripped = line.strip()
+    return len(stripped) <= _MAX_HEADLINE_CHARS and not stripped.endswith((".", "!", "?", ":"))
 
 
 def _drop_blank_edges(lines: list[_Line]) -> None:

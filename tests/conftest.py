@@ -1,0 +1,32 @@
+"""Shared fixtures: the repository's folders and a corpus built once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+ANNOTATIONS = REPO / "annotations"
+COMMITTED_CORPUS = REPO / "corpus"
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def built_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus built from the seeds (and the committed annotation snapshots) into a temp dir."""
+    from summit_corpus.build import build_corpus
+
+    out = tmp_path_factory.mktemp("built") / "corpus"
+    build_corpus(SEEDS, out, annotations=ANNOTATIONS, progress=False)
+    return out
