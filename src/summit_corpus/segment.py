@@ -41,8 +41,13 @@ def split(doc_id: str, doc: Doc) -> Segmentation:
         number = len(sentences)
         start, end = words[0].idx, words[-1].idx + len(words[-1].text)
         sentences.append(
-            {"doc_id": doc_id, "sentence_id": number, "start": start, "end": end,
-             "text": text[start:end]}
+            {
+                "doc_id": doc_id,
+                "sentence_id": number,
+                "start": start,
+                "end": end,
+                "text": text[start:end],
+            }
         )
         for t in words:
             sentence_of[t.i] = number
