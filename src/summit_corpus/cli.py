@@ -26,13 +26,21 @@ def _fail(message: str, code: int = 1) -> None:
 def build(
     seeds: Path = typer.Option(Path("seeds"), help="Folder of raw article files."),
     out: Path = typer.Option(Path("corpus"), help="Corpus folder to (re)write atomically."),
+    annotations: Path = typer.Option(
+        Path("annotations"), help="Label Studio export snapshots: the human layer."
+    ),
+    datasheet: Path = typer.Option(
+        Path("DATASHEET.md"), help="Where the datasheet generated from the data is written."
+    ),
 ) -> None:
     """Build, validate and publish the corpus from the raw articles in SEEDS."""
     from summit_corpus.build import build_corpus
-    from summit_corpus.errors import CorpusError
+    from summit_corpus.errors import CorpusError, InputError
 
     try:
-        summary = build_corpus(seeds, out)
+        summary = build_corpus(seeds, out, annotations=annotations, datasheet=datasheet)
+    except InputError as error:
+        _fail(str(error))
     except CorpusError as error:
         problems = getattr(error, "problems", [])
         for line in problems:
