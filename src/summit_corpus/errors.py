@@ -39,6 +39,21 @@ class Errors:
     E101 = "build failed: {count} raw file(s) rejected; the previous corpus was left as it was."
     E102 = "build failed: the new corpus is invalid ({count} failure(s)); the previous corpus was left as it was."
     E103 = "{path}: article failed in the pipeline: {error}"
+    # splits, publish, datasheet: E7xx
+    E701 = "{path}: rule 'split_config_exists': cannot read the split configuration ({error})."
+    E702 = "{path}: rule 'split_config': {problem}. Fix schemas/splits.yaml."
+    E703 = (
+        "{config}: rule 'publish_columns': table '{table}' has columns {got!r}, expected "
+        "{expected!r}. Conform the table to its definition in tables.py before publishing."
+    )
+    E704 = (
+        "{config}: rule 'publish_assignment': doc '{doc_id}' has rows but no split assignment. "
+        "Pass the assignment made from the same documents table."
+    )
+    E705 = (
+        "{path}: rule 'corpus_table': no Parquet files for table '{table}'. "
+        "Run `corpus build` first."
+    )
 
 
 class CorpusError(Exception):
@@ -68,6 +83,28 @@ class InputError(CorpusError):
         self.rule = rule
         self.line = line
         self.offset = offset
+
+
+class SplitConfigError(CorpusError):
+    """The split configuration (schemas/splits.yaml) is missing or breaks a rule.
+
+    path (Path): The file.
+    """
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class PublishError(CorpusError):
+    """Tables cannot be published as given.
+
+    rule (str): Stable snake_case rule name, e.g. 'publish_columns'.
+    """
+
+    def __init__(self, message: str, *, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 class BuildError(CorpusError):

@@ -345,6 +345,49 @@ ANNOTATION_NOTES = Table(
     ),
 )
 
+SPLIT_ASSIGNMENT = Table(
+    name="split_assignment",
+    description="Each document's split and leakage group (made by splits.py, published as "
+    "columns of the documents config).",
+    key=("doc_id",),
+    sort_by=("doc_id",),
+    columns=(
+        DOC_ID,
+        _c("split", pa.string(), "Split the document is published in.", allowed=SPLITS),
+        _c(
+            "group_id",
+            pa.string(),
+            "Leakage group: doc_id of the group's anchor (its smallest doc_id). Near-duplicates "
+            "and articles reporting the same story share a group and a split.",
+        ),
+        _c("group_size", pa.int32(), "Documents in the group.", ge=1),
+        _c(
+            "story_key",
+            pa.string(),
+            "Dated event the lead states, 'YYYY-MM-DD/<event>', null when it states none.",
+            nullable=True,
+        ),
+        _c(
+            "near_duplicate_of",
+            pa.string(),
+            "Smallest doc_id sorting before this one that this text near-duplicates.",
+            nullable=True,
+        ),
+        _c(
+            "near_duplicate_jaccard",
+            pa.float64(),
+            "Word-shingle Jaccard similarity with `near_duplicate_of`.",
+            nullable=True,
+        ),
+        _c(
+            "grouped_by",
+            pa.list_(pa.string()),
+            "Rules that linked this document to others of its group: 'near_duplicate', "
+            "'story_key', 'same_story' (a reader's link in schemas/splits.yaml); empty if alone.",
+        ),
+    ),
+)
+
 CORE_TABLES: tuple[Table, ...] = (DOCUMENTS, SENTENCES, TOKENS)
 ANNOTATION_TABLES: tuple[Table, ...] = (SPANS, RELATIONS, DOCUMENT_LABELS)
 HUMAN_TABLES: tuple[Table, ...] = (ANNOTATIONS, ANNOTATION_NOTES)
