@@ -39,6 +39,25 @@ class Errors:
     E101 = "build failed: {count} raw file(s) rejected; the previous corpus was left as it was."
     E102 = "build failed: the new corpus is invalid ({count} failure(s)); the previous corpus was left as it was."
     E103 = "{path}: article failed in the pipeline: {error}"
+    # scheme, pre-annotation, gold and evaluation: E5xx
+    E501 = "{path}: rule 'exists': no annotation scheme file here. Pass the path of schemas/annotation_scheme.yaml."
+    E502 = "{path}: rule 'yaml': the scheme is not valid YAML ({error})."
+    E503 = "{path}: rule 'scheme_model': {count} problem(s): {problems}. Fix the scheme file."
+    E504 = "{path}: rule 'generated_current': missing or out of date with the scheme. Run `corpus scheme generate`."
+    E505 = (
+        "{path}: doc '{doc_id}', span '{span_id}': rule 'gold_found': {what} not found in the "
+        "document text. Check the surface string against the corpus text."
+    )
+    E506 = (
+        "{path}: doc '{doc_id}', span '{span_id}': rule 'gold_unique': context {context!r} occurs "
+        "{count} times. Lengthen it until it is unique."
+    )
+    E507 = "{path}: doc '{doc_id}': rule 'gold_reference': {detail}."
+    E508 = "{path}: rule 'gold_documents': doc '{doc_id}' is not in the corpus documents."
+    E509 = (
+        "{corpus}: rule 'human_layer': no '{layer}' rows in the spans table, so there is nothing "
+        "to evaluate against. Pull annotations (`corpus annotate pull`) and rebuild."
+    )
     # splits, publish, datasheet: E7xx
     E701 = "{path}: rule 'split_config_exists': cannot read the split configuration ({error})."
     E702 = "{path}: rule 'split_config': {problem}. Fix schemas/splits.yaml."
@@ -113,3 +132,19 @@ class BuildError(CorpusError):
     def __init__(self, message: str, problems: list[str]) -> None:
         super().__init__(message)
         self.problems = problems
+
+class SchemeError(CorpusError):
+    """The annotation scheme or the gold annotation file breaks a rule.
+
+    path (Path): The file.
+    rule (str): Stable snake_case rule name, e.g. 'scheme_model'.
+    problems (list[str]): Every problem found, not only the first.
+    """
+
+    def __init__(
+        self, message: str, *, path: Path, rule: str, problems: list[str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.rule = rule
+        self.problems = problems or [message]
