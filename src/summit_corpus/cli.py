@@ -50,3 +50,129 @@ def build(
 
 
 # --- command groups added by the stage modules' owners below -------------------------------
+
+
+# --- studio: the local Label Studio server (studio.py) --------------------------------------
+studio_app = typer.Typer(help="Run a local Label Studio server (own venv, 127.0.0.1 only).")
+app.add_typer(studio_app, name="studio")
+
+_PORT = typer.Option(None, help="Loopback port (default: port of LABEL_STUDIO_URL, else 8080).")
+_DATA_DIR = typer.Option(
+    None, help="Server data folder (default: SUMMIT_STUDIO_DATA_DIR, else ~/.local/share/...)."
+)
+_VENV = typer.Option(
+    None, help="Label Studio's own venv (default: SUMMIT_STUDIO_VENV, else ~/.cache/...)."
+)
+
+
+@studio_app.command("start")
+def studio_start(
+    port: int | None = _PORT,
+    data_dir: Path | None = _DATA_DIR,
+    venv: Path | None = _VENV,
+    timeout: float = typer.Option(300.0, help="Seconds to wait for /health."),
+) -> None:
+    """Install Label Studio if needed, start it in the background, wait until it answers."""
+    from summit_corpus import studio
+    from summit_corpus.errors import CorpusError
+
+    try:
+        state = studio.start(studio.default_config(port, data_dir, venv), timeout=timeout)
+    except CorpusError as error:
+        _fail(str(error))
+    typer.echo(state.describe())
+
+
+@studio_app.command("stop")
+def studio_stop(port: int | None = _PORT, data_dir: Path | None = _DATA_DIR) -> None:
+    """Stop the server recorded in the data folder (SIGTERM to its process id)."""
+    from summit_corpus import studio
+
+    config = studio.default_config(port, data_dir)
+    stopped = studio.stop(config)
+    typer.echo("Label Studio stopped." if stopped else f"No server running from {config.data_dir}.")
+
+
+@studio_app.command("status")
+def studio_status(
+    port: int | None = _PORT,
+    data_dir: Path | None = _DATA_DIR,
+    as_json: bool = typer.Option(False, "--json", help="Print the status as JSON."),
+) -> None:
+    """Say whether the server runs; exit code 0 if it does, 1 if not."""
+    import json
+
+    from summit_corpus import studio
+
+    state = studio.status(studio.default_config(port, data_dir))
+    if as_json:
+        typer.echo(json.dumps(studio.state_as_dict(state), sort_keys=True))
+    else:
+        typer.echo(state.describe())
+    raise typer.Exit(0 if state.running else 1)
+
+
+# --- annotate: the Label Studio round trip (annotate.py) --------------------------------------
+annotate_app = typer.Typer(help="Push tasks to Label Studio and pull every annotation back.")
+app.add_typer(annotate_app, name="annotate")
+
+_PROJECT = typer.Option("Summit News Corpus", help="Label Studio project title.")
+
+
+@annotate_app.command("push")
+def annotate_push(
+    corpus: Path = typer.Option(Path("corpus"), help="Built corpus folder."),
+    project: str = _PROJECT,
+    with_annotations: bool = typer.Option(
+        False, help="Also push the corpus's human layer as annotations (onto empty tasks)."
+    ),
+) -> None:
+    """Create/update the project and import one task per document, with predictions."""
+    from summit_corpus.annotate import push_corpus
+    from summit_corpus.errors import CorpusError
+
+    try:
+        report = push_corpus(corpus, project=project, with_annotations=with_annotations)
+    except CorpusError as error:
+        _fail(str(error))
+    typer.echo(report.describe())
+
+
+@annotate_app.command("pull")
+def annotate_pull(
+    project: str = _PROJECT,
+    annotations: Path = typer.Option(Path("annotations"), help="Folder of snapshots."),
+) -> None:
+    """Export every task and annotation into a dated, pseudonymised snapshot."""
+    from summit_corpus.annotate import connect, pull
+    from summit_corpus.errors import CorpusError
+
+    try:
+        report = pull(connect(), project=project, annotations_dir=annotations)
+    except CorpusError as error:
+        _fail(str(error))
+    typer.echo(report.describe())
+
+
+@annotate_app.command("agreement")
+def annotate_agreement(
+    annotations: Path = typer.Option(Path("annotations"), help="Folder of snapshots."),
+    corpus: Path = typer.Option(Path("corpus"), help="Built corpus folder (its documents)."),
+) -> None:
+    """Print inter-annotator agreement of the committed snapshots (offline)."""
+    from summit_corpus.annotate import (
+        agreement,
+        convert_snapshots,
+        format_agreement,
+        read_corpus_tables,
+    )
+    from summit_corpus.errors import CorpusError
+
+    try:
+        documents = read_corpus_tables(corpus, ["documents"])["documents"]
+        converted = convert_snapshots(annotations, documents)
+    except CorpusError as error:
+        _fail(str(error))
+    for problem in converted.problems:
+        typer.echo(f"problem: {problem}", err=True)
+    typer.echo(format_agreement(agreement(converted.tables)))

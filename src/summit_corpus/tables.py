@@ -337,7 +337,7 @@ ANNOTATION_NOTES = Table(
         DOC_ID,
         _c("annotation_id", pa.string(), "Label Studio annotation id."),
         _c("result_index", pa.int32(), "Position of the result in the annotation.", ge=0),
-        _c("kind", pa.string(), "Why it is here.", allowed=("note", "unmapped", "mismatch")),
+        _c("kind", pa.string(), "Why it is here.", allowed=("note", "unmapped", "mismatch", "stale")),
         _c("from_name", pa.string(), "Label Studio control name.", nullable=True),
         _c("text", pa.string(), "The note's text, for free-text notes.", nullable=True),
         _c("raw_json", pa.string(), "The result exactly as exported, as JSON."),
