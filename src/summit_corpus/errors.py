@@ -39,6 +39,149 @@ class Errors:
     E101 = "build failed: {count} raw file(s) rejected; the previous corpus was left as it was."
     E102 = "build failed: the new corpus is invalid ({count} failure(s)); the previous corpus was left as it was."
     E103 = "{path}: article failed in the pipeline: {error}"
+    # validate: E2xx. Fields: {where} (table, file and row ids), {column}, {value}.
+    E201 = (
+        "{where}: rule 'column_present': column '{column}' is missing. Rebuild the corpus or "
+        "add the column."
+    )
+    E202 = (
+        "{where}: rule 'unknown_column': column {value} is not in tables.py. Add it there or "
+        "drop it."
+    )
+    E203 = (
+        "{where}: rule 'dtype': column '{column}' has the wrong Arrow type (got {value}). Write "
+        "it with the table's schema."
+    )
+    E204 = "{where}: rule 'not_null': '{column}' must not be null (got {value})."
+    E205 = "{where}: rule 'min_value': '{column}' is below its lower bound (got {value})."
+    E206 = (
+        "{where}: rule 'allowed_values': '{column}' must be one of the column's allowed values "
+        "(got {value})."
+    )
+    E207 = (
+        "{where}: rule 'in_vocabulary': '{column}' must be a label of the annotation scheme (got {value}). "
+        "Fix the label or add it to schemas/."
+    )
+    E208 = "{where}: rule 'pattern': '{column}' does not match its pattern (got {value})."
+    E209 = (
+        "{where}: rule 'vocabulary_missing': column '{column}' names vocabulary {value}, which the scheme "
+        "does not provide, so its labels cannot be checked. Add it to the scheme."
+    )
+    E210 = (
+        "{where}: rule 'unique_key': the row's ids are not unique (got {value}). Give each row "
+        "its own id."
+    )
+    E211 = "{where}: rule 'start_before_end': start must be < end (got {value})."
+    E212 = (
+        "{where}: rule 'text_sha256_matches': 'text_sha256' is not the SHA-256 of 'text' (got "
+        "{value})."
+    )
+    E213 = (
+        "{where}: rule 'updates_in_text': an update section is not within the text with start < "
+        "end (got {value})."
+    )
+    E214 = (
+        "{where}: rule 'removed_line_numbers_unique': removed line numbers must be distinct and "
+        ">= 1 (got {value})."
+    )
+    E215 = "{where}: rule 'nested_not_null': a nested field must not be null (got {value})."
+    E216 = (
+        "{where}: rule 'whitespace_is_space': 'whitespace' must hold whitespace only (got "
+        "{value})."
+    )
+    E220 = "{where}: rule 'document_exists': doc_id {value} is not in the documents table."
+    E221 = (
+        "{where}: rule 'offsets_in_text': offsets must lie within the document text (got "
+        "{value})."
+    )
+    E222 = (
+        "{where}: rule 'surface_matches_text': 'text' must equal the document's text[start:end] (got {value}). "
+        "Check that offsets are Python str indices into the clean text."
+    )
+    E223 = (
+        "{where}: rule 'ids_consecutive': '{column}' must run 0, 1, 2, ... within the document "
+        "(got {value})."
+    )
+    E224 = (
+        "{where}: rule 'sentences_no_overlap': the sentence overlaps the previous one (got "
+        "{value})."
+    )
+    E225 = (
+        "{where}: rule 'sentence_gaps_are_space': text outside sentences must be whitespace "
+        "only (got {value})."
+    )
+    E226 = "{where}: rule 'sentence_exists': sentence_id {value} is not a sentence of the document."
+    E227 = "{where}: rule 'token_in_sentence': the token is not inside its sentence (got {value})."
+    E228 = "{where}: rule 'tokens_no_overlap': the token overlaps the previous one (got {value})."
+    E229 = (
+        "{where}: rule 'tokens_rebuild_text': token text + whitespace must rebuild the document text "
+        "(got {value})."
+    )
+    E230 = (
+        "{where}: rule 'head_token_exists': head_token_id is not a token of the document (got "
+        "{value})."
+    )
+    E231 = (
+        "{where}: rule 'head_in_sentence': the token's head is in another sentence (got "
+        "{value})."
+    )
+    E232 = "{where}: rule 'span_on_token_boundaries': the span splits a token (got {value})."
+    E233 = "{where}: rule 'head_span_exists': head_span_id {value} is not a span of the document."
+    E234 = "{where}: rule 'tail_span_exists': tail_span_id {value} is not a span of the document."
+    E235 = (
+        "{where}: rule 'endpoint_same_layer': the relation's spans must be in its layer (got "
+        "{value})."
+    )
+    E236 = (
+        "{where}: rule 'endpoint_labels_allowed': the scheme does not allow this relation "
+        "between these labels (got {value})."
+    )
+    E237 = (
+        "{where}: rule 'value_of_label': value {value} is not a value of this document label in "
+        "the scheme."
+    )
+    E238 = (
+        "{where}: rule 'single_choice': a single-choice label has several values in one "
+        "annotation (got {value})."
+    )
+    E239 = (
+        "{where}: rule 'annotation_exists': annotation_id {value} is not in the annotations "
+        "table for the document."
+    )
+    E240 = (
+        "{where}: rule 'document_in_one_split': the document is in more than one split (got "
+        "{value})."
+    )
+    E241 = (
+        "{where}: rule 'split_matches_document': the row is not in its document's split (got "
+        "{value})."
+    )
+    E250 = "{where}: rule 'table_present': no Parquet files in {value}. Rebuild the corpus."
+    E251 = "{where}: rule 'parquet_readable': the file is not readable Parquet ({value})."
+    E252 = (
+        "{where}: rule 'split_name': data files must be named <split>-*.parquet with split "
+        "train, validation or test (got {value})."
+    )
+    E253 = (
+        "{where}: rule 'manifest_present': MANIFEST.json is missing or malformed ({value}). "
+        "Rebuild the corpus."
+    )
+    E254 = (
+        "{where}: rule 'manifest_hash_matches': the file's SHA-256 differs from the manifest (got {value}). "
+        "The file changed after the build: rebuild the corpus."
+    )
+    E255 = (
+        "{where}: rule 'manifest_lists_file': the file is not in MANIFEST.json. Remove it or "
+        "rebuild the corpus."
+    )
+    E256 = (
+        "{where}: rule 'manifest_file_exists': the file in MANIFEST.json is missing. Rebuild "
+        "the corpus."
+    )
+    E257 = (
+        "{where}: rule 'check_error': a check crashed ({value}). This is a bug in validate.py; "
+        "please report it."
+    )
     # scheme, pre-annotation, gold and evaluation: E5xx
     E501 = "{path}: rule 'exists': no annotation scheme file here. Pass the path of schemas/annotation_scheme.yaml."
     E502 = "{path}: rule 'yaml': the scheme is not valid YAML ({error})."
@@ -74,48 +217,6 @@ class Errors:
         "Run `corpus build` first."
     )
 
-    # studio (Label Studio server) and annotate (push/pull): E6xx
-    E601 = (
-        "{venv}: rule 'studio_installed': could not install label-studio into this venv ({detail}). "
-        "Check the network to PyPI, or pass --venv / set SUMMIT_STUDIO_VENV to a working venv."
-    )
-    E602 = (
-        "rule 'studio_credentials': {names} not set. Export LABEL_STUDIO_USERNAME (an e-mail), "
-        "LABEL_STUDIO_PASSWORD and LABEL_STUDIO_API_KEY before `corpus studio start`."
-    )
-    E603 = (
-        "{url}: rule 'port_free': another server already answers on this port (not the one "
-        "recorded in {data_dir}). Stop it or pass --port."
-    )
-    E604 = "rule 'studio_started': label-studio exited with code {code} during start-up; see {log}."
-    E605 = "{url}: rule 'studio_started': /health did not answer within {timeout:.0f} s; see {log}."
-    E606 = (
-        "{url}: rule 'studio_reachable': cannot reach Label Studio ({detail}). "
-        "Start it with `corpus studio start` or set LABEL_STUDIO_URL."
-    )
-    E607 = "rule 'api_key': LABEL_STUDIO_API_KEY is not set. Export the token of the server's admin."
-    E608 = (
-        "rule 'pseudonym_key': SUMMIT_PSEUDONYM_KEY is not set, so annotator e-mails cannot be "
-        "replaced by stable pseudonyms; nothing was written. Export a secret key (keep it the "
-        "same for every pull of the corpus)."
-    )
-    E609 = "rule 'project_exists': no Label Studio project titled '{title}' at {url}. Push first."
-    E610 = (
-        "{path}: rule 'snapshot_format': {detail}. A snapshot must be Label Studio's JSON export "
-        "(a list of tasks)."
-    )
-    E611 = (
-        "{corpus}: rule 'corpus_tables': no {table} table under {folder}. Run `corpus build` "
-        "first or pass --corpus."
-    )
-    E612 = (
-        "rule 'server_answer': Label Studio answered {what} with an unexpected value ({detail})."
-    )
-    E613 = (
-        "project '{title}': rule 'label_config': Label Studio refused the new labeling config "
-        "({detail}). Existing annotations use labels the new scheme removes; keep them or make a "
-        "new project with --project."
-    )
 
 class CorpusError(Exception):
     """Base class of the toolkit's errors; `str(error)` is the user-facing message."""
@@ -166,23 +267,6 @@ class PublishError(CorpusError):
     def __init__(self, message: str, *, rule: str) -> None:
         super().__init__(message)
         self.rule = rule
-
-
-class StudioError(CorpusError):
-    """The Label Studio server could not be installed, started, reached or used."""
-
-
-class AnnotateError(CorpusError):
-    """A push, pull or snapshot conversion failed.
-
-    rule (str): Stable snake_case rule name, e.g. 'pseudonym_key'.
-    path (Path | None): The snapshot or corpus file concerned, where there is one.
-    """
-
-    def __init__(self, message: str, *, rule: str, path: Path | None = None) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.path = path
 
 
 class BuildError(CorpusError):

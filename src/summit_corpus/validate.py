@@ -1,0 +1,1824 @@
+"""Validate a corpus: every table, every cross-table rule, every failure.
+
+The engine is pandera's pyarrow backend (`pandera.pyarrow`, which validates a `pa.Table`
+directly). Two pandera schemas per table, both derived from `tables.py`:
+
+- the *column schema* (`column_schema`): every column's presence, Arrow type and nullability,
+  `ge` bounds, fixed `allowed` values, scheme vocabularies and `pattern`s, and no unknown
+  columns. It runs on the table as read.
+- the *rule schema* (`rule_schema`): one dataframe-level pandera `Check` per row rule (`RULES`),
+  each returning one boolean per row. It runs once the table's columns have the right types,
+  and its checks see the other tables through a `_Context` built once per corpus.
+
+Cross-table rules are vectorised: foreign keys are looked up with `pc.index_in` on integer
+keys (row order is kept, unlike a hash join), and the text at a row's offsets is cut out of
+all documents' UTF-8 bytes at once (`_Docs.slices`), because `pc.utf8_slice_codeunits`
+only takes one start/stop for the whole array. Offsets are Python `str` indices (code
+points); `_Docs` maps them to byte positions.
+
+A failing row gives one `Failure` per rule it breaks, naming the table, the row's ids, the
+rule and the offending value; nothing stops at the first failure. `ValidationReport.lines`
+prints at most `limit` failures per (table, rule) and says how many it left out;
+`ValidationReport.to_json` keeps them all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandera.pyarrow as pdr
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from pandera.errors import SchemaErrorReason, SchemaErrors
+
+from summit_corpus import layout
+from summit_corpus import tables as T
+from summit_corpus.errors import Errors
+from summit_corpus.io import sha256_file
+
+# Hidden column carrying each row's position in the table, so a failing row found by a
+# pandera check can be traced back to its ids.
+ROW = "__row"
+
+# Vocabulary-like constraints beyond flat label lists; read from the scheme when it has them.
+RELATION_ENDPOINTS = "relation_endpoints"  # {relation label: (head labels, tail labels)}
+LABEL_VALUES = "label_values"  # {document label name: allowed values}
+SINGLE_CHOICE = "single_choice"  # document label names that take one value per annotation
+
+DEFAULT_LIMIT = 20
+
+# Every rule: name -> (message code in errors.Errors, what it checks). The names are stable
+# (tests and users match on them); the README lists them from here.
+RULES: dict[str, tuple[str, str]] = {
+    # column schema (pandera built-ins)
+    "column_present": ("E201", "every column of the table definition is present"),
+    "unknown_column": ("E202", "no column outside the table definition"),
+    "dtype": ("E203", "the column has the Arrow type of the table definition"),
+    "not_null": ("E204", "no null in a column that is not nullable"),
+    "min_value": ("E205", "integer column at least its `ge` bound"),
+    "allowed_values": ("E206", "value from the column's fixed vocabulary"),
+    "in_vocabulary": ("E207", "label from the annotation scheme's vocabulary"),
+    "pattern": ("E208", "value matches the column's regular expression in full"),
+    "vocabulary_missing": ("E209", "the scheme provides the vocabulary a column names"),
+    # rule schema: one row at a time, own table
+    "unique_key": ("E210", "the table's key (ids unique per document) identifies one row"),
+    "start_before_end": ("E211", "start < end"),
+    "text_sha256_matches": ("E212", "text_sha256 is the SHA-256 of the text"),
+    "updates_in_text": ("E213", "update sections lie within the text, start < end"),
+    "removed_line_numbers_unique": ("E214", "removed lines have distinct line numbers >= 1"),
+    "nested_not_null": ("E215", "no null in a non-nullable field of a nested record"),
+    "whitespace_is_space": ("E216", "a token's `whitespace` holds whitespace only"),
+    # rule schema: cross-table
+    "document_exists": ("E220", "the row's doc_id is a document"),
+    "offsets_in_text": ("E221", "0 <= start and end <= len(document text)"),
+    "surface_matches_text": ("E222", "`text` equals the document text[start:end]"),
+    "ids_consecutive": ("E223", "ids run 0, 1, 2, ... within each document"),
+    "sentences_no_overlap": ("E224", "a sentence starts at or after the previous one's end"),
+    "sentence_gaps_are_space": (
+        "E225",
+        "only whitespace before the first, between and after the last sentence",
+    ),
+    "sentence_exists": ("E226", "a token's sentence_id is a sentence of its document"),
+    "token_in_sentence": ("E227", "a token lies inside its sentence"),
+    "tokens_no_overlap": ("E228", "a token starts at or after the previous one's end"),
+    "tokens_rebuild_text": (
+        "E229",
+        "tokens and their whitespace rebuild the text from the first token on",
+    ),
+    "head_token_exists": ("E230", "head_token_id is a token of the same document"),
+    "head_in_sentence": ("E231", "a token's head lies in the token's sentence"),
+    "span_on_token_boundaries": ("E232", "a span starts at a token start and ends at a token end"),
+    "head_span_exists": ("E233", "a relation's head_span_id is a span of its document"),
+    "tail_span_exists": ("E234", "a relation's tail_span_id is a span of its document"),
+    "endpoint_same_layer": ("E235", "a relation's spans are in the relation's layer"),
+    "endpoint_labels_allowed": ("E236", "the scheme allows the relation between these labels"),
+    "value_of_label": ("E237", "a document label's value is one of that label's values"),
+    "single_choice": ("E238", "a single-choice label has one value per annotation"),
+    "annotation_exists": ("E239", "annotation_id is an annotation of the document"),
+    "document_in_one_split": ("E240", "a document is in one split only"),
+    "split_matches_document": ("E241", "a row is in its document's split"),
+    # corpus folder
+    "table_present": ("E250", "the corpus has the core tables"),
+    "parquet_readable": ("E251", "every data file is a readable Parquet file"),
+    "split_name": ("E252", "data files are named <split>-*.parquet with a known split"),
+    "manifest_present": ("E253", "MANIFEST.json exists and maps paths to SHA-256"),
+    "manifest_hash_matches": ("E254", "every file's SHA-256 is the one in the manifest"),
+    "manifest_lists_file": ("E255", "every file of the corpus is in the manifest"),
+    "manifest_file_exists": ("E256", "every file in the manifest exists"),
+    "check_error": ("E257", "a check ran without crashing"),
+}
+
+
+# --- report ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One rule broken by one row (or by a file, for folder rules).
+
+    table (str): Table name, or "manifest" / a table for folder rules.
+    row (dict[str, Any]): The row's ids (its table key), or {"path": ...} for file rules.
+    rule (str): Stable snake_case rule name, a key of `RULES`.
+    value (Any): The offending value (JSON-serialisable).
+    message (str): The full message, naming where, the rule, the value and what to do.
+    column (str | None): The column the rule is about, where it is about one.
+    file (str | None): The data file (relative to the corpus folder), where known.
+    index (int | None): 0-based row number within `file` (or the in-memory table).
+    """
+
+    table: str
+    row: dict[str, Any]
+    rule: str
+    value: Any
+    message: str
+    column: str | None = None
+    file: str | None = None
+    index: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "row": self.row,
+            "rule": self.rule,
+            "value": self.value,
+            "message": self.message,
+            "column": self.column,
+            "file": self.file,
+            "index": self.index,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """Every failure found in a corpus.
+
+    failures (tuple[Failure, ...]): All failures, sorted by table, rule, file and row.
+    rows (dict[str, int]): Rows checked per table.
+    """
+
+    failures: tuple[Failure, ...]
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """RETURNS (dict[str, dict[str, int]]): table -> rule -> number of failures."""
+        out: dict[str, dict[str, int]] = {}
+        for (table_name, rule), n in sorted(
+            Counter((f.table, f.rule) for f in self.failures).items()
+        ):
+            out.setdefault(table_name, {})[rule] = n
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """RETURNS (dict[str, Any]): ok, rows per table, counts and every failure (uncapped)."""
+        return {
+            "ok": self.ok,
+            "rows": dict(sorted(self.rows.items())),
+            "counts": self.counts(),
+            "failures": [f.to_json() for f in self.failures],
+        }
+
+    def lines(self, limit: int | None = DEFAULT_LIMIT) -> list[str]:
+        """One line per failure, at most `limit` per (table, rule), then a count of the rest.
+
+        limit (int | None): Lines per (table, rule); None prints every failure.
+        RETURNS (list[str]): The lines, ending with a summary line.
+        """
+        out: list[str] = []
+        shown: Counter[tuple[str, str]] = Counter()
+        totals = Counter((f.table, f.rule) for f in self.failures)
+        for f in self.failures:
+            key = (f.table, f.rule)
+            shown[key] += 1
+            if limit is None or shown[key] <= limit:
+                out.append(f.message)
+            elif shown[key] == limit + 1:
+                out.append(
+                    f"{f.table}: rule '{f.rule}': ... and {totals[key] - limit} more "
+                    "(all of them with --format json)"
+                )
+        checked = sum(self.rows.values())
+        if self.ok:
+            out.append(f"corpus valid: {checked} rows in {len(self.rows)} tables, 0 failures")
+        else:
+            out.append(
+                f"corpus INVALID: {len(self.failures)} failure(s) of {len(totals)} "
+                f"(table, rule) pair(s) in {checked} rows"
+            )
+        return out
+
+
+# --- the document texts, indexed by code point ---------------------------------------------
+class _Docs:
+    """All document texts as one UTF-8 byte buffer, addressable by (document, code point).
+
+    doc_ids (pa.Array): Document ids (position = document index `d`).
+    texts (pa.Array): Document texts (nulls are read as "").
+    """
+
+    def __init__(self, doc_ids: pa.Array, texts: pa.Array) -> None:
+        self.doc_ids = doc_ids
+        arr = pc.fill_null(texts, "").cast(pa.large_string())
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        n = len(arr)
+        bufs = arr.buffers()
+        offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+        data = (
+            np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+        )
+        self.buf = data[offsets[0] : offsets[-1]]
+        self.byte_base = offsets - offsets[0]
+        self.length = np.asarray(pc.utf8_length(arr).to_numpy(zero_copy_only=False), dtype=np.int64)
+        self.cp_base = np.concatenate([[0], np.cumsum(self.length)]).astype(np.int64)
+        # Byte position of every code point (UTF-8 lead bytes), plus the end as sentinel, so
+        # that code point i of document d starts at pos[cp_base[d] + i] (documents are
+        # contiguous in `buf`, so i == len(text) lands on the next document's first byte).
+        lead = (self.buf & 0xC0) != 0x80
+        self.pos = np.concatenate([np.flatnonzero(lead), [len(self.buf)]]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.length)
+
+    def index(self, doc_ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """RETURNS (np.ndarray): Each id's document index, -1 where it is not a document."""
+        idx = pc.index_in(doc_ids, value_set=self.doc_ids)
+        return _np(idx, fill=-1)
+
+    def byte_offset(self, d: np.ndarray, cp: np.ndarray) -> np.ndarray:
+        return self.pos[self.cp_base[d] + cp]
+
+    def slices(self, d: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Array:
+        """Cut text[start:end] of document d for every row, in one pass over the bytes.
+
+        d (np.ndarray): Document index per row (must be valid).
+        start (np.ndarray): Code point start per row, 0 <= start <= end <= len(text).
+        end (np.ndarray): Code point end per row.
+        RETURNS (pa.Array): large_string array of the slices.
+        """
+        if len(d) == 0:
+            return pa.array([], pa.large_string())
+        b0 = self.byte_offset(d, start)
+        b1 = self.byte_offset(d, end)
+        lengths = b1 - b0
+        out_offsets = np.zeros(len(d) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=out_offsets[1:])
+        total = int(out_offsets[-1])
+        gather = np.repeat(b0 - out_offsets[:-1], lengths) + np.arange(total, dtype=np.int64)
+        data = self.buf[gather]
+        return pa.Array.from_buffers(
+            pa.large_string(), len(d), [None, pa.py_buffer(out_offsets), pa.py_buffer(data)]
+        )
+
+
+def _np(values: pa.Array | pa.ChunkedArray, fill: int = -1) -> np.ndarray:
+    """RETURNS (np.ndarray): An integer array as int64 numpy, nulls replaced by `fill`."""
+    filled = pc.fill_null(values, fill) if values.null_count else values
+    if isinstance(filled, pa.ChunkedArray):
+        filled = filled.combine_chunks() if filled.num_chunks != 1 else filled.chunk(0)
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _valid(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    if not values.null_count:
+        return np.ones(len(values), dtype=bool)
+    return np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _is_space_or_empty(strings: pa.Array) -> np.ndarray:
+    space = pc.fill_null(pc.utf8_is_space(strings), False)
+    empty = pc.equal(pc.binary_length(strings), 0)
+    return np.asarray(pc.or_(space, empty).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _equal(a: pa.Array | pa.ChunkedArray, b: pa.Array) -> np.ndarray:
+    eq = pc.fill_null(pc.equal(a.cast(pa.large_string()), b), False)
+    return np.asarray(eq.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _pair_key(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """RETURNS (np.ndarray): One int64 per (document index, integer id) pair."""
+    return (hi.astype(np.int64) << 32) | (lo.astype(np.int64) & 0xFFFFFFFF)
+
+
+def _string_key(*columns: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+    """RETURNS: Per row, the string columns joined by a unit separator (null stays null)."""
+    return pc.binary_join_element_wise(*columns, "\x1f")
+
+
+def _lookup(query: np.ndarray | pa.Array, reference: np.ndarray | pa.Array) -> np.ndarray:
+    """RETURNS (np.ndarray): Position of each query key in `reference` (first match), or -1."""
+    q = pa.array(query) if isinstance(query, np.ndarray) else query
+    r = pa.array(reference) if isinstance(reference, np.ndarray) else reference
+    return _np(pc.index_in(q, value_set=r), fill=-1)
+
+
+def _order(d: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """RETURNS (np.ndarray): Row order by (document, id); the identity when already sorted."""
+    key = _pair_key(d, ids)
+    if len(key) < 2 or bool(np.all(key[1:] >= key[:-1])):
+        return np.arange(len(key), dtype=np.int64)
+    return np.lexsort((ids, d)).astype(np.int64)
+
+
+# --- the corpus context the rule checks see -------------------------------------------------
+@dataclass(frozen=True)
+class _Scheme:
+    vocabularies: Mapping[str, Sequence[str]]
+    relation_endpoints: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None
+    label_values: Mapping[str, Sequence[str]] | None
+    single_choice: Sequence[str] | None
+
+
+class _Frame:
+    """One table being validated, with the arrays its rules share (computed once, lazily)."""
+
+    def __init__(self, name: str, table: pa.Table, ctx: _Context) -> None:
+        self.name = name
+        self.table = table
+        self.ctx = ctx
+        self.n = table.num_rows
+
+    def col(self, name: str) -> pa.ChunkedArray:
+        return self.table.column(name)
+
+    @cached_property
+    def d(self) -> np.ndarray:
+        docs = self.ctx.docs
+        if docs is None:
+            return np.full(self.n, -1, dtype=np.int64)
+        return docs.index(self.col("doc_id"))
+
+    @cached_property
+    def has_doc(self) -> np.ndarray:
+        return self.d >= 0
+
+    @cached_property
+    def start(self) -> np.ndarray:
+        return _np(self.col("start"))
+
+    @cached_property
+    def end(self) -> np.ndarray:
+        return _np(self.col("end"))
+
+    @cached_property
+    def doclen(self) -> np.ndarray:
+        docs = self.ctx.docs
+        if docs is None:
+            return np.zeros(self.n, dtype=np.int64)
+        return np.where(self.has_doc, docs.length[np.maximum(self.d, 0)], 0)
+
+    @cached_property
+    def offsets_known(self) -> np.ndarray:
+        """Rows whose offsets are non-null and whose document is known."""
+        return self.has_doc & _valid(self.col("start")) & _valid(self.col("end"))
+
+    @cached_property
+    def offsets_ok(self) -> np.ndarray:
+        """Rows whose offsets index their document's text with start <= end."""
+        s, e = self.start, self.end
+        return self.offsets_known & (s >= 0) & (s <= e) & (e <= self.doclen)
+
+    def slices(self, start: np.ndarray, end: np.ndarray, ok: np.ndarray) -> pa.Array:
+        """RETURNS (pa.Array): text[start:end] per row where `ok`, "" elsewhere."""
+        docs = self.ctx.docs
+        assert docs is not None
+        d = np.where(ok, self.d, 0)
+        s = np.where(ok, start, 0)
+        e = np.where(ok, end, 0)
+        if len(docs) == 0:
+            return pa.array([""] * len(d), pa.large_string())
+        return docs.slices(d, s, e)
+
+    def ids(self, column: str) -> np.ndarray:
+        return _np(self.col(column))
+
+
+class _Context:
+    """The tables of one corpus, cast to their definitions, and lookups across them."""
+
+    def __init__(
+        self,
+        tables: Mapping[str, pa.Table],
+        splits: Mapping[str, pa.Array] | None,
+        scheme: _Scheme,
+    ) -> None:
+        self.tables = tables
+        self.splits = splits
+        self.scheme = scheme
+        documents = tables.get("documents")
+        self.docs = (
+            _Docs(
+                documents.column("doc_id").combine_chunks(),
+                documents.column("text").combine_chunks(),
+            )
+            if documents is not None
+            else None
+        )
+        self.frames: dict[str, _Frame] = {}
+
+    def frame(self, name: str) -> _Frame | None:
+        if name not in self.tables:
+            return None
+        if name not in self.frames:
+            self.frames[name] = _Frame(name, self.tables[name], self)
+        return self.frames[name]
+
+    @cached_property
+    def sentence_keys(self) -> np.ndarray:
+        f = self.frame("sentences")
+        assert f is not None
+        return _pair_key(f.d, f.ids("sentence_id"))
+
+    @cached_property
+    def token_keys(self) -> np.ndarray:
+        f = self.frame("tokens")
+        assert f is not None
+        return _pair_key(f.d, f.ids("token_id"))
+
+    @cached_property
+    def span_keys(self) -> pa.Array | pa.ChunkedArray:
+        spans = self.tables["spans"]
+        return _string_key(spans.column("doc_id"), spans.column("span_id"))
+
+    @cached_property
+    def annotation_keys(self) -> pa.Array | pa.ChunkedArray:
+        ann = self.tables["annotations"]
+        return _string_key(ann.column("doc_id"), ann.column("annotation_id"))
+
+
+# --- row rules ------------------------------------------------------------------------------
+# A rule check returns, per row, True (passes) or False (fails). `detail` describes the
+# offending value of the failing rows (by row position) for the message.
+Check = Callable[[_Frame], np.ndarray]
+Detail = Callable[[_Frame, np.ndarray], list[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    name: str
+    check: Check
+    detail: Detail
+    column: str | None = None
+    needs: tuple[str, ...] = ()  # other tables the rule reads; skipped when one is missing
+
+
+def _values(column: str) -> Detail:
+    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+        return f.col(column).take(pa.array(rows)).to_pylist()
+
+    return detail
+
+
+def _offsets_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    out = []
+    for r in rows:
+        out.append(
+            {"start": int(f.start[r]), "end": int(f.end[r]), "text_length": int(f.doclen[r])}
+        )
+    return out
+
+
+def _surface_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    docs = f.ctx.docs
+    assert docs is not None
+    expected = docs.slices(f.d[rows], f.start[rows], f.end[rows])
+    got = f.col("text").take(pa.array(rows)).to_pylist()
+    return [
+        {"text": g, "expected": e, "start": int(f.start[r]), "end": int(f.end[r])}
+        for g, e, r in zip(got, expected.to_pylist(), rows, strict=True)
+    ]
+
+
+def _document_exists(f: _Frame) -> np.ndarray:
+    return f.has_doc | ~_valid(f.col("doc_id"))
+
+
+def _start_before_end(f: _Frame) -> np.ndarray:
+    known = _valid(f.col("start")) & _valid(f.col("end"))
+    return ~known | (f.start < f.end)
+
+
+def _offsets_in_text(f: _Frame) -> np.ndarray:
+    s, e = f.start, f.end
+    return ~f.offsets_known | ((s >= 0) & (e <= f.doclen) & (s <= f.doclen))
+
+
+def _surface_matches_text(f: _Frame) -> np.ndarray:
+    ok = f.offsets_ok & _valid(f.col("text"))
+    sliced = f.slices(f.start, f.end, ok)
+    return ~ok | _equal(f.col("text"), sliced)
+
+
+def _unique_key(definition: T.Table) -> Check:
+    def check(f: _Frame) -> np.ndarray:
+        # Dictionary codes make every key column an integer, so one lexsort finds duplicates
+        # as equal neighbours (pandera's `unique=` is several times slower on a million rows).
+        codes = []
+        for name in definition.key:
+            column = f.col(name)
+            if pa.types.is_integer(column.type):
+                codes.append(_np(column, fill=-(2**40)))
+            else:
+                encoded = pc.dictionary_encode(pc.fill_null(column, "\x00null")).combine_chunks()
+                codes.append(
+                    np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+                )
+        if f.n < 2:
+            return np.ones(f.n, dtype=bool)
+        order = np.lexsort(tuple(reversed(codes)))
+        same = np.ones(f.n - 1, dtype=bool)
+        for c in codes:
+            cs = c[order]
+            same &= cs[1:] == cs[:-1]
+        dup_sorted = np.zeros(f.n, dtype=bool)
+        dup_sorted[1:] |= same
+        dup_sorted[:-1] |= same
+        dup = np.zeros(f.n, dtype=bool)
+        dup[order] = dup_sorted
+        return ~dup
+
+    return check
+
+
+def _key_detail(definition: T.Table) -> Detail:
+    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+        taken = f.table.select(list(definition.key)).take(pa.array(rows)).to_pylist()
+        return [{"duplicate_key": row} for row in taken]
+
+    return detail
+
+
+def _ids_consecutive(id_column: str) -> Check:
+    def check(f: _Frame) -> np.ndarray:
+        ids = f.ids(id_column)
+        order = _order(f.d, ids)
+        ds, ids_s = f.d[order], ids[order]
+        group_start = np.ones(f.n, dtype=bool)
+        group_start[1:] = ds[1:] != ds[:-1]
+        first = np.maximum.accumulate(np.where(group_start, np.arange(f.n), 0))
+        rank = np.arange(f.n) - first
+        ok_sorted = (ids_s == rank) | (ds < 0)
+        ok = np.empty(f.n, dtype=bool)
+        ok[order] = ok_sorted
+        return ok | ~_valid(f.col(id_column))
+
+    return check
+
+
+@dataclass
+class _Sequence:
+    """Rows of one table in (document, id) order with their neighbours' offsets."""
+
+    order: np.ndarray
+    first: np.ndarray  # first row of its document (in sorted order)
+    last: np.ndarray
+    prev_end: np.ndarray  # previous row's end (0 for the first)
+    next_start: np.ndarray  # next row's start (len(text) for the last)
+    ok: np.ndarray  # rows (sorted) whose own offsets and document are fine
+
+
+def _sequence(f: _Frame, id_column: str) -> _Sequence:
+    cached = getattr(f, "_seq", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    ids = f.ids(id_column)
+    order = _order(f.d, ids)
+    ds = f.d[order]
+    first = np.ones(f.n, dtype=bool)
+    last = np.ones(f.n, dtype=bool)
+    if f.n:
+        first[1:] = ds[1:] != ds[:-1]
+        last[:-1] = ds[1:] != ds[:-1]
+    s, e = f.start[order], f.end[order]
+    prev_end = np.zeros(f.n, dtype=np.int64)
+    prev_end[1:] = e[:-1]
+    prev_end[first] = 0
+    next_start = np.zeros(f.n, dtype=np.int64)
+    next_start[:-1] = s[1:]
+    next_start[last] = f.doclen[order][last]
+    ok_sorted = f.offsets_ok[order] & (s < e)
+    # A neighbour with broken offsets would blame this row for its own fault.
+    prev_ok = np.ones(f.n, dtype=bool)
+    prev_ok[1:] = ok_sorted[:-1]
+    prev_ok[first] = True
+    next_ok = np.ones(f.n, dtype=bool)
+    next_ok[:-1] = ok_sorted[1:]
+    next_ok[last] = True
+    seq = _Sequence(order, first, last, prev_end, next_start, ok_sorted & prev_ok & next_ok)
+    f._seq = seq  # type: ignore[attr-defined]
+    return seq
+
+
+def _unsort(order: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    out = np.empty_like(sorted_values)
+    out[order] = sorted_values
+    return out
+
+
+def _no_overlap(id_column: str) -> Check:
+    def check(f: _Frame) -> np.ndarray:
+        q = _sequence(f, id_column)
+        s = f.start[q.order]
+        bad = q.ok & ~q.first & (s < q.prev_end)
+        return ~_unsort(q.order, bad)
+
+    return check
+
+
+def _overlap_detail(id_column: str) -> Detail:
+    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+        q = _sequence(f, id_column)
+        where = np.empty(f.n, dtype=np.int64)
+        where[q.order] = np.arange(f.n)
+        return [
+            {
+                "start": int(f.start[r]),
+                "end": int(f.end[r]),
+                "previous_end": int(q.prev_end[where[r]]),
+            }
+            for r in rows
+        ]
+
+    return detail
+
+
+def _sentence_gaps(f: _Frame) -> np.ndarray:
+    q = _sequence(f, "sentence_id")
+    s, e = f.start[q.order], f.end[q.order]
+    ok_before = q.ok & (q.prev_end <= s)
+    ok_after = q.ok & q.last
+    good = np.ones(f.n, dtype=bool)
+    if f.n:
+        d_sorted = f.d[q.order]
+        gap = _gap_slices(f, d_sorted, q.prev_end, s, ok_before)
+        good &= ~ok_before | _is_space_or_empty(gap)
+        tail = _gap_slices(f, d_sorted, e, q.next_start, ok_after & (e <= q.next_start))
+        good &= ~ok_after | _is_space_or_empty(tail)
+    return _unsort(q.order, good)
+
+
+def _gap_slices(
+    f: _Frame, d: np.ndarray, start: np.ndarray, end: np.ndarray, ok: np.ndarray
+) -> pa.Array:
+    docs = f.ctx.docs
+    assert docs is not None
+    if len(docs) == 0:
+        return pa.array([""] * len(d), pa.large_string())
+    return docs.slices(np.where(ok, d, 0), np.where(ok, start, 0), np.where(ok, end, 0))
+
+
+def _gap_detail(id_column: str) -> Detail:
+    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+        q = _sequence(f, id_column)
+        where = np.empty(f.n, dtype=np.int64)
+        where[q.order] = np.arange(f.n)
+        out = []
+        docs = f.ctx.docs
+        assert docs is not None
+        for r in rows:
+            k = where[r]
+            s, e = int(f.start[r]), int(f.end[r])
+            d = np.array([f.d[r]])
+            before = docs.slices(d, np.array([q.prev_end[k]]), np.array([s])).to_pylist()[0]
+            item: dict[str, Any] = {"start": s, "end": e, "text_before": before}
+            if q.last[k]:
+                after = docs.slices(d, np.array([e]), np.array([q.next_start[k]])).to_pylist()[0]
+                item["text_after"] = after
+            out.append(item)
+        return out
+
+    return detail
+
+
+def _sentence_exists(f: _Frame) -> np.ndarray:
+    known = f.has_doc & _valid(f.col("sentence_id"))
+    where = _lookup(_pair_key(f.d, f.ids("sentence_id")), f.ctx.sentence_keys)
+    f._sentence_row = where  # type: ignore[attr-defined]
+    return ~known | (where >= 0)
+
+
+def _sentence_row(f: _Frame) -> np.ndarray:
+    if not hasattr(f, "_sentence_row"):
+        _sentence_exists(f)
+    return f._sentence_row  # type: ignore[attr-defined,no-any-return]
+
+
+def _token_in_sentence(f: _Frame) -> np.ndarray:
+    where = _sentence_row(f)
+    sentences = f.ctx.frame("sentences")
+    assert sentences is not None
+    found = where >= 0
+    w = np.maximum(where, 0)
+    s_start = sentences.start[w]
+    s_end = sentences.end[w]
+    inside = (s_start <= f.start) & (f.end <= s_end)
+    return ~(found & f.offsets_known) | inside
+
+
+def _sentence_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    where = _sentence_row(f)
+    sentences = f.ctx.frame("sentences")
+    assert sentences is not None
+    out = []
+    for r in rows:
+        w = where[r]
+        item: dict[str, Any] = {"start": int(f.start[r]), "end": int(f.end[r])}
+        item["sentence_id"] = int(f.ids("sentence_id")[r])
+        if w >= 0:
+            item["sentence_start"] = int(sentences.start[w])
+            item["sentence_end"] = int(sentences.end[w])
+        out.append(item)
+    return out
+
+
+def _tokens_rebuild_text(f: _Frame) -> np.ndarray:
+    q = _sequence(f, "token_id")
+    if f.n == 0:
+        return np.ones(0, dtype=bool)
+    e = f.end[q.order]
+    s = f.start[q.order]
+    d_sorted = f.d[q.order]
+    ok_after = q.ok & (e <= q.next_start)
+    after = _gap_slices(f, d_sorted, e, q.next_start, ok_after)
+    ws = f.col("whitespace").take(pa.array(q.order))
+    good = ~ok_after | _equal(ws, after)
+    ok_lead = q.ok & q.first
+    lead = _gap_slices(f, d_sorted, np.zeros(f.n, dtype=np.int64), s, ok_lead)
+    good &= ~ok_lead | _is_space_or_empty(lead)
+    return _unsort(q.order, good)
+
+
+def _rebuild_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    q = _sequence(f, "token_id")
+    where = np.empty(f.n, dtype=np.int64)
+    where[q.order] = np.arange(f.n)
+    docs = f.ctx.docs
+    assert docs is not None
+    out = []
+    ws = f.col("whitespace").take(pa.array(rows)).to_pylist()
+    for r, w in zip(rows, ws, strict=True):
+        k = where[r]
+        e = int(f.end[r])
+        nxt = int(q.next_start[k])
+        d = np.array([f.d[r]])
+        text = docs.slices(d, np.array([e]), np.array([max(e, nxt)])).to_pylist()[0]
+        item: dict[str, Any] = {"whitespace": w, "text_to_next_token": text}
+        if q.first[k]:
+            item["text_before_first_token"] = docs.slices(
+                d, np.array([0]), np.array([int(f.start[r])])
+            ).to_pylist()[0]
+        out.append(item)
+    return out
+
+
+def _whitespace_is_space(f: _Frame) -> np.ndarray:
+    ws = f.col("whitespace").combine_chunks()
+    return _is_space_or_empty(ws) | ~_valid(ws)
+
+
+def _head_row(f: _Frame) -> np.ndarray:
+    if not hasattr(f, "_head_row"):
+        f._head_row = _lookup(_pair_key(f.d, f.ids("head_token_id")), f.ctx.token_keys)  # type: ignore[attr-defined]
+    return f._head_row  # type: ignore[attr-defined,no-any-return]
+
+
+def _head_token_exists(f: _Frame) -> np.ndarray:
+    known = f.has_doc & _valid(f.col("head_token_id"))
+    return ~known | (_head_row(f) >= 0)
+
+
+def _head_in_sentence(f: _Frame) -> np.ndarray:
+    where = _head_row(f)
+    sid = f.ids("sentence_id")
+    found = where >= 0
+    return ~found | (sid[np.maximum(where, 0)] == sid)
+
+
+def _head_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    where = _head_row(f)
+    sid = f.ids("sentence_id")
+    head = f.ids("head_token_id")
+    out = []
+    for r in rows:
+        item: dict[str, Any] = {"head_token_id": int(head[r]), "sentence_id": int(sid[r])}
+        if where[r] >= 0:
+            item["head_sentence_id"] = int(sid[where[r]])
+        out.append(item)
+    return out
+
+
+def _span_on_token_boundaries(f: _Frame) -> np.ndarray:
+    tokens = f.ctx.frame("tokens")
+    assert tokens is not None
+    starts = pa.array(_pair_key(tokens.d, tokens.start))
+    ends = pa.array(_pair_key(tokens.d, tokens.end))
+    s_ok = np.asarray(
+        pc.is_in(pa.array(_pair_key(f.d, f.start)), value_set=starts).to_numpy(zero_copy_only=False)
+    )
+    e_ok = np.asarray(
+        pc.is_in(pa.array(_pair_key(f.d, f.end)), value_set=ends).to_numpy(zero_copy_only=False)
+    )
+    return ~f.offsets_ok | (s_ok & e_ok)
+
+
+def _endpoint_row(f: _Frame, column: str) -> np.ndarray:
+    attr = f"_{column}_row"
+    if not hasattr(f, attr):
+        keys = _string_key(f.col("doc_id"), f.col(column))
+        setattr(f, attr, _lookup(keys, f.ctx.span_keys))
+    return getattr(f, attr)  # type: ignore[no-any-return]
+
+
+def _span_exists(column: str) -> Check:
+    def check(f: _Frame) -> np.ndarray:
+        known = f.has_doc & _valid(f.col(column))
+        return ~known | (_endpoint_row(f, column) >= 0)
+
+    return check
+
+
+def _endpoint_same_layer(f: _Frame) -> np.ndarray:
+    spans = f.ctx.tables["spans"]
+    span_layer = spans.column("layer")
+    good = np.ones(f.n, dtype=bool)
+    layer = f.col("layer")
+    for column in ("head_span_id", "tail_span_id"):
+        where = _endpoint_row(f, column)
+        found = where >= 0
+        taken = span_layer.take(pa.array(np.maximum(where, 0)))
+        same = np.asarray(
+            pc.fill_null(pc.equal(taken, layer), True).to_numpy(zero_copy_only=False), dtype=bool
+        )
+        good &= ~found | same
+    return good
+
+
+def _endpoint_labels(f: _Frame, column: str) -> pa.Array:
+    spans = f.ctx.tables["spans"]
+    where = _endpoint_row(f, column)
+    labels = spans.column("label").take(pa.array(np.maximum(where, 0)))
+    return pc.if_else(pa.array(where >= 0), labels, pa.scalar(None, pa.string()))
+
+
+def _endpoint_labels_allowed(f: _Frame) -> np.ndarray:
+    allowed = f.ctx.scheme.relation_endpoints or {}
+    pairs = {
+        f"{r}\x1f{h}\x1f{t}" for r, (heads, tails) in allowed.items() for h in heads for t in tails
+    }
+    key = _string_key(
+        f.col("label"), _endpoint_labels(f, "head_span_id"), _endpoint_labels(f, "tail_span_id")
+    )
+    known_label = np.asarray(
+        pc.is_in(f.col("label"), value_set=pa.array(sorted(allowed), pa.string())).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=bool,
+    )
+    ok = np.asarray(
+        pc.fill_null(pc.is_in(key, value_set=pa.array(sorted(pairs), pa.string())), True).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=bool,
+    )
+    # A label the scheme does not know is `in_vocabulary`'s failure, not this rule's.
+    return ~known_label | ok | ~_valid(key)
+
+
+def _endpoint_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    rel = (
+        f.table.select(["label", "layer", "head_span_id", "tail_span_id"])
+        .take(pa.array(rows))
+        .to_pylist()
+    )
+    heads = _endpoint_labels(f, "head_span_id").take(pa.array(rows)).to_pylist()
+    tails = _endpoint_labels(f, "tail_span_id").take(pa.array(rows)).to_pylist()
+    spans = f.ctx.tables["spans"]
+    out = []
+    for r, row, h, t in zip(rows, rel, heads, tails, strict=True):
+        item = dict(row)
+        item["head_label"], item["tail_label"] = h, t
+        for column in ("head_span_id", "tail_span_id"):
+            w = _endpoint_row(f, column)[r]
+            if w >= 0:
+                item[column.replace("_span_id", "_layer")] = spans.column("layer")[int(w)].as_py()
+        out.append(item)
+    return out
+
+
+def _value_of_label(f: _Frame) -> np.ndarray:
+    values = f.ctx.scheme.label_values or {}
+    pairs = [f"{name}\x1f{v}" for name, vs in values.items() for v in vs]
+    key = _string_key(f.col("name"), f.col("value"))
+    known = np.asarray(
+        pc.is_in(f.col("name"), value_set=pa.array(sorted(values), pa.string())).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=bool,
+    )
+    ok = pc.fill_null(pc.is_in(key, value_set=pa.array(sorted(pairs), pa.string())), True)
+    return ~known | np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _single_choice(f: _Frame) -> np.ndarray:
+    names = list(f.ctx.scheme.single_choice or ())
+    if f.n == 0:
+        return np.ones(0, dtype=bool)
+    group = ["doc_id", "layer", "name", "annotation_id"]
+    # Null keys (the model layer has no annotation id) never match in a join: fill them.
+    table = pa.table(
+        [pc.fill_null(f.col(c), "\x00") for c in group] + [pa.array(np.arange(f.n))],
+        names=[*group, ROW],
+    )
+    table = table.filter(pc.is_in(table.column("name"), value_set=pa.array(names, pa.string())))
+    counts = table.group_by(group, use_threads=False).aggregate([(ROW, "count")])
+    many = counts.filter(pc.greater(counts.column(f"{ROW}_count"), 1))
+    good = np.ones(f.n, dtype=bool)
+    if many.num_rows:
+        bad = table.join(many, keys=group, join_type="inner")
+        good[_np(bad.column(ROW))] = False
+    return good
+
+
+def _annotation_exists(f: _Frame) -> np.ndarray:
+    ann_id = f.col("annotation_id")
+    known = _valid(ann_id) & f.has_doc
+    where = _lookup(_string_key(f.col("doc_id"), ann_id), f.ctx.annotation_keys)
+    return ~known | (where >= 0)
+
+
+def _text_sha256_matches(f: _Frame) -> np.ndarray:
+    # No SHA-256 kernel in Arrow: one hashlib call per document (documents are few; the
+    # million-row tables never come here).
+    texts = f.col("text").to_pylist()
+    digests = [None if t is None else hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+    eq = pc.equal(f.col("text_sha256"), pa.array(digests, pa.string()))
+    return np.asarray(pc.fill_null(eq, True).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _sha_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    texts = f.col("text").take(pa.array(rows)).to_pylist()
+    stored = f.col("text_sha256").take(pa.array(rows)).to_pylist()
+    return [
+        {"text_sha256": s, "sha256_of_text": hashlib.sha256(t.encode("utf-8")).hexdigest()}
+        for s, t in zip(stored, texts, strict=True)
+    ]
+
+
+def _flat(f: _Frame, column: str) -> tuple[np.ndarray, pa.StructArray]:
+    lists = f.col(column).combine_chunks()
+    parents = _np(pc.list_parent_indices(lists))
+    values = pc.list_flatten(lists)
+    return parents, values
+
+
+def _updates_in_text(f: _Frame) -> np.ndarray:
+    parents, values = _flat(f, "updates")
+    good = np.ones(f.n, dtype=bool)
+    if len(values) == 0:
+        return good
+    s = _np(pc.struct_field(values, "start"))
+    e = _np(pc.struct_field(values, "end"))
+    length = f.ctx.docs.length if f.ctx.docs is not None else np.zeros(f.n, dtype=np.int64)
+    bad = (s < 0) | (e <= s) | (e > length[parents])
+    good[parents[bad]] = False
+    return good
+
+
+def _updates_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    updates = f.col("updates").take(pa.array(rows)).to_pylist()
+    length = f.ctx.docs.length if f.ctx.docs is not None else None
+    return [
+        {
+            "updates": [{"start": u["start"], "end": u["end"]} for u in us],
+            "text_length": int(length[r]) if length is not None else None,
+        }
+        for r, us in zip(rows, updates, strict=True)
+    ]
+
+
+def _removed_lines_unique(f: _Frame) -> np.ndarray:
+    parents, values = _flat(f, "removed_lines")
+    good = np.ones(f.n, dtype=bool)
+    if len(values) == 0:
+        return good
+    line_no = _np(pc.struct_field(values, "line_no"), fill=0)
+    key = _pair_key(parents, line_no)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    dup = np.zeros(len(ks), dtype=bool)
+    dup[1:] = ks[1:] == ks[:-1]
+    good[parents[order][dup]] = False
+    good[parents[line_no < 1]] = False
+    return good
+
+
+def _removed_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    lines = f.col("removed_lines").take(pa.array(rows)).to_pylist()
+    out = []
+    for ls in lines:
+        numbers = [x["line_no"] for x in ls]
+        counts = Counter(numbers)
+        out.append(
+            {
+                "line_no": sorted(
+                    {n for n in numbers if counts[n] > 1 or n is None or n < 1}, key=str
+                )
+            }
+        )
+    return out
+
+
+def _nested_not_null(definition: T.Table) -> Check:
+    def check(f: _Frame) -> np.ndarray:
+        good = np.ones(f.n, dtype=bool)
+        for column in definition.columns:
+            t = column.type
+            if not (pa.types.is_list(t) and pa.types.is_struct(t.value_type)):
+                continue
+            parents, values = _flat(f, column.name)
+            if values.null_count:
+                good[parents[~_valid(values)]] = False
+            for i in range(t.value_type.num_fields):
+                sub = t.value_type.field(i)
+                if sub.nullable:
+                    continue
+                child = pc.struct_field(values, sub.name)
+                if child.null_count:
+                    good[parents[~_valid(child)]] = False
+        return good
+
+    return check
+
+
+def _nested_detail(definition: T.Table) -> Detail:
+    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+        out = []
+        for r in rows:
+            nulls = []
+            for column in definition.columns:
+                t = column.type
+                if not (pa.types.is_list(t) and pa.types.is_struct(t.value_type)):
+                    continue
+                for i, item in enumerate(f.col(column.name)[int(r)].as_py() or []):
+                    if item is None:
+                        nulls.append(f"{column.name}[{i}]")
+                        continue
+                    for j in range(t.value_type.num_fields):
+                        sub = t.value_type.field(j)
+                        if not sub.nullable and item.get(sub.name) is None:
+                            nulls.append(f"{column.name}[{i}].{sub.name}")
+            out.append({"null_fields": nulls})
+        return out
+
+    return detail
+
+
+def _split_rules(name: str) -> list[_Rule]:
+    def one_split(f: _Frame) -> np.ndarray:
+        splits = f.ctx.splits
+        assert splits is not None
+        t = pa.table({"doc_id": f.col("doc_id"), "split": splits[name]})
+        counts = t.group_by("doc_id", use_threads=False).aggregate([("split", "count_distinct")])
+        many = counts.filter(pc.greater(counts.column("split_count_distinct"), 1)).column("doc_id")
+        bad = np.asarray(
+            pc.is_in(f.col("doc_id"), value_set=many.combine_chunks()).to_numpy(
+                zero_copy_only=False
+            ),
+            dtype=bool,
+        )
+        return ~bad
+
+    def split_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+        splits = f.ctx.splits
+        assert splits is not None
+        own = pa.array(splits[name]).take(pa.array(rows)).to_pylist() if len(rows) else []
+        doc_split = _doc_split(f)
+        return [
+            {"split": s, "document_split": doc_split[r] if doc_split is not None else None}
+            for r, s in zip(rows, own, strict=True)
+        ]
+
+    def matches(f: _Frame) -> np.ndarray:
+        splits = f.ctx.splits
+        assert splits is not None
+        doc_splits = splits["documents"]
+        own = (
+            pa.array(splits[name])
+            if not isinstance(splits[name], pa.ChunkedArray)
+            else splits[name]
+        )
+        where = np.maximum(f.d, 0)
+        theirs = (
+            pa.array(doc_splits).take(pa.array(where))
+            if len(doc_splits)
+            else pa.nulls(f.n, pa.string())
+        )
+        same = np.asarray(
+            pc.fill_null(pc.equal(own, theirs), True).to_numpy(zero_copy_only=False), dtype=bool
+        )
+        return ~f.has_doc | same
+
+    if name == "documents":
+        return [_Rule("document_in_one_split", one_split, split_detail, "doc_id")]
+    return [_Rule("split_matches_document", matches, split_detail, "doc_id", needs=("documents",))]
+
+
+def _doc_split(f: _Frame) -> list[Any] | None:
+    splits = f.ctx.splits
+    if splits is None or "documents" not in splits or f.ctx.docs is None:
+        return None
+    doc_splits = pa.array(splits["documents"]).to_pylist()
+    return [doc_splits[d] if d >= 0 else None for d in f.d]
+
+
+def _offset_rules() -> list[_Rule]:
+    return [
+        _Rule("document_exists", _document_exists, _values("doc_id"), "doc_id", ("documents",)),
+        _Rule("start_before_end", _start_before_end, _offsets_detail, "end"),
+        _Rule("offsets_in_text", _offsets_in_text, _offsets_detail, "end", ("documents",)),
+        _Rule(
+            "surface_matches_text", _surface_matches_text, _surface_detail, "text", ("documents",)
+        ),
+    ]
+
+
+def rules_for(definition: T.Table) -> list[_Rule]:
+    """The row rules of one table (besides its column schema), in the order they run.
+
+    definition (Table): The table's definition.
+    RETURNS (list[_Rule]): Its rules; each has a stable `name` from `RULES`.
+    """
+    name = definition.name
+    key_rule = _Rule("unique_key", _unique_key(definition), _key_detail(definition), None)
+    rules: list[_Rule] = [key_rule] if definition.key else []
+    if name == "documents":
+        rules += [
+            _Rule("text_sha256_matches", _text_sha256_matches, _sha_detail, "text_sha256"),
+            _Rule("updates_in_text", _updates_in_text, _updates_detail, "updates"),
+            _Rule(
+                "removed_line_numbers_unique",
+                _removed_lines_unique,
+                _removed_detail,
+                "removed_lines",
+            ),
+            _Rule(
+                "nested_not_null", _nested_not_null(definition), _nested_detail(definition), None
+            ),
+        ]
+        return rules
+    if name != "documents" and "doc_id" in definition.names:
+        if {"start", "end", "text"} <= set(definition.names):
+            rules += _offset_rules()
+        else:
+            rules.append(
+                _Rule(
+                    "document_exists", _document_exists, _values("doc_id"), "doc_id", ("documents",)
+                )
+            )
+    if name == "sentences":
+        rules += [
+            _Rule(
+                "ids_consecutive",
+                _ids_consecutive("sentence_id"),
+                _values("sentence_id"),
+                "sentence_id",
+                ("documents",),
+            ),
+            _Rule(
+                "sentences_no_overlap",
+                _no_overlap("sentence_id"),
+                _overlap_detail("sentence_id"),
+                "start",
+                ("documents",),
+            ),
+            _Rule(
+                "sentence_gaps_are_space",
+                _sentence_gaps,
+                _gap_detail("sentence_id"),
+                "start",
+                ("documents",),
+            ),
+        ]
+    elif name == "tokens":
+        rules += [
+            _Rule(
+                "ids_consecutive",
+                _ids_consecutive("token_id"),
+                _values("token_id"),
+                "token_id",
+                ("documents",),
+            ),
+            _Rule(
+                "tokens_no_overlap",
+                _no_overlap("token_id"),
+                _overlap_detail("token_id"),
+                "start",
+                ("documents",),
+            ),
+            _Rule("whitespace_is_space", _whitespace_is_space, _values("whitespace"), "whitespace"),
+            _Rule(
+                "tokens_rebuild_text",
+                _tokens_rebuild_text,
+                _rebuild_detail,
+                "whitespace",
+                ("documents",),
+            ),
+            _Rule(
+                "sentence_exists",
+                _sentence_exists,
+                _values("sentence_id"),
+                "sentence_id",
+                ("documents", "sentences"),
+            ),
+            _Rule(
+                "token_in_sentence",
+                _token_in_sentence,
+                _sentence_detail,
+                "sentence_id",
+                ("documents", "sentences"),
+            ),
+            _Rule(
+                "head_token_exists",
+                _head_token_exists,
+                _head_detail,
+                "head_token_id",
+                ("documents",),
+            ),
+            _Rule(
+                "head_in_sentence", _head_in_sentence, _head_detail, "head_token_id", ("documents",)
+            ),
+        ]
+    elif name == "spans":
+        rules.append(
+            _Rule(
+                "span_on_token_boundaries",
+                _span_on_token_boundaries,
+                _offsets_detail,
+                "start",
+                ("documents", "tokens"),
+            )
+        )
+    elif name == "relations":
+        rules += [
+            _Rule(
+                "head_span_exists",
+                _span_exists("head_span_id"),
+                _values("head_span_id"),
+                "head_span_id",
+                ("documents", "spans"),
+            ),
+            _Rule(
+                "tail_span_exists",
+                _span_exists("tail_span_id"),
+                _values("tail_span_id"),
+                "tail_span_id",
+                ("documents", "spans"),
+            ),
+            _Rule(
+                "endpoint_same_layer",
+                _endpoint_same_layer,
+                _endpoint_detail,
+                "layer",
+                ("documents", "spans"),
+            ),
+            _Rule(
+                "endpoint_labels_allowed",
+                _endpoint_labels_allowed,
+                _endpoint_detail,
+                "label",
+                ("documents", "spans", RELATION_ENDPOINTS),
+            ),
+        ]
+    elif name == "document_labels":
+        rules += [
+            _Rule("value_of_label", _value_of_label, _values("value"), "value", (LABEL_VALUES,)),
+            _Rule("single_choice", _single_choice, _values("value"), "value", (SINGLE_CHOICE,)),
+        ]
+    if name in ("spans", "relations", "document_labels", "annotation_notes"):
+        rules.append(
+            _Rule(
+                "annotation_exists",
+                _annotation_exists,
+                _values("annotation_id"),
+                "annotation_id",
+                ("documents", "annotations"),
+            )
+        )
+    return rules
+
+
+# --- pandera schemas ------------------------------------------------------------------------
+def column_schema(
+    definition: T.Table, vocabularies: Mapping[str, Sequence[str]] | None = None
+) -> pdr.DataFrameSchema:
+    """The pandera schema of a table's columns, derived from its definition.
+
+    definition (Table): The table (tables.py).
+    vocabularies (Mapping[str, Sequence[str]] | None): Scheme vocabularies by name; a column
+        whose vocabulary is missing here gets no vocabulary check (`vocabulary_missing` is
+        reported by `validate_tables`).
+    RETURNS (pdr.DataFrameSchema): Types, nullability, bounds, vocabularies, patterns; strict.
+    """
+    columns = {}
+    for c in definition.columns:
+        checks = []
+        if c.ge is not None:
+            checks.append(pdr.Check.ge(c.ge, name="min_value"))
+        if c.allowed is not None:
+            checks.append(pdr.Check.isin(list(c.allowed), name="allowed_values"))
+        if c.vocabulary is not None and vocabularies is not None and c.vocabulary in vocabularies:
+            checks.append(pdr.Check.isin(list(vocabularies[c.vocabulary]), name="in_vocabulary"))
+        if c.pattern is not None:
+            checks.append(pdr.Check.str_matches(f"^(?:{c.pattern})$", name="pattern"))
+        columns[c.name] = pdr.Column(c.type, checks=checks, nullable=c.nullable, required=True)
+    return pdr.DataFrameSchema(columns, strict=True, name=definition.name)
+
+
+def rule_schema(definition: T.Table, frame: _Frame, rules: Sequence[_Rule]) -> pdr.DataFrameSchema:
+    """The pandera schema of a table's row rules: one dataframe check per rule.
+
+    definition (Table): The table.
+    frame (_Frame): The table and the corpus context the checks read.
+    rules (Sequence[_Rule]): The rules to run.
+    RETURNS (pdr.DataFrameSchema): Dataframe-level checks, each named after its rule.
+    """
+    checks = [
+        pdr.Check(_as_check(rule, frame), native=True, name=rule.name, error=RULES[rule.name][1])
+        for rule in rules
+    ]
+    return pdr.DataFrameSchema(checks=checks, name=definition.name)
+
+
+def _as_check(rule: _Rule, frame: _Frame) -> Callable[[Any], pa.Array]:
+    def run(data: Any) -> pa.Array:
+        # `data.table` is `frame.table` plus the row-number column; the rule reads the
+        # frame so that arrays shared by several rules are computed once.
+        return pa.array(rule.check(frame), pa.bool_())
+
+    return run
+
+
+# --- running the schemas --------------------------------------------------------------------
+def _where(definition: T.Table, row: Mapping[str, Any], file: str | None) -> str:
+    ids = ", ".join(f"{k}={v!r}" for k, v in row.items())
+    place = f" ({file})" if file else ""
+    return f"{definition.name}{place} [{ids}]" if ids else f"{definition.name}{place}"
+
+
+def _message(rule: str, where: str, value: Any, column: str | None) -> str:
+    code = RULES[rule][0]
+    template: str = getattr(Errors, code)
+    return template.format(where=where, column=column or "", value=_short(value))
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    """How to name a table's rows: their key columns, file and index within the file."""
+
+    definition: T.Table
+    table: pa.Table
+    files: list[str] | None  # per row, or None in memory
+    index: np.ndarray  # per row: row number in its file (or in the table)
+
+    def failures(
+        self, rule: str, rows: np.ndarray, values: Iterable[Any], column: str | None
+    ) -> list[Failure]:
+        if len(rows) == 0:
+            return []
+        key = [k for k in self.definition.key if k in self.table.column_names]
+        ids = self.table.select(key).take(pa.array(rows)).to_pylist() if key else [{} for _ in rows]
+        out = []
+        for r, row, value in zip(rows, ids, values, strict=True):
+            file = self.files[int(r)] if self.files is not None else None
+            message = _message(rule, _where(self.definition, row, file), value, column)
+            out.append(
+                Failure(
+                    self.definition.name,
+                    row,
+                    rule,
+                    _jsonable(value),
+                    message,
+                    column,
+                    file,
+                    int(self.index[r]),
+                )
+            )
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _table_failure(
+    table_name: str, rule: str, value: Any, column: str | None = None, file: str | None = None
+) -> Failure:
+    where = f"{table_name} ({file})" if file else table_name
+    message = getattr(Errors, RULES[rule][0]).format(
+        where=where, column=column or "", value=_short(value)
+    )
+    return Failure(table_name, {}, rule, _jsonable(value), message, column, file, None)
+
+
+_REASONS = {
+    SchemaErrorReason.COLUMN_NOT_IN_DATAFRAME: "column_present",
+    SchemaErrorReason.COLUMN_NOT_IN_SCHEMA: "unknown_column",
+    SchemaErrorReason.WRONG_DATATYPE: "dtype",
+    SchemaErrorReason.SERIES_CONTAINS_NULLS: "not_null",
+}
+_STRUCTURAL = {"column_present", "unknown_column", "dtype", "check_error"}
+
+
+def _run_columns(
+    located: _Located, vocabularies: Mapping[str, Sequence[str]] | None
+) -> tuple[list[Failure], bool]:
+    """Validate a table's columns with its pandera column schema.
+
+    RETURNS (tuple[list[Failure], bool]): The failures, and whether the table's structure
+        (columns present, types) is sound enough to run its row rules.
+    """
+    definition, table = located.definition, located.table
+    failures: list[Failure] = []
+    for c in definition.columns:
+        if c.vocabulary is not None and (vocabularies is None or c.vocabulary not in vocabularies):
+            failures.append(
+                _table_failure(definition.name, "vocabulary_missing", c.vocabulary, c.name)
+            )
+    try:
+        column_schema(definition, vocabularies).validate(table, lazy=True)
+        return failures, True
+    except SchemaErrors as errors:
+        structural_ok = True
+        for error in errors.schema_errors:
+            column = (
+                getattr(error.schema, "name", None)
+                if isinstance(error.schema, pdr.Column)
+                else None
+            )
+            rule = _REASONS.get(error.reason_code)
+            if rule is None:
+                check = error.check
+                rule = getattr(check, "name", None) or str(check)
+                if error.reason_code == SchemaErrorReason.CHECK_ERROR:
+                    rule = "check_error"
+            if rule not in RULES:
+                rule = "check_error"
+            if rule in _STRUCTURAL:
+                structural_ok = False
+                value = _failure_values(error.failure_cases, column)
+                if rule == "column_present":
+                    value = column or str(error)
+                elif rule == "unknown_column":
+                    value = value[0] if value else str(error)
+                elif rule == "check_error":
+                    value = str(error)
+                failures.append(_table_failure(definition.name, rule, value, column))
+                continue
+            assert column is not None
+            col = table.column(column)
+            if rule == "not_null":
+                mask = pc.is_null(col)
+            else:
+                bad_values = pa.array(_failure_values(error.failure_cases, column), col.type)
+                mask = pc.fill_null(pc.is_in(col, value_set=bad_values), False)
+            rows = np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool))
+            values = col.take(pa.array(rows)).to_pylist()
+            failures += located.failures(rule, rows, values, column)
+        return failures, structural_ok
+
+
+def _failure_values(cases: Any, column: str | None) -> list[Any]:
+    if isinstance(cases, pa.Table):
+        name = (
+            column if column is not None and column in cases.column_names else cases.column_names[0]
+        )
+        return cases.column(name).to_pylist()  # type: ignore[no-any-return]
+    return [cases]
+
+
+def _run_rules(located: _Located, frame: _Frame, rules: Sequence[_Rule]) -> list[Failure]:
+    definition = located.definition
+    if not rules:
+        return []
+    numbered = frame.table.append_column(ROW, pa.array(np.arange(frame.n, dtype=np.int64)))
+    failures: list[Failure] = []
+    by_name = {rule.name: rule for rule in rules}
+    try:
+        rule_schema(definition, frame, rules).validate(numbered, lazy=True)
+    except SchemaErrors as errors:
+        for error in errors.schema_errors:
+            name = getattr(error.check, "name", None)
+            rule = by_name.get(name) if isinstance(name, str) else None
+            if rule is None or error.reason_code == SchemaErrorReason.CHECK_ERROR:
+                failures.append(_table_failure(definition.name, "check_error", f"{name}: {error}"))
+                continue
+            cases = error.failure_cases
+            assert isinstance(cases, pa.Table)
+            rows = np.sort(_np(cases.column(ROW)))
+            failures += located.failures(rule.name, rows, rule.detail(frame, rows), rule.column)
+    return failures
+
+
+# --- public API -----------------------------------------------------------------------------
+def validate_tables(
+    tables: Mapping[str, pa.Table],
+    splits: Mapping[str, pa.Array | pa.ChunkedArray] | None = None,
+    vocabularies: Mapping[str, Any] | None = None,
+    *,
+    files: Mapping[str, Sequence[str]] | None = None,
+) -> ValidationReport:
+    """Validate in-memory tables of a corpus against their definitions and each other.
+
+    tables (Mapping[str, pa.Table]): Table name (tables.ALL_TABLES) -> its rows. Tables left
+        out are not checked, and rules that read them are skipped.
+    splits (Mapping[str, pa.Array | pa.ChunkedArray] | None): Table name -> the split of each
+        row (aligned with the table); None skips the split rules.
+    vocabularies (Mapping[str, Any] | None): Scheme vocabularies ("span_labels",
+        "relation_labels", "document_label_names", "document_label_values") and optionally
+        "relation_endpoints" ({label: (heads, tails)}), "label_values" ({name: values}) and
+        "single_choice" ([names]). None reads them from the annotation scheme.
+    files (Mapping[str, Sequence[str]] | None): Table name -> the data file of each row, for
+        messages.
+    RETURNS (ValidationReport): Every failure.
+    """
+    scheme = _scheme(vocabularies)
+    failures: list[Failure] = []
+    sound: dict[str, pa.Table] = {}
+    located_by_name: dict[str, _Located] = {}
+    rows: dict[str, int] = {}
+    for definition in T.ALL_TABLES:
+        if definition.name not in tables:
+            continue
+        table = tables[definition.name]
+        rows[definition.name] = table.num_rows
+        row_files = list(files[definition.name]) if files and definition.name in files else None
+        index = _file_index(row_files, table.num_rows)
+        located = _Located(definition, table, row_files, index)
+        found, ok = _run_columns(located, scheme.vocabularies)
+        failures += found
+        if ok:
+            cast = _conform(definition, table)
+            sound[definition.name] = cast
+            located_by_name[definition.name] = _Located(definition, cast, row_files, index)
+    ctx_splits = None
+    if splits is not None:
+        ctx_splits = {
+            k: (v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v)
+            for k, v in splits.items()
+        }
+    ctx = _Context(sound, ctx_splits, scheme)
+    extra = {
+        RELATION_ENDPOINTS: scheme.relation_endpoints is not None,
+        LABEL_VALUES: scheme.label_values is not None,
+        SINGLE_CHOICE: scheme.single_choice is not None,
+    }
+    for name, located in located_by_name.items():
+        frame = ctx.frame(name)
+        assert frame is not None
+        rules = [
+            rule
+            for rule in rules_for(located.definition)
+            if all(extra.get(n, n in sound) for n in rule.needs)
+        ]
+        if ctx_splits is not None and name in ctx_splits and "documents" in ctx_splits:
+            rules += [r for r in _split_rules(name) if all(n in sound for n in r.needs)]
+        failures += _run_rules(located, frame, rules)
+    failures.sort(
+        key=lambda f: (f.table, f.rule, f.file or "", f.index if f.index is not None else -1)
+    )
+    return ValidationReport(tuple(failures), rows)
+
+
+def _conform(definition: T.Table, table: pa.Table) -> pa.Table:
+    """Select the definition's columns in order, with its types (nulls stay, for the rules)."""
+    columns = []
+    for c in definition.columns:
+        column = table.column(c.name)
+        if not column.type.equals(c.type):
+            # Where only nested nullability differs the cast can fail: keep the column as read.
+            with contextlib.suppress(pa.ArrowInvalid, ValueError):
+                column = pc.cast(column, c.type)
+        columns.append(column)
+    return pa.table(columns, names=definition.names)
+
+
+def _file_index(files: list[str] | None, n: int) -> np.ndarray:
+    if files is None:
+        return np.arange(n, dtype=np.int64)
+    index = np.zeros(n, dtype=np.int64)
+    seen: Counter[str] = Counter()
+    # Files are contiguous runs (tables are concatenated file by file).
+    for i, name in enumerate(files):
+        index[i] = seen[name]
+        seen[name] += 1
+    return index
+
+
+def _scheme(vocabularies: Mapping[str, Any] | None) -> _Scheme:
+    if vocabularies is None:
+        vocabularies = _scheme_vocabularies()
+    flat = {
+        k: list(v)
+        for k, v in vocabularies.items()
+        if k not in (RELATION_ENDPOINTS, LABEL_VALUES, SINGLE_CHOICE)
+    }
+    endpoints = vocabularies.get(RELATION_ENDPOINTS)
+    label_values = vocabularies.get(LABEL_VALUES)
+    single = vocabularies.get(SINGLE_CHOICE)
+    return _Scheme(
+        flat,
+        {k: (list(h), list(t)) for k, (h, t) in endpoints.items()}
+        if endpoints is not None
+        else None,
+        {k: list(v) for k, v in label_values.items()} if label_values is not None else None,
+        list(single) if single is not None else None,
+    )
+
+
+def _scheme_vocabularies() -> dict[str, Any]:
+    """RETURNS (dict[str, Any]): The vocabularies and label constraints of the annotation scheme."""
+    from summit_corpus.scheme import load_scheme
+
+    scheme = load_scheme()
+    out: dict[str, Any] = dict(scheme.vocabularies())
+    out.update(_scheme_constraints(scheme))
+    return out
+
+
+def _scheme_constraints(scheme: Any) -> dict[str, Any]:
+    """Relation endpoint labels and document label values, where the scheme model has them."""
+    out: dict[str, Any] = {}
+    relations = getattr(scheme, "relation_labels", None)
+    if relations:
+        endpoints = {}
+        for r in relations:
+            head, tail = getattr(r, "head", None), getattr(r, "tail", None)
+            if head is not None and tail is not None:
+                endpoints[r.name] = (list(head), list(tail))
+        if endpoints:
+            out[RELATION_ENDPOINTS] = endpoints
+    labels = getattr(scheme, "document_labels", None)
+    if labels:
+        values: dict[str, list[str]] = {}
+        single: list[str] = []
+        for label in labels:
+            vs = getattr(label, "values", None)
+            if vs is not None:
+                values[label.name] = [getattr(v, "name", v) for v in vs]
+            if getattr(label, "choice", None) == "single":
+                single.append(label.name)
+        if values:
+            out[LABEL_VALUES] = values
+        out[SINGLE_CHOICE] = single
+    return out
+
+
+def validate_corpus(
+    corpus_dir: Path, vocabularies: Mapping[str, Any] | None = None
+) -> ValidationReport:
+    """Validate a corpus folder: every table file, every cross-table rule, the manifest.
+
+    corpus_dir (Path): The corpus folder (layout.py): data/<table>/<split>-*.parquet and
+        MANIFEST.json.
+    vocabularies (Mapping[str, Any] | None): As in `validate_tables`; None reads the scheme.
+    RETURNS (ValidationReport): Every failure.
+    """
+    failures: list[Failure] = []
+    tables: dict[str, pa.Table] = {}
+    splits: dict[str, pa.Array] = {}
+    files: dict[str, list[str]] = {}
+    for definition in T.ALL_TABLES:
+        folder = layout.config_dir(corpus_dir, definition.name)
+        paths = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+        if not paths:
+            if definition in T.CORE_TABLES:
+                failures.append(
+                    _table_failure(
+                        definition.name, "table_present", f"{layout.DATA}/{definition.name}/"
+                    )
+                )
+            continue
+        parts: list[pa.Table] = []
+        part_splits: list[pa.Array] = []
+        part_files: list[str] = []
+        for path in paths:
+            rel = path.relative_to(corpus_dir).as_posix()
+            split = layout.split_of_file(path)
+            if split not in T.SPLITS:
+                failures.append(_table_failure(definition.name, "split_name", path.name, file=rel))
+            try:
+                part = pq.read_table(path)
+            except Exception as error:  # noqa: BLE001 - any unreadable file is this rule's failure
+                failures.append(
+                    _table_failure(definition.name, "parquet_readable", str(error), file=rel)
+                )
+                continue
+            if definition.name == "documents":
+                # The published documents config nests the other tables; its own columns are ours.
+                part = part.select([c for c in part.column_names if c in definition.names])
+            part = _parquet_timestamps(definition, part)
+            parts.append(part)
+            part_splits.append(pa.array([split] * part.num_rows, pa.string()))
+            part_files += [rel] * part.num_rows
+        if not parts:
+            continue
+        try:
+            tables[definition.name] = pa.concat_tables(parts, promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            failures.append(_table_failure(definition.name, "dtype", str(error)))
+            continue
+        splits[definition.name] = pa.concat_arrays(part_splits)
+        files[definition.name] = part_files
+    report = validate_tables(tables, splits, vocabularies, files=files)
+    failures += list(report.failures)
+    failures += check_manifest(corpus_dir)
+    failures.sort(
+        key=lambda f: (f.table, f.rule, f.file or "", f.index if f.index is not None else -1)
+    )
+    return ValidationReport(tuple(failures), report.rows)
+
+
+def _parquet_timestamps(definition: T.Table, part: pa.Table) -> pa.Table:
+    """Undo Parquet's timestamp unit change (it stores seconds as milliseconds).
+
+    Only a lossless cast is made; a timestamp with a fraction of a second stays as read and
+    fails 'dtype'.
+    """
+    for c in definition.columns:
+        if c.name not in part.column_names or not pa.types.is_timestamp(c.type):
+            continue
+        column = part.column(c.name)
+        if pa.types.is_timestamp(column.type) and not column.type.equals(c.type):
+            try:
+                cast = pc.cast(column, c.type, safe=True)
+            except pa.ArrowInvalid:
+                continue
+            part = part.set_column(part.schema.get_field_index(c.name), c.name, cast)
+    return part
+
+
+def check_manifest(corpus_dir: Path) -> list[Failure]:
+    """Check MANIFEST.json against the files of the corpus folder.
+
+    corpus_dir (Path): The corpus folder.
+    RETURNS (list[Failure]): A missing or malformed manifest, changed, unlisted or missing files.
+    """
+    path = corpus_dir / layout.MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return [_manifest_failure("manifest_present", layout.MANIFEST, str(error))]
+    if isinstance(manifest, dict) and isinstance(manifest.get("files"), dict):
+        manifest = manifest["files"]
+    if not isinstance(manifest, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in manifest.items()
+    ):
+        return [
+            _manifest_failure(
+                "manifest_present", layout.MANIFEST, "not an object of path -> sha256"
+            )
+        ]
+    present = {
+        p.relative_to(corpus_dir).as_posix(): p
+        for p in sorted(corpus_dir.rglob("*"))
+        if p.is_file() and p.relative_to(corpus_dir).as_posix() != layout.MANIFEST
+    }
+    failures = []
+    for rel, file in present.items():
+        if rel not in manifest:
+            failures.append(_manifest_failure("manifest_lists_file", rel, rel))
+            continue
+        digest = sha256_file(file)
+        if digest != manifest[rel]:
+            failures.append(
+                _manifest_failure(
+                    "manifest_hash_matches", rel, {"manifest": manifest[rel], "file": digest}
+                )
+            )
+    for rel in sorted(set(manifest) - set(present)):
+        failures.append(_manifest_failure("manifest_file_exists", rel, rel))
+    return failures
+
+
+def _manifest_failure(rule: str, rel: str, value: Any) -> Failure:
+    message = getattr(Errors, RULES[rule][0]).format(
+        where=f"manifest ({rel})", column="", value=_short(value)
+    )
+    return Failure("manifest", {"path": rel}, rule, _jsonable(value), message, None, rel, None)
