@@ -217,6 +217,48 @@ class Errors:
         "Run `corpus build` first."
     )
 
+    # studio (Label Studio server) and annotate (push/pull): E6xx
+    E601 = (
+        "{venv}: rule 'studio_installed': could not install label-studio into this venv ({detail}). "
+        "Check the network to PyPI, or pass --venv / set SUMMIT_STUDIO_VENV to a working venv."
+    )
+    E602 = (
+        "rule 'studio_credentials': {names} not set. Export LABEL_STUDIO_USERNAME (an e-mail), "
+        "LABEL_STUDIO_PASSWORD and LABEL_STUDIO_API_KEY before `corpus studio start`."
+    )
+    E603 = (
+        "{url}: rule 'port_free': another server already answers on this port (not the one "
+        "recorded in {data_dir}). Stop it or pass --port."
+    )
+    E604 = "rule 'studio_started': label-studio exited with code {code} during start-up; see {log}."
+    E605 = "{url}: rule 'studio_started': /health did not answer within {timeout:.0f} s; see {log}."
+    E606 = (
+        "{url}: rule 'studio_reachable': cannot reach Label Studio ({detail}). "
+        "Start it with `corpus studio start` or set LABEL_STUDIO_URL."
+    )
+    E607 = "rule 'api_key': LABEL_STUDIO_API_KEY is not set. Export the token of the server's admin."
+    E608 = (
+        "rule 'pseudonym_key': SUMMIT_PSEUDONYM_KEY is not set, so annotator e-mails cannot be "
+        "replaced by stable pseudonyms; nothing was written. Export a secret key (keep it the "
+        "same for every pull of the corpus)."
+    )
+    E609 = "rule 'project_exists': no Label Studio project titled '{title}' at {url}. Push first."
+    E610 = (
+        "{path}: rule 'snapshot_format': {detail}. A snapshot must be Label Studio's JSON export "
+        "(a list of tasks)."
+    )
+    E611 = (
+        "{corpus}: rule 'corpus_tables': no {table} table under {folder}. Run `corpus build` "
+        "first or pass --corpus."
+    )
+    E612 = (
+        "rule 'server_answer': Label Studio answered {what} with an unexpected value ({detail})."
+    )
+    E613 = (
+        "project '{title}': rule 'label_config': Label Studio refused the new labeling config "
+        "({detail}). Existing annotations use labels the new scheme removes; keep them or make a "
+        "new project with --project."
+    )
 
 class CorpusError(Exception):
     """Base class of the toolkit's errors; `str(error)` is the user-facing message."""
@@ -267,6 +309,23 @@ class PublishError(CorpusError):
     def __init__(self, message: str, *, rule: str) -> None:
         super().__init__(message)
         self.rule = rule
+
+
+class StudioError(CorpusError):
+    """The Label Studio server could not be installed, started, reached or used."""
+
+
+class AnnotateError(CorpusError):
+    """A push, pull or snapshot conversion failed.
+
+    rule (str): Stable snake_case rule name, e.g. 'pseudonym_key'.
+    path (Path | None): The snapshot or corpus file concerned, where there is one.
+    """
+
+    def __init__(self, message: str, *, rule: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.path = path
 
 
 class BuildError(CorpusError):
