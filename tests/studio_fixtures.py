@@ -1,0 +1,116 @@
+"""pytest plugin: a real Label Studio server for the round-trip tests.
+
+Register it in tests/conftest.py with `pytest_plugins = ["studio_fixtures"]`. The session
+fixture `studio` starts Label Studio through the project's own command (`corpus studio start`)
+on a free loopback port with a temporary data folder and a fresh admin and token, and stops it
+(`corpus studio stop`) at the end of the session. The Label Studio venv comes from
+SUMMIT_STUDIO_VENV (or the default cache folder); `corpus studio start` installs it if missing.
+Set SUMMIT_SKIP_STUDIO=1 to skip the tests marked `studio` on a machine without network.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@dataclass(frozen=True, slots=True)
+class StudioServer:
+    """A running Label Studio started for the test session.
+
+    url (str): Base URL (loopback).
+    port (int): Its port.
+    api_key (str): The admin's token (never printed).
+    username (str): The admin's e-mail.
+    data_dir (Path): Its temporary data folder.
+    env (dict[str, str]): Environment for `corpus` subprocesses that talk to it.
+    """
+
+    url: str
+    port: int
+    api_key: str
+    username: str
+    data_dir: Path
+    env: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def corpus_command() -> list[str]:
+    """RETURNS (list[str]): How to run the `corpus` command of the installed package."""
+    exe = shutil.which("corpus", path=str(Path(sys.executable).parent)) or shutil.which("corpus")
+    return [exe] if exe else [sys.executable, "-c", "from summit_corpus.cli import app; app()"]
+
+
+@pytest.fixture(scope="session")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioServer]:
+    """A Label Studio server for the whole session, started with `corpus studio start`."""
+    if os.environ.get("SUMMIT_SKIP_STUDIO") == "1":
+        pytest.skip("SUMMIT_SKIP_STUDIO=1: Label Studio tests switched off")
+    data_dir = tmp_path_factory.mktemp("label-studio")
+    port = _free_port()
+    api_key = secrets.token_hex(20)
+    username = "admin@summit-corpus.test"
+    env = dict(os.environ)
+    env.update(
+        {
+            "LABEL_STUDIO_URL": f"http://127.0.0.1:{port}",
+            "LABEL_STUDIO_USERNAME": username,
+            "LABEL_STUDIO_PASSWORD": secrets.token_urlsafe(16),
+            "LABEL_STUDIO_API_KEY": api_key,
+            "SUMMIT_PSEUDONYM_KEY": secrets.token_hex(16),
+        }
+    )
+    where = ["--port", str(port), "--data-dir", str(data_dir)]
+    started = subprocess.run(
+        [*corpus_command(), "studio", "start", *where],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,  # a fresh machine installs Label Studio first
+        check=False,
+    )
+    if started.returncode != 0:
+        log = data_dir / "label-studio.log"
+        tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+        pytest.fail(f"corpus studio start failed:\n{started.stdout}\n{started.stderr}\n{tail}")
+    server = StudioServer(
+        url=f"http://127.0.0.1:{port}",
+        port=port,
+        api_key=api_key,
+        username=username,
+        data_dir=data_dir,
+        env=env,
+    )
+    try:
+        yield server
+    finally:
+        subprocess.run(
+            [*corpus_command(), "studio", "stop", *where],
+            env=env,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def studio_client(studio: StudioServer) -> Any:
+    """An SDK client for the session's server, made by `annotate.connect`."""
+    from summit_corpus.annotate import connect
+
+    return connect(studio.url, studio.api_key)
