@@ -176,3 +176,33 @@ def annotate_agreement(
     for problem in converted.problems:
         typer.echo(f"problem: {problem}", err=True)
     typer.echo(format_agreement(agreement(converted.tables)))
+
+
+# --- validate ------------------------------------------------------------------------------
+@app.command()
+def validate(
+    corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder to check."),
+    format: str = typer.Option(
+        "text", "--format", help="'text' (lines) or 'json' (every failure)."
+    ),
+    limit: int = typer.Option(
+        20, min=0, help="Text format: failures shown per (table, rule); 0 shows all."
+    ),
+) -> None:
+    """Check every table, cross-table rule and the manifest of CORPUS; exit 1 on any failure."""
+    import json
+
+    from summit_corpus.validate import validate_corpus
+
+    if format not in ("text", "json"):
+        _fail(f"rule 'format': --format must be 'text' or 'json' (got {format!r}).", code=2)
+    if not corpus.is_dir():
+        _fail(f"{corpus}: rule 'corpus_dir': no such folder. Run `corpus build` first.", code=2)
+    report = validate_corpus(corpus)
+    if format == "json":
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        for line in report.lines(limit=limit or None):
+            typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
