@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from summit_corpus import ingest, io, layout, pipeline, tables
+from summit_corpus import engines, ingest, io, layout, tables
+from summit_corpus.cache import ArticleCache
+from summit_corpus.cache import default_dir as default_cache_dir
 from summit_corpus.errors import BuildError, Errors
 
 
@@ -48,6 +50,11 @@ def build_corpus(
     datasheet: Path | None = None,
     batch_size: int = 32,
     progress: bool | None = None,
+    workers: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    cache: bool = True,
+    cache_dir: Path | None = None,
 ) -> BuildSummary:
     """Build, validate and publish the corpus.
 
@@ -58,6 +65,11 @@ def build_corpus(
     datasheet (Path | None): Where to write DATASHEET.md (None: not written).
     batch_size (int): Articles per spaCy batch.
     progress (bool | None): Show a progress bar; None shows one on a terminal outside CI.
+    workers (int): Processes (local engine) or LocalCluster workers (dask engine).
+    engine (str): "local" (this process or a process pool) or "dask" (dask.distributed).
+    scheduler (str | None): Dask scheduler address to join; None starts a local cluster.
+    cache (bool): Reuse the rows of articles parsed before (same bytes, path and pipeline).
+    cache_dir (Path | None): The per-article cache; None uses `.corpus-cache` beside `out`.
     RETURNS (BuildSummary): Row counts of the new corpus.
     RAISES (BuildError): Listing every rejected file or every validation failure.
     """
@@ -66,18 +78,33 @@ def build_corpus(
     duplicates = {p.path for p in problems}
     raws = [r for r in raws if r.path not in duplicates]
 
-    results: list[pipeline.ArticleResult] = []
-    with _progress(len(raws), progress) as advance:
-        for start in range(0, len(raws), batch_size):
-            batch = raws[start : start + batch_size]
-            results.extend(pipeline.process_articles(batch, batch_size=batch_size))
-            advance(len(batch))
-    messages = [str(p) for p in problems] + [r.error["message"] for r in results if r.error]
-    if messages:
-        raise BuildError(Errors.E101.format(count=len(messages)), messages)
-
-    built = pipeline.results_to_tables(results)
-    built.pop("errors")
+    # Rows stream through staging files in bounded batches; no article's rows stay in memory.
+    staging = out.resolve().parent / f".{out.resolve().name}.staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        with (
+            engines.open_engine(engine, workers, scheduler) as running,
+            _progress(len(raws), progress) as advance,
+        ):
+            article_cache = (
+                ArticleCache(cache_dir or default_cache_dir(out), running.version())
+                if cache
+                else None
+            )
+            staged = engines.process_corpus(
+                raws,
+                running,
+                staging,
+                cache=article_cache,
+                batch_size=batch_size,
+                advance=advance,
+            )
+        messages = [str(p) for p in problems] + staged.errors
+        if messages:
+            raise BuildError(Errors.E101.format(count=len(messages)), messages)
+        built = staged.read()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     built.update(_human_layer(annotations, built[tables.DOCUMENTS.name]))
 
     from summit_corpus.publish import write_dataset

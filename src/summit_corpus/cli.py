@@ -32,13 +32,36 @@ def build(
     datasheet: Path = typer.Option(
         Path("DATASHEET.md"), help="Where the datasheet generated from the data is written."
     ),
+    workers: int = typer.Option(1, min=1, help="Worker processes that parse articles."),
+    engine: str = typer.Option(
+        "local", help="'local' (this machine's processes) or 'dask' (dask.distributed)."
+    ),
+    scheduler: str | None = typer.Option(
+        None, help="Dask scheduler address to join (tcp://host:8786); default: a local cluster."
+    ),
+    cache_dir: Path | None = typer.Option(
+        None, help="Per-article cache folder (default: .corpus-cache beside --out)."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Parse every article again."),
+    batch_size: int = typer.Option(32, min=1, help="Articles per batch sent to a worker."),
 ) -> None:
     """Build, validate and publish the corpus from the raw articles in SEEDS."""
     from summit_corpus.build import build_corpus
     from summit_corpus.errors import CorpusError, InputError
 
     try:
-        summary = build_corpus(seeds, out, annotations=annotations, datasheet=datasheet)
+        summary = build_corpus(
+            seeds,
+            out,
+            annotations=annotations,
+            datasheet=datasheet,
+            workers=workers,
+            engine=engine,
+            scheduler=scheduler,
+            cache=not no_cache,
+            cache_dir=cache_dir,
+            batch_size=batch_size,
+        )
     except InputError as error:
         _fail(str(error))
     except CorpusError as error:

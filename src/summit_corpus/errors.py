@@ -259,6 +259,18 @@ class Errors:
         "({detail}). Existing annotations use labels the new scheme removes; keep them or make a "
         "new project with --project."
     )
+    # engines, cache, benchmarks: E8xx
+    E800 = "rule 'engine_known': no engine '{kind}' (engines: {kinds}). Pass --engine local or --engine dask."
+    E801 = "rule 'workers_positive': --workers must be at least 1 (got {workers})."
+    E802 = (
+        "rule 'dask_installed': the dask engine needs dask.distributed ({error}). "
+        'Install it with `pip install "summit-corpus[dask]"`.'
+    )
+    E803 = (
+        "{address}: rule 'scheduler_reachable': cannot join the Dask scheduler ({error}). "
+        "Check the address (tcp://host:8786) or leave --scheduler out to start a local cluster."
+    )
+    E804 = "{address}: rule 'scheduler_needs_dask': --scheduler is only used with --engine dask."
 
 class CorpusError(Exception):
     """Base class of the toolkit's errors; `str(error)` is the user-facing message."""
@@ -350,3 +362,7 @@ class SchemeError(CorpusError):
         self.path = path
         self.rule = rule
         self.problems = problems or [message]
+
+
+class EngineError(CorpusError):
+    """An engine (process pool or Dask cluster) cannot be started or joined."""
