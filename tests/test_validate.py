@@ -21,6 +21,7 @@ from summit_corpus.validate import (
     ValidationReport,
     check_manifest,
     column_schema,
+    count_failures_plain,
     validate_corpus,
     validate_tables,
 )
@@ -860,3 +861,27 @@ class TestSchemas:
     def test_empty_tables_pass(self) -> None:
         """Empty tables of every definition are valid."""
         assert validate_tables({t.name: t.empty() for t in T.ALL_TABLES}, None, VOCABULARIES).ok
+
+
+class TestPlainBaseline:
+    @pytest.mark.parametrize(
+        ("rule", "table", "corrupt"),
+        [c for c in CORRUPTIONS if c[0] not in ("column_present", "unknown_column", "dtype")],
+        ids=[
+            c[0] for c in CORRUPTIONS if c[0] not in ("column_present", "unknown_column", "dtype")
+        ],
+    )
+    def test_plain_counts_match_pandera(
+        self, valid: dict[str, pa.Table], rule: str, table: str, corrupt: Any
+    ) -> None:
+        """The plain pyarrow baseline counts the same failing rows per rule as pandera."""
+        vocabularies = dict(VOCABULARIES)
+        if rule == "vocabulary_missing":
+            del vocabularies["relation_labels"]
+        broken = corrupt(valid)
+        report = validate_tables(broken, split_arrays(broken), vocabularies)
+        plain = count_failures_plain(broken, split_arrays(broken), vocabularies)
+        pandera_counts = {
+            (t, r): n for t, rules in report.counts().items() for r, n in rules.items()
+        }
+        assert plain == pandera_counts

@@ -1584,26 +1584,100 @@ def validate_tables(
             for k, v in splits.items()
         }
     ctx = _Context(sound, ctx_splits, scheme)
+    for name, located in located_by_name.items():
+        frame = ctx.frame(name)
+        assert frame is not None
+        failures += _run_rules(located, frame, _applicable_rules(located.definition, ctx))
+    failures.sort(
+        key=lambda f: (f.table, f.rule, f.file or "", f.index if f.index is not None else -1)
+    )
+    return ValidationReport(tuple(failures), rows)
+
+
+def _applicable_rules(definition: T.Table, ctx: _Context) -> list[_Rule]:
+    """RETURNS (list[_Rule]): The table's rules whose other tables and scheme parts exist."""
+    scheme = ctx.scheme
     extra = {
         RELATION_ENDPOINTS: scheme.relation_endpoints is not None,
         LABEL_VALUES: scheme.label_values is not None,
         SINGLE_CHOICE: scheme.single_choice is not None,
     }
-    for name, located in located_by_name.items():
+    sound = ctx.tables
+    rules = [r for r in rules_for(definition) if all(extra.get(n, n in sound) for n in r.needs)]
+    splits = ctx.splits
+    if splits is not None and definition.name in splits and "documents" in splits:
+        rules += [r for r in _split_rules(definition.name) if all(n in sound for n in r.needs)]
+    return rules
+
+
+def count_failures_plain(
+    tables: Mapping[str, pa.Table],
+    splits: Mapping[str, pa.Array | pa.ChunkedArray] | None = None,
+    vocabularies: Mapping[str, Any] | None = None,
+) -> dict[tuple[str, str], int]:
+    """The same checks as `validate_tables`, run with pyarrow.compute alone (no pandera).
+
+    The baseline of scripts/bench_validate.py, and a cross-check of the pandera path in the
+    tests: both must count the same failing rows per (table, rule). Column rules are direct
+    kernel calls; row rules call the same vectorised rule functions without pandera.
+
+    tables, splits, vocabularies: As in `validate_tables`.
+    RETURNS (dict[tuple[str, str], int]): (table, rule) -> failing rows, for rules that fail.
+    """
+    scheme = _scheme(vocabularies)
+    counts: Counter[tuple[str, str]] = Counter()
+    sound: dict[str, pa.Table] = {}
+    for definition in T.ALL_TABLES:
+        if definition.name not in tables:
+            continue
+        table = tables[definition.name]
+        name = definition.name
+        missing = [c for c in definition.names if c not in table.column_names]
+        extra = [c for c in table.column_names if c not in definition.names]
+        counts[(name, "column_present")] += len(missing)
+        counts[(name, "unknown_column")] += len(extra)
+        structural = bool(missing or extra)
+        for c in definition.columns:
+            if c.vocabulary is not None and c.vocabulary not in scheme.vocabularies:
+                counts[(name, "vocabulary_missing")] += 1
+            if c.name not in table.column_names:
+                continue
+            col = table.column(c.name)
+            if not col.type.equals(c.type):
+                counts[(name, "dtype")] += 1
+                structural = True
+                continue
+            if not c.nullable:
+                counts[(name, "not_null")] += col.null_count
+            if c.ge is not None:
+                counts[(name, "min_value")] += pc.sum(pc.less(col, c.ge)).as_py() or 0
+            vocab = c.allowed
+            rule = "allowed_values"
+            if c.vocabulary is not None and c.vocabulary in scheme.vocabularies:
+                vocab, rule = tuple(scheme.vocabularies[c.vocabulary]), "in_vocabulary"
+            if vocab is not None:
+                bad = pc.and_(
+                    pc.invert(pc.is_in(col, value_set=pa.array(vocab, col.type))), pc.is_valid(col)
+                )
+                counts[(name, rule)] += pc.sum(pc.fill_null(bad, False)).as_py() or 0
+            if c.pattern is not None:
+                bad = pc.invert(pc.match_substring_regex(col, f"^(?:{c.pattern})$"))
+                counts[(name, "pattern")] += pc.sum(pc.fill_null(bad, False)).as_py() or 0
+        if not structural:
+            sound[name] = _conform(definition, table)
+    ctx_splits = None
+    if splits is not None:
+        ctx_splits = {
+            k: (v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v)
+            for k, v in splits.items()
+        }
+    ctx = _Context(sound, ctx_splits, scheme)
+    for name in sound:
         frame = ctx.frame(name)
         assert frame is not None
-        rules = [
-            rule
-            for rule in rules_for(located.definition)
-            if all(extra.get(n, n in sound) for n in rule.needs)
-        ]
-        if ctx_splits is not None and name in ctx_splits and "documents" in ctx_splits:
-            rules += [r for r in _split_rules(name) if all(n in sound for n in r.needs)]
-        failures += _run_rules(located, frame, rules)
-    failures.sort(
-        key=lambda f: (f.table, f.rule, f.file or "", f.index if f.index is not None else -1)
-    )
-    return ValidationReport(tuple(failures), rows)
+        for rule in _applicable_rules(T.table(name), ctx):
+            counts[(name, rule.name)] += int(np.count_nonzero(~rule.check(frame)))
+    return {k: v for k, v in sorted(counts.items()) if v}
 
 
 def _conform(definition: T.Table, table: pa.Table) -> pa.Table:
