@@ -59,8 +59,15 @@ class RelationLabel(_Frozen):
 
 
 class ChoiceValue(_Frozen):
+    """One value of a document label."""
+
     value: str = Field(min_length=1)
     description: str = Field(min_length=1)
+
+    @property
+    def name(self) -> str:
+        """RETURNS (str): The value (the name the validator reads)."""
+        return self.value
 
 
 class DocumentLabel(_Frozen):
@@ -92,6 +99,7 @@ class QuoteRule(_Frozen):
     attribution_phrases: tuple[str, ...] = ()
     pronouns: tuple[str, ...] = ()
     pronoun_quote_window: int = Field(ge=0)
+    person_nouns: tuple[str, ...] = ()
 
     @field_validator("marks")
     @classmethod
