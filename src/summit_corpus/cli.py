@@ -229,3 +229,61 @@ def validate(
             typer.echo(line)
     if not report.ok:
         raise typer.Exit(1)
+
+
+# --- scheme --------------------------------------------------------------------------------
+scheme_app = typer.Typer(help="The annotation scheme and the files generated from it.")
+app.add_typer(scheme_app, name="scheme")
+
+
+@scheme_app.command("generate")
+def scheme_generate(
+    scheme: Path = typer.Option(None, help="Scheme file (default: schemas/annotation_scheme.yaml)"),
+) -> None:
+    """Regenerate schemas/labeling_config.xml and schemas/GUIDELINES.md from the scheme."""
+    from summit_corpus.errors import CorpusError
+    from summit_corpus.scheme import load_scheme, write_generated
+
+    try:
+        loaded = load_scheme(scheme)
+    except CorpusError as error:
+        _fail(str(error))
+    for path in write_generated(loaded):
+        typer.echo(f"wrote {path}")
+
+
+@scheme_app.command("check")
+def scheme_check(
+    scheme: Path = typer.Option(None, help="Scheme file (default: schemas/annotation_scheme.yaml)"),
+) -> None:
+    """Check the scheme file and that the generated files are current; exit 1 if not."""
+    from summit_corpus.errors import CorpusError
+    from summit_corpus.scheme import check_generated, load_scheme
+
+    try:
+        loaded = load_scheme(scheme)
+    except CorpusError as error:
+        _fail(str(error))
+    stale = check_generated(loaded)
+    for message in stale:
+        typer.echo(message, err=True)
+    if stale:
+        raise typer.Exit(1)
+    typer.echo(f"scheme {loaded.name} {loaded.version}: valid; generated files are current")
+
+
+# --- evaluate ------------------------------------------------------------------------------
+@app.command()
+def evaluate(
+    corpus: Path = typer.Option(Path("corpus"), help="Built corpus folder."),
+    layer: str = typer.Option("adjudicated", help="Human layer to score against."),
+) -> None:
+    """Score the model layer against the human layer: P/R/F1 per label (exact match)."""
+    from summit_corpus.errors import CorpusError
+    from summit_corpus.evaluate import evaluate_corpus, render
+
+    try:
+        result = evaluate_corpus(corpus, reference_layer=layer)
+    except CorpusError as error:
+        _fail(str(error))
+    typer.echo(render(result), nl=False)

@@ -201,6 +201,7 @@ class Errors:
         "{corpus}: rule 'human_layer': no '{layer}' rows in the spans table, so there is nothing "
         "to evaluate against. Pull annotations (`corpus annotate pull`) and rebuild."
     )
+    E510 = "{folder}: rule 'corpus_tables': no {table} table here. Run `corpus build` first or pass --corpus."
     # splits, publish, datasheet: E7xx
     E701 = "{path}: rule 'split_config_exists': cannot read the split configuration ({error})."
     E702 = "{path}: rule 'split_config': {problem}. Fix schemas/splits.yaml."
