@@ -217,6 +217,10 @@ class Errors:
         "{path}: rule 'corpus_table': no Parquet files for table '{table}'. "
         "Run `corpus build` first."
     )
+    E706 = (
+        "rule 'publish_table': no published config for table(s) {tables!r}; publishable tables "
+        "are {known!r}. Add the table to tables.py and publish.FLAT, or leave it out."
+    )
 
     # studio (Label Studio server) and annotate (push/pull): E6xx
     E601 = (

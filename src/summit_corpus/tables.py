@@ -388,6 +388,33 @@ SPLIT_ASSIGNMENT = Table(
     ),
 )
 
+NER = Table(
+    name="ner",
+    description="One row per sentence: tokens and BIO entity tags, the shape CoNLL-2003 "
+    "users expect (made by publish.py from tokens and spans).",
+    key=("doc_id", "sentence_id"),
+    sort_by=("doc_id", "sentence_id"),
+    columns=(
+        _c("id", pa.string(), "Sentence id: '<doc_id>/<sentence_id>'."),
+        DOC_ID,
+        _c("sentence_id", pa.int32(), "0-based sentence index within the document.", ge=0),
+        _c("tokens", pa.list_(pa.string()), "The sentence's tokens, in order."),
+        _c(
+            "ner_tags",
+            pa.list_(pa.int64()),
+            "BIO tag of each token (a ClassLabel over the scheme's entity labels).",
+            vocabulary="ner_tags",
+        ),
+        _c(
+            "layer",
+            pa.string(),
+            "Annotation layer the tags come from: 'adjudicated' where the document has one, "
+            "else 'prediction'.",
+            allowed=LAYERS,
+        ),
+    ),
+)
+
 CORE_TABLES: tuple[Table, ...] = (DOCUMENTS, SENTENCES, TOKENS)
 ANNOTATION_TABLES: tuple[Table, ...] = (SPANS, RELATIONS, DOCUMENT_LABELS)
 HUMAN_TABLES: tuple[Table, ...] = (ANNOTATIONS, ANNOTATION_NOTES)
