@@ -1,0 +1,85 @@
+"""Benchmark script: a tiny run prints every figure issue 8 and 9 ask for (no timing asserted)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from summit_corpus import ingest, synthetic
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+
+
+class TestSynthetic:
+    def test_same_seed_gives_the_same_bytes(self, tmp_path: Path) -> None:
+        """Two runs with the same seed write byte-identical files."""
+        a = synthetic.write_corpus(SEEDS, tmp_path / "a", 6, seed=3)
+        b = synthetic.write_corpus(SEEDS, tmp_path / "b", 6, seed=3)
+        assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+    def test_smaller_corpus_is_a_prefix_of_a_larger_one(self, tmp_path: Path) -> None:
+        """Article i depends only on (seed, i): N=3 is the first three files of N=6."""
+        small = synthetic.write_corpus(SEEDS, tmp_path / "s", 3)
+        large = synthetic.write_corpus(SEEDS, tmp_path / "l", 6)
+        assert [p.read_bytes() for p in small] == [p.read_bytes() for p in large[:3]]
+
+    def test_articles_are_accepted_by_ingest_and_unique(self, tmp_path: Path) -> None:
+        """Synthetic articles clean without error, carry furniture, and never repeat."""
+        synthetic.write_corpus(SEEDS, tmp_path, 40)
+        raws = ingest.discover(tmp_path)
+        documents = [ingest.clean(r) for r in raws]
+        assert not ingest.find_duplicates(raws)
+        reasons = {line.reason for d in documents for line in d.removed_lines}
+        assert {ingest.R_ADVERTISEMENT, ingest.R_IMAGE_CREDIT, ingest.R_PUBLISHED} <= reasons
+        assert any(d.updates for d in documents)
+
+
+class TestBenchSmoke:
+    def test_small_run_prints_every_figure(self, tmp_path: Path) -> None:
+        """`bench.py --sizes 3,6` prints the table, all ratios, and writes the report."""
+        pytest.importorskip("distributed")
+        report = tmp_path / "BENCHMARKS.md"
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "scripts" / "bench.py"),
+                "--sizes",
+                "3,6",
+                "--workers",
+                "2",
+                "--work",
+                str(tmp_path / "work"),
+                "--report",
+                str(report),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=REPO,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        out = done.stdout
+        for header in ("articles/s", "tokens/s", "peak RSS MiB", "nlp.pipe alone s"):
+            assert header in out
+        for figure in (
+            "1. build time / spaCy nlp.pipe alone",
+            "2. peak RSS",
+            "3. build time N=6 / N=3",
+            "4. --workers 2 speed-up",
+            "5. rebuild after adding 1 article",
+            "6. datasets.load_dataset / pyarrow read_table",
+            "9. dask build time",
+        ):
+            line = next((x for x in out.splitlines() if figure in x), None)
+            assert line is not None, figure
+            assert re.search(r"\| \d+\.\d{3} \|", line), line
+        for engine_row in ("| 3 | local | 1 |", "| 6 | local | 2 |", "| 6 | dask | 2 |"):
+            assert engine_row in out
+        text = report.read_text()
+        assert "## Machine" in text and "Cores available" in text and out.strip() in text
+        assert "## Scaling out with Dask" in text
