@@ -149,7 +149,9 @@ def evaluate_tables(
                 speakers.setdefault((r["doc_id"], r["head_span_id"]), set()).add(tail)
         quote_items = set()
         for key, (start, end) in quotes.items():
-            for speaker in sorted(speakers.get(key, {None})):  # type: ignore[arg-type]
+            found: list[tuple[int, int] | None] = [*sorted(speakers.get(key, set()))]
+            found = found or [None]
+            for speaker in found:
                 quote_items.add((key[0], "QUOTE", start, end, speaker))
         label_items = {
             (r["doc_id"], r["name"], r["value"])
@@ -185,7 +187,8 @@ def evaluate_corpus(corpus: Path, reference_layer: str = T.LAYER_ADJUDICATED) ->
         if not folder.is_dir() or not any(folder.glob("*.parquet")):
             raise CorpusError(Errors.E510.format(folder=folder, table=table.name))
         loaded.append(read_parquet_dir(folder, table.schema))
-    result = evaluate_tables(*loaded, reference_layer=reference_layer)
+    spans, relations, document_labels = loaded
+    result = evaluate_tables(spans, relations, document_labels, reference_layer=reference_layer)
     if not result.documents:
         raise CorpusError(Errors.E509.format(corpus=corpus, layer=reference_layer))
     return result
