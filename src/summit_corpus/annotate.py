@@ -1204,6 +1204,62 @@ def _push_annotations(
     return count
 
 
+def ensure_user(client: Any, email: str) -> int:
+    """Find or create an annotator account (for a second annotator, or the gold reader).
+
+    client (LabelStudio): SDK client.
+    email (str): The account's e-mail (replaced by a pseudonym on pull).
+    RETURNS (int): The user id.
+    """
+    for user in client.users.list():
+        if getattr(user, "email", None) == email and isinstance(getattr(user, "id", None), int):
+            return int(user.id)
+    created = client.users.create(email=email, username=email.split("@")[0])
+    if not isinstance(getattr(created, "id", None), int):
+        raise StudioError(Errors.E612.format(what="user create", detail=repr(created)[:200]))
+    return int(created.id)
+
+
+def enter_annotations(
+    client: Any,
+    project_id: int,
+    results: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    completed_by: int | None = None,
+    ground_truth: bool = False,
+) -> dict[str, int]:
+    """Enter one annotation per document, as the web UI saves one, onto tasks with none yet.
+
+    client (LabelStudio): SDK client.
+    project_id (int): The project.
+    results (Mapping[str, Sequence[Mapping]]): doc_id -> Label Studio `result` list.
+    completed_by (int | None): Annotator's user id; None is the token's own user.
+    ground_truth (bool): Mark the annotations as ground truth.
+    RETURNS (dict[str, int]): doc_id -> new annotation id, for the documents entered.
+    """
+    tasks = {}
+    for t in list_tasks(client, project_id):
+        # the newest task of a document is the current one (a changed text makes a new task)
+        tasks[t["doc_id"]] = t
+    entered = {}
+    for doc_id in sorted(results):
+        task = tasks.get(doc_id)
+        if task is None or task["annotations"]:
+            continue
+        extra: dict[str, Any] = {} if completed_by is None else {"completed_by": completed_by}
+        made = client.annotations.create(
+            task["id"],
+            result=list(results[doc_id]),
+            was_cancelled=False,
+            ground_truth=ground_truth,
+            **extra,
+        )
+        if not isinstance(getattr(made, "id", None), int):
+            raise StudioError(Errors.E612.format(what="annotation create", detail=repr(made)[:200]))
+        entered[doc_id] = int(made.id)
+    return entered
+
+
 def export_project(client: Any, project_id: int, timeout: float = 600.0) -> list[dict[str, Any]]:
     """Export every task of a project with all annotations (full JSON, users expanded).
 
