@@ -154,3 +154,30 @@ class TestSchemeCli:
         result = CliRunner().invoke(app, ["scheme", "check", "--scheme", str(path)])
         assert result.exit_code == 1
         assert "rule 'yaml'" in result.output
+
+
+class TestLabelStudioAcceptsConfig:
+    def test_sdk_validates_the_generated_config(self):
+        """label-studio-sdk's LabelInterface parses and validates the generated config."""
+        from label_studio_sdk.label_interface import LabelInterface
+
+        interface = LabelInterface(labeling_config(load_scheme()))
+        interface.validate()  # raises on a broken config
+        names = {c.name for c in interface.controls}
+        assert names == {"label", "summit_status", "topics", "note"}
+
+    def test_sdk_accepts_gold_results_and_refuses_unknown_labels(self):
+        """The gold results validate against the config; a label outside the scheme does not."""
+        from label_studio_sdk.label_interface import LabelInterface
+
+        from summit_corpus.gold import GOLD_PATH, resolve_gold
+        from summit_corpus.ingest import clean, discover
+
+        interface = LabelInterface(labeling_config(load_scheme()))
+        seeds = SCHEME_PATH.parents[1] / "seeds"
+        documents = {d.doc_id: d.text for d in (clean(raw) for raw in discover(seeds))}
+        for results in resolve_gold(GOLD_PATH, documents).values():
+            assert interface.validate_annotation({"result": results})
+        bad = {"id": "a", "from_name": "label", "to_name": "text", "type": "labels",
+               "value": {"start": 0, "end": 3, "text": "abc", "labels": ["NOPE"]}}  # fmt: skip
+        assert not interface.validate_annotation({"result": [bad]})
