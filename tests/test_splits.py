@@ -241,3 +241,35 @@ class TestLoadSplitConfig:
         """A missing configuration file is an error naming the path."""
         with pytest.raises(SplitConfigError, match="rule 'split_config_exists'"):
             load_split_config(tmp_path / "nope.yaml")
+
+
+class TestBuildWithEditedCopy:
+    def test_rebuild_with_an_edited_copy_keeps_it_with_its_original(self, tmp_path):
+        """A build over the seeds plus an edited copy puts the copy with its original."""
+        import shutil
+
+        import pyarrow.parquet as pq
+
+        from summit_corpus import layout
+        from summit_corpus.build import build_corpus
+
+        seeds = tmp_path / "seeds"
+        shutil.copytree(SEEDS, seeds)
+        raw = (SEEDS / f"{ORIGINAL}.txt").read_text(encoding="utf-8")
+        (seeds / "005_edited_copy.txt").write_text(_lightly_edited(raw), encoding="utf-8")
+
+        def published(out: Path) -> dict[str, tuple[str, str]]:
+            rows: dict[str, tuple[str, str]] = {}
+            for path in sorted(layout.config_dir(out, "documents").glob("*.parquet")):
+                table = pq.read_table(path, columns=["doc_id", "split", "group_id"])
+                for r in table.to_pylist():
+                    assert layout.split_of_file(path) == r["split"]
+                    rows[r["doc_id"]] = (r["split"], r["group_id"])
+            return rows
+
+        before = assign_splits(_documents(_seed_rows())).to_pylist()
+        build_corpus(seeds, tmp_path / "corpus", annotations=None, progress=False, cache=False)
+        after = published(tmp_path / "corpus")
+        assert after["005_edited_copy"] == after[ORIGINAL]
+        for row in before:
+            assert after[row["doc_id"]] == (row["split"], row["group_id"])

@@ -73,7 +73,9 @@ def _figure_bytes(fig: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _style() -> dict[str, Any]:
+def _style() -> Any:
+    from cycler import cycler
+
     return {
         "font.family": "DejaVu Sans",
         "font.size": 9,
@@ -82,9 +84,7 @@ def _style() -> dict[str, Any]:
         "savefig.dpi": 100,
         "path.simplify": False,
         "svg.hashsalt": "summit",
-        "axes.prop_cycle": __import__("cycler").cycler(
-            color=["#4363d8", "#e6194b", "#3cb44b", "#f58231", "#911eb4"]
-        ),
+        "axes.prop_cycle": cycler(color=["#4363d8", "#e6194b", "#3cb44b", "#f58231", "#911eb4"]),
     }
 
 
@@ -202,7 +202,7 @@ def _evaluation_text(tables: Mapping[str, pa.Table]) -> str:
     return render(result).strip()
 
 
-def _counts(mapping: Mapping[str, int]) -> str:
+def _counts(mapping: Mapping[str, float]) -> str:
     return ", ".join(f"{k}: {v:,}" for k, v in mapping.items()) if mapping else "none"
 
 
@@ -414,7 +414,7 @@ def render_text(corpus_dir: Path, scheme: Any | None = None) -> Datasheet:
                 (
                     "Are there recommended data splits?",
                     "Yes, train / validation / test with target proportions "
-                    f"{_counts({k: v for k, v in split_cfg.proportions.items()})} "  # type: ignore[arg-type]
+                    f"{_counts({k: v for k, v in split_cfg.proportions.items()})} "
                     f"(`schemas/splits.yaml`, version `{split_cfg.version}`), assigned per group "
                     "by a salted SHA-256 of the group's anchor (its smallest doc_id), so "
                     "near-duplicates and one story never straddle two splits and adding an "
