@@ -466,7 +466,8 @@ class _Converter:
         self.candidates: dict[str, list[tuple[bool, datetime | None, int, str]]] = defaultdict(list)
 
     def task(self, task: Mapping[str, Any]) -> None:
-        data = task.get("data") if isinstance(task.get("data"), dict) else {}
+        raw_data = task.get("data")
+        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
         task_id = task.get("id") if isinstance(task.get("id"), int) else None
         doc_id = data.get("doc_id") if isinstance(data.get("doc_id"), str) else None
         task_text = data.get("text") if isinstance(data.get("text"), str) else None
@@ -544,7 +545,8 @@ class _Converter:
         }
         self.by_annotation[(doc_id, ann_id)] = mine
         if not cancelled and not stale:
-            numeric = annotation.get("id") if isinstance(annotation.get("id"), int) else -1
+            raw_id = annotation.get("id")
+            numeric = raw_id if isinstance(raw_id, int) else -1
             self.candidates[doc_id].append((ground_truth, updated, numeric, ann_id))
         prov = {
             "layer": tables.LAYER_HUMAN,
@@ -992,7 +994,7 @@ def connect(url: str | None = None, api_key: str | None = None) -> Any:
     api_key = api_key or os.environ.get("LABEL_STUDIO_API_KEY")
     if not api_key:
         raise StudioError(Errors.E607)
-    client = LabelStudio(base_url=url, api_key=api_key, timeout=120)
+    client = LabelStudio(base_url=url, api_key=api_key, timeout=120)  # type: ignore[no-untyped-call]
     try:
         user = client.users.whoami()
     except Exception as error:  # the SDK raises httpx and ApiError types alike
@@ -1001,7 +1003,7 @@ def connect(url: str | None = None, api_key: str | None = None) -> Any:
         raise StudioError(Errors.E606.format(url=url, detail=detail)) from None
     if not isinstance(getattr(user, "id", None), int):
         raise StudioError(Errors.E612.format(what="GET /api/current-user", detail=repr(user)))
-    client._summit_url = url  # noqa: SLF001 (kept for messages only)
+    client._summit_url = url  # type: ignore[attr-defined]  # kept for messages only
     return client
 
 
@@ -1501,7 +1503,7 @@ def write_text_report(path: Path, text: str) -> None:
 
 def iter_results(
     export: Sequence[Mapping[str, Any]],
-) -> Iterator[tuple[int, str, Mapping[str, Any]]]:
+) -> Iterator[tuple[Any, str, Any]]:
     """YIELDS (tuple[int, str, Mapping]): (task id, annotation id, result item) of an export."""
     for task in export:
         for annotation in task.get("annotations") or []:
