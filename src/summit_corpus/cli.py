@@ -88,6 +88,20 @@ _VENV = typer.Option(
 )
 
 
+@studio_app.command("install")
+def studio_install(venv: Path | None = _VENV) -> None:
+    """Create Label Studio's own venv and install the pinned version (no server started)."""
+    from summit_corpus import studio
+    from summit_corpus.errors import CorpusError
+
+    config = studio.default_config(venv=venv)
+    try:
+        exe = studio.ensure_installed(config.venv)
+    except CorpusError as error:
+        _fail(str(error))
+    typer.echo(f"label-studio {studio.LABEL_STUDIO_VERSION} installed: {exe}")
+
+
 @studio_app.command("start")
 def studio_start(
     port: int | None = _PORT,
