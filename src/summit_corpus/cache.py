@@ -12,6 +12,7 @@ Layout: <root>/<namespace>/<key[:2]>/<key>.arrow
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import tempfile
@@ -26,6 +27,8 @@ from summit_corpus import ingest
 
 CACHE_DIR_NAME = ".corpus-cache"
 _PACKAGE = Path(__file__).resolve().parent
+# Toolkit modules whose edits cannot change an article's rows.
+_NOT_STAGE = frozenset({"errors", "__init__"})
 # An entry is one Arrow IPC file of (table name, that table's rows as an IPC stream).
 _ENTRY_SCHEMA = pa.schema(
     [
@@ -41,9 +44,14 @@ def default_dir(out: Path) -> Path:
 
 
 def code_digest() -> str:
-    """RETURNS (str): SHA-256 over the toolkit's Python sources and the annotation scheme file."""
+    """RETURNS (str): SHA-256 over the per-article stage's source files and the scheme file.
+
+    The sources are `pipeline.py` and every toolkit module it imports, transitively, except
+    `errors.py` (message texts do not change rows), so that editing, say, the publisher does
+    not throw the cache away while editing the tokenizer's caller does.
+    """
     digest = hashlib.sha256()
-    files = sorted(_PACKAGE.rglob("*.py"))
+    files = _stage_sources()
     try:
         from summit_corpus.scheme import SCHEME_PATH
 
@@ -54,6 +62,29 @@ def code_digest() -> str:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _stage_sources(root: str = "pipeline") -> list[Path]:
+    """RETURNS (list[Path]): `root`'s module file and the toolkit modules it imports, sorted."""
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        path = _PACKAGE / f"{name}.py"
+        if name in seen or name in _NOT_STAGE or not path.is_file():
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "summit_corpus":
+                    todo += [alias.name for alias in node.names]
+                elif node.module.startswith("summit_corpus."):
+                    todo.append(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                todo += [
+                    a.name.split(".")[1] for a in node.names if a.name.startswith("summit_corpus.")
+                ]
+    return [_PACKAGE / f"{name}.py" for name in sorted(seen)]
 
 
 def namespace(pipeline_version: str) -> str:

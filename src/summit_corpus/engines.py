@@ -66,9 +66,9 @@ def run_batch(raw: pa.Table) -> dict[str, pa.Table]:
     """
     try:
         return pipeline.process_batch(raw)
-    except Exception:
+    except Exception as error:
         if raw.num_rows <= 1:
-            return failed_batch(raw, "pipeline", _describe_current_error())
+            return failed_batch(raw, "pipeline", repr(error))
     parts = [run_batch(raw.slice(i, 1)) for i in range(raw.num_rows)]
     return {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]}
 
@@ -111,7 +111,7 @@ class LocalEngine:
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_load_nlp_quietly,
+                initializer=_load_nlp,
             )
 
     def version(self) -> str:
@@ -159,7 +159,7 @@ class DaskEngine:
         self.retries = retries
         self._cluster: Any = None
         if scheduler is None:
-            self._cluster = LocalCluster(
+            self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
@@ -169,10 +169,10 @@ class DaskEngine:
                 scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                 silence_logs=logging.ERROR,
             )
-            self.client: Any = Client(self._cluster)
+            self.client: Any = Client(self._cluster)  # type: ignore[no-untyped-call]
         else:
             try:
-                self.client = Client(scheduler, timeout="30s")
+                self.client = Client(scheduler, timeout="30s")  # type: ignore[no-untyped-call]
             except OSError as error:
                 raise EngineError(Errors.E803.format(address=scheduler, error=error)) from None
         from summit_corpus.dask_plugin import LoadPipeline
@@ -372,12 +372,5 @@ def _result(batch: pa.Table, future: Any, rule: str) -> dict[str, pa.Table]:
     return result
 
 
-def _describe_current_error() -> str:
-    import sys
-
-    error = sys.exc_info()[1]
-    return repr(error)
-
-
-def _load_nlp_quietly() -> None:
+def _load_nlp() -> None:
     pipeline.load_nlp()
