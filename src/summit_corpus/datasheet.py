@@ -213,7 +213,7 @@ def render_text(corpus_dir: Path, scheme: Any | None = None) -> Datasheet:
     scheme (Any | None): The annotation scheme; None loads schemas/annotation_scheme.yaml.
     RETURNS (Datasheet): Markdown and PNGs.
     """
-    from summit_corpus.publish import corpus_facts, ner_labels
+    from summit_corpus.publish import HUMAN_LAYER_PROVENANCE, corpus_facts, ner_labels
     from summit_corpus.scheme import load_scheme
     from summit_corpus.splits import load_split_config
 
@@ -533,7 +533,8 @@ def render_text(corpus_dir: Path, scheme: Any | None = None) -> Datasheet:
                     f"layers ({', '.join(human_layers) or 'none in this build'}) from Label "
                     f"Studio under the guidelines generated from the scheme (version "
                     f"{facts.get('scheme_version')}). The `ner` config turns each document's "
-                    f"best layer into {ner_tags} BIO tags.\n\nInter-annotator agreement: "
+                    f"best layer into {ner_tags} BIO tags. {HUMAN_LAYER_PROVENANCE}"
+                    "\n\nInter-annotator agreement: "
                     + _agreement_text(tables)
                     + "\n\nModel layer against the adjudicated layer:\n\n"
                     + _evaluation_text(tables),

@@ -51,6 +51,16 @@ NER_EXCLUDED_LABELS = ("QUOTE",)
 NER_LAYERS = (T.LAYER_ADJUDICATED, T.LAYER_PREDICTION)
 
 PRETTY_NAME = "Summit News Corpus"
+# Who made the human layer of the committed snapshots (annotations/README.md). The tables only
+# carry pseudonyms, so this is stated here; update it (and `annotations_creators`) when people
+# annotate.
+HUMAN_LAYER_PROVENANCE = (
+    "The human layer of the seed articles was made by an AI assistant (a helper session of this "
+    "project), not by a human expert: a careful reading of the clean text following "
+    "`schemas/GUIDELINES.md`, entered into a real Label Studio through its API by one annotator "
+    "account, marked ground truth (so the adjudicated layer equals it) and exported with "
+    "`corpus annotate pull`; see `annotations/README.md`."
+)
 LICENSE = "other"
 LICENSE_NAME = "summit-news-mixed"
 
@@ -469,8 +479,21 @@ def corpus_facts(
     facts["annotators"] = (
         sorted({a for a in spans.column("annotator").to_pylist() if a}) if spans is not None else []
     )
+    # Sources of the model layer only: the human layers' source is the annotation tool.
     facts["sources"] = (
-        dict(sorted(Counter(spans.column("source").to_pylist()).items()))
+        dict(
+            sorted(
+                Counter(
+                    src
+                    for src, layer in zip(
+                        spans.column("source").to_pylist(),
+                        spans.column("layer").to_pylist(),
+                        strict=True,
+                    )
+                    if layer == T.LAYER_PREDICTION
+                ).items()
+            )
+        )
         if spans is not None
         else {}
     )
@@ -690,10 +713,11 @@ def card_sections(configs: Sequence[ConfigData], facts: Mapping[str, Any]) -> di
             + ". Human layers: "
             + (
                 f"{_n(len(facts['annotators']), 'pseudonymous annotator')} "
-                f"({', '.join(facts['annotators'])}), layers {', '.join(human)}."
+                f"({', '.join(facts['annotators'])}), layers {', '.join(human)}. "
                 if facts["annotators"]
-                else (f"layers {', '.join(human)}." if human else "none in this build.")
+                else (f"layers {', '.join(human)}. " if human else "none in this build. ")
             )
+            + HUMAN_LAYER_PROVENANCE
         ),
         "personal_and_sensitive_information": (
             "The articles name public figures (heads of state, ministers, spokespeople) in their "
@@ -757,7 +781,9 @@ def card_metadata(
         "language": ["en"],
         "license": LICENSE,
         "license_name": LICENSE_NAME,
-        "annotations_creators": ["expert-generated", "machine-generated"],
+        # The model layer and the committed human layer were both made by software (the latter
+        # by an AI assistant reading the articles): see HUMAN_LAYER_PROVENANCE.
+        "annotations_creators": ["machine-generated"],
         "language_creators": ["found"],
         "multilinguality": ["monolingual"],
         "size_categories": ["n<1K"],
