@@ -102,6 +102,21 @@ class TestOpenEngine:
             pass
 
 
+class TestBuildCommand:
+    def test_unknown_engine_fails_with_the_rule_and_no_corpus(self, tmp_path: Path) -> None:
+        """`corpus build --engine spark` exits non-zero, names the rule and writes nothing."""
+        from typer.testing import CliRunner
+
+        from summit_corpus.cli import app
+
+        out = tmp_path / "corpus"
+        args = ["build", "--seeds", str(SEEDS), "--out", str(out), "--engine", "spark"]
+        result = CliRunner().invoke(app, [*args, "--datasheet", str(tmp_path / "D.md")])
+        assert result.exit_code != 0
+        assert "engine_known" in result.output
+        assert not out.exists()
+
+
 class TestLocalEngine:
     def test_pool_gives_the_serial_results_in_input_order(
         self, serial_results: list[dict[str, pa.Table]]
