@@ -156,6 +156,7 @@ class Scheme(_Frozen):
     name: str
     title: str
     description: str
+    changes: tuple[str, ...] = ()
     conventions: tuple[str, ...] = ()
     span_labels: tuple[SpanLabel, ...] = Field(min_length=1)
     relation_labels: tuple[RelationLabel, ...] = ()
@@ -379,6 +380,10 @@ def guidelines(scheme: Scheme) -> str:
         kind = "one value" if doc_label.choice == "single" else "any number of values"
         out += [f"### `{doc_label.name}` ({kind})", "", _md(doc_label.description), ""]
         out += [f"- `{v.value}`: {_md(v.description)}" for v in doc_label.values]
+        out.append("")
+    if scheme.changes:
+        out += ["## Why the scheme looks like this", ""]
+        out += [f"- {_md(c)}" for c in scheme.changes]
         out.append("")
     rules = scheme.rules
     mapped = ", ".join(f"{k} -> {v}" for k, v in scheme.spacy.labels.items())
