@@ -24,6 +24,12 @@ from summit_corpus.errors import CorpusError, Errors
 
 LABELS_PNG = "datasheet-labels.png"
 LENGTHS_PNG = "datasheet-article-length.png"
+# One colour per layer, so a layer looks the same in every build's plot.
+LAYER_COLOURS = {
+    T.LAYER_PREDICTION: "#4363d8",
+    T.LAYER_HUMAN: "#f58231",
+    T.LAYER_ADJUDICATED: "#3cb44b",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +112,8 @@ def plot_labels(spans_by_layer: Mapping[str, Mapping[str, int]], labels: Sequenc
         height = 0.8 / max(1, len(layers))
         for i, layer in enumerate(layers):
             ys = [j + i * height for j in range(len(labels))]
-            ax.barh(
-                ys, [spans_by_layer[layer].get(x, 0) for x in labels], height=height, label=layer
-            )
+            counts = [spans_by_layer[layer].get(x, 0) for x in labels]
+            ax.barh(ys, counts, height=height, label=layer, color=LAYER_COLOURS[layer])
         ax.set_yticks([j + height * (len(layers) - 1) / 2 for j in range(len(labels))])
         ax.set_yticklabels(list(labels))
         ax.invert_yaxis()
