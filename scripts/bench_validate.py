@@ -36,6 +36,7 @@ from typing import Any
 import pyarrow as pa
 
 from summit_corpus import tables as T
+from summit_corpus.ingest import rebuild_raw
 from summit_corpus.validate import count_failures_plain, validate_tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,6 +155,7 @@ def synthetic_tables(
             "updated_at_local": None, "byline": [], "credits": [], "updates": [],
             "removed_lines": [], "final_newline": "\n", "has_bom": False,
         }  # fmt: skip
+        row_doc["source_sha256"] = hashlib.sha256(rebuild_raw(row_doc)).hexdigest()
         for name in T.DOCUMENTS.names:
             docs[name].append(row_doc[name])
         n_tokens += len(doc_tokens)

@@ -12,11 +12,16 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from summit_corpus import io, layout
 from summit_corpus import tables as T
+from summit_corpus.ingest import rebuild_raw
+from summit_corpus.publish import documents_config, ner_config, ner_labels
 from summit_corpus.validate import (
+    DEFINITIONS,
+    NESTED_TABLES,
     RULES,
     Failure,
     ValidationReport,
@@ -142,6 +147,7 @@ def make_tables() -> dict[str, pa.Table]:
                 "has_bom": False,
             }
         )
+        documents[-1]["source_sha256"] = hashlib.sha256(rebuild_raw(documents[-1])).hexdigest()
         offset, tid = 0, 0
         for sid, (sentence, sep) in enumerate(parts):
             sentences.append(
@@ -321,7 +327,28 @@ def make_tables() -> dict[str, pa.Table]:
         "annotations": annotations,
         "annotation_notes": notes,
     }
-    return {name: T.table(name).from_rows(r) for name, r in rows.items()}
+    built = {name: T.table(name).from_rows(r) for name, r in rows.items()}
+    built["split_assignment"] = T.SPLIT_ASSIGNMENT.from_rows(
+        [
+            {"doc_id": d, "split": SPLIT_OF_DOC[d], "group_id": d, "group_size": 1,
+             "story_key": None, "near_duplicate_of": None, "near_duplicate_jaccard": None,
+             "grouped_by": []}
+            for d in DOCS
+        ]
+    )  # fmt: skip
+    built["ner"] = ner_config(built, ner_labels(load_scheme_stub())).table
+    # The documents config nests every annotation table: here, copies of the flat tables.
+    for name in NESTED_TABLES:
+        built[f"nested:{name}"] = built[name]
+    return built
+
+
+class load_scheme_stub:  # noqa: N801 - stands in for scheme.load_scheme() in publish calls
+    """The fixture's vocabularies in the shape publish.ner_labels reads."""
+
+    @staticmethod
+    def vocabularies() -> dict[str, Any]:
+        return VOCABULARIES
 
 
 SPLIT_OF_DOC = {"a/one": "train", "b/two": "test"}
@@ -333,15 +360,30 @@ def split_arrays(tables: dict[str, pa.Table]) -> dict[str, pa.Array]:
             [SPLIT_OF_DOC.get(d, "train") for d in t.column("doc_id").to_pylist()], pa.string()
         )
         for name, t in tables.items()
+        if not name.startswith("nested:")
     }
+
+
+def run(
+    tables: dict[str, pa.Table],
+    splits: dict[str, pa.Array] | None = None,
+    vocabularies: dict[str, Any] | None = None,
+    plain: bool = False,
+) -> Any:
+    """Validate fixture tables ('nested:<name>' keys are the documents config's records)."""
+    flat = {k: v for k, v in tables.items() if not k.startswith("nested:")}
+    nested = {k.split(":", 1)[1]: v for k, v in tables.items() if k.startswith("nested:")}
+    splits = splits if splits is not None else split_arrays(flat)
+    vocabularies = vocabularies if vocabularies is not None else VOCABULARIES
+    if plain:
+        return count_failures_plain(flat, splits, vocabularies, nested=nested)
+    return validate_tables(flat, splits, vocabularies, nested=nested)
 
 
 def validate(
     tables: dict[str, pa.Table], splits: dict[str, pa.Array] | None = None
 ) -> ValidationReport:
-    return validate_tables(
-        tables, splits if splits is not None else split_arrays(tables), VOCABULARIES
-    )
+    return run(tables, splits)  # type: ignore[no-any-return]
 
 
 def rules_of(report: ValidationReport) -> set[tuple[str, str]]:
@@ -355,7 +397,7 @@ def edit(
     rows = tables[name].to_pylist()
     change(rows)
     out = dict(tables)
-    out[name] = pa.Table.from_pylist(rows, schema=T.table(name).schema)
+    out[name] = pa.Table.from_pylist(rows, schema=DEFINITIONS[name.split(":")[-1]].schema)
     return out
 
 
@@ -668,6 +710,53 @@ def _no_vocabulary(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
     return t  # the test below drops the vocabulary instead
 
 
+@case("rows_sorted", "tokens")
+def _swapped_rows(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    def change(rows: list[dict[str, Any]]) -> None:
+        rows[0], rows[1] = rows[1], rows[0]
+
+    out = edit(t, "tokens", change)
+    out["nested:tokens"] = out["tokens"]
+    return out
+
+
+@case("source_rebuilds", "documents")
+def _changed_line_end(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    return set_field("documents", 1, "final_newline", "\n")(t)
+
+
+@case("nested_matches_table", "tokens")
+def _nested_lemma(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    return set_field("nested:tokens", 2, "lemma", "meeted")(t)
+
+
+@case("assigned_split_matches_file", "split_assignment")
+def _assigned_elsewhere(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    return set_field("split_assignment", 0, "split", "validation")(t)
+
+
+@case("group_in_one_split", "split_assignment")
+def _group_across_splits(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    def change(rows: list[dict[str, Any]]) -> None:
+        rows[1]["group_id"] = rows[0]["group_id"]
+        rows[0]["group_size"] = rows[1]["group_size"] = 2
+
+    return edit(t, "split_assignment", change)
+
+
+@case("group_size_matches", "split_assignment")
+def _wrong_group_size(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    return set_field("split_assignment", 0, "group_size", 3)(t)
+
+
+@case("ner_matches_tables", "ner")
+def _wrong_ner_tag(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    def change(rows: list[dict[str, Any]]) -> None:
+        rows[0]["ner_tags"] = [0] * len(rows[0]["ner_tags"])
+
+    return edit(t, "ner", change)
+
+
 @functools.cache
 def corrupted(rule: str) -> tuple[dict[str, pa.Table], dict[str, Any], ValidationReport]:
     """RETURNS: The fixture corpus broken by `rule`'s corruption, its vocabularies, its report.
@@ -679,7 +768,7 @@ def corrupted(rule: str) -> tuple[dict[str, pa.Table], dict[str, Any], Validatio
     if rule == "vocabulary_missing":
         del vocabularies["relation_labels"]
     broken = corrupt(make_tables())
-    return broken, vocabularies, validate_tables(broken, split_arrays(broken), vocabularies)
+    return broken, vocabularies, run(broken, vocabularies=vocabularies)
 
 
 class TestRules:
@@ -734,7 +823,11 @@ class TestSplits:
 
 def write_corpus(root: Path, tables: dict[str, pa.Table]) -> Path:
     """Write tables as a corpus folder, one file per split, with its manifest; RETURNS it."""
-    for name, table in tables.items():
+    flat = {k: v for k, v in tables.items() if not k.startswith("nested:")}
+    if "split_assignment" in flat:
+        assignment = flat.pop("split_assignment")
+        flat["documents"] = documents_config(flat, assignment)
+    for name, table in flat.items():
         splits = [SPLIT_OF_DOC.get(d, "train") for d in table.column("doc_id").to_pylist()]
         for split in sorted(set(splits)):
             mask = pa.array([s == split for s in splits])
@@ -756,14 +849,16 @@ class TestCorpusFolder:
         assert report.ok, report.lines()
         assert report.rows["tokens"] == valid["tokens"].num_rows
 
-    def test_documents_config_may_nest_other_tables(
+    def test_documents_config_with_nested_tables_passes(
         self, tmp_path: Path, valid: dict[str, pa.Table]
     ) -> None:
-        """Extra (published, nested) columns in the documents files are ignored."""
-        docs = valid["documents"]
-        nested = docs.append_column("sentences", pa.array([[{"start": 0}]] * docs.num_rows))
-        root = write_corpus(tmp_path, {**valid, "documents": nested})
-        assert validate_corpus(root, VOCABULARIES).ok
+        """The published documents config (assignment and nested records) is read and passes."""
+        root = write_corpus(tmp_path, valid)
+        names = pq.read_schema(layout.split_file(root, "documents", "train")).names
+        assert {"split", "group_id", "tokens", "spans"} <= set(names)
+        report = validate_corpus(root, VOCABULARIES)
+        assert report.ok, report.lines()
+        assert report.rows["split_assignment"] == 2
 
     def test_manifest_catches_changed_file(
         self, tmp_path: Path, valid: dict[str, pa.Table]
@@ -792,8 +887,12 @@ class TestCorpusFolder:
         write_manifest(root)
         assert check_manifest(root) == []
         report = validate_corpus(root, VOCABULARIES)
-        assert rules_of(report) == {("spans", "surface_matches_text")}
-        [failure] = report.failures
+        # The documents config still nests the old span: that is a failure too.
+        assert rules_of(report) == {
+            ("spans", "surface_matches_text"),
+            ("spans", "nested_matches_table"),
+        }
+        [failure] = [f for f in report.failures if f.rule == "surface_matches_text"]
         assert failure.file == "data/spans/train-00000-of-00001.parquet"
 
     def test_missing_manifest(self, tmp_path: Path, valid: dict[str, pa.Table]) -> None:
@@ -882,7 +981,7 @@ class TestPlainBaseline:
     def test_plain_counts_match_pandera(self, rule: str) -> None:
         """The plain pyarrow baseline counts the same failing rows per rule as pandera."""
         broken, vocabularies, report = corrupted(rule)
-        plain = count_failures_plain(broken, split_arrays(broken), vocabularies)
+        plain = run(broken, vocabularies=vocabularies, plain=True)
         pandera_counts = {
             (t, r): n for t, rules in report.counts().items() for r, n in rules.items()
         }

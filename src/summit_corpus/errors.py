@@ -89,6 +89,14 @@ class Errors:
         "{where}: rule 'whitespace_is_space': 'whitespace' must hold whitespace only (got "
         "{value})."
     )
+    E217 = (
+        "{where}: rule 'rows_sorted': the row is out of the table's sort order (got {value}). "
+        "Write rows sorted by the table's sort_by columns."
+    )
+    E218 = (
+        "{where}: rule 'source_rebuilds': text, removed_lines, final_newline and has_bom do not "
+        "rebuild the raw file of source_sha256 (got {value})."
+    )
     E220 = "{where}: rule 'document_exists': doc_id {value} is not in the documents table."
     E221 = (
         "{where}: rule 'offsets_in_text': offsets must lie within the document text (got "
@@ -155,6 +163,23 @@ class Errors:
     E241 = (
         "{where}: rule 'split_matches_document': the row is not in its document's split (got "
         "{value})."
+    )
+    E242 = (
+        "{where}: rule 'assigned_split_matches_file': the split column names another split "
+        "(got {value})."
+    )
+    E243 = (
+        "{where}: rule 'group_in_one_split': the leakage group is in more than one split "
+        "(got {value})."
+    )
+    E244 = "{where}: rule 'group_size_matches': group_size is not the group's size (got {value})."
+    E245 = (
+        "{where}: rule 'nested_matches_table': the documents config's nested records differ from "
+        "the flat table (got {value}). Publish both from the same tables."
+    )
+    E246 = (
+        "{where}: rule 'ner_matches_tables': the ner row differs from the one made from the "
+        "tokens and spans (got {value}). Republish the ner config."
     )
     E250 = "{where}: rule 'table_present': no Parquet files in {value}. Rebuild the corpus."
     E251 = "{where}: rule 'parquet_readable': the file is not readable Parquet ({value})."

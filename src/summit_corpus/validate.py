@@ -46,6 +46,14 @@ from summit_corpus import tables as T
 from summit_corpus.errors import Errors
 from summit_corpus.io import sha256_file
 
+# Tables the published documents config nests (publish.NESTED), checked against their flat
+# configs by 'nested_matches_table'.
+NESTED_TABLES = ("sentences", "tokens", "spans", "relations", "document_labels")
+# Tables besides tables.ALL_TABLES that a published corpus has: the split assignment (columns
+# of the documents config) and the ner config.
+EXTRA_TABLES: tuple[T.Table, ...] = (T.SPLIT_ASSIGNMENT, T.NER)
+DEFINITIONS: dict[str, T.Table] = {t.name: t for t in (*T.ALL_TABLES, *EXTRA_TABLES)}
+
 # Hidden column carrying each row's position in the table, so a failing row found by a
 # pandera check can be traced back to its ids.
 ROW = "__row"
@@ -78,6 +86,11 @@ RULES: dict[str, tuple[str, str]] = {
     "removed_line_numbers_unique": ("E214", "removed lines have distinct line numbers >= 1"),
     "nested_not_null": ("E215", "no null in a non-nullable field of a nested record"),
     "whitespace_is_space": ("E216", "a token's `whitespace` holds whitespace only"),
+    "rows_sorted": ("E217", "rows are in the table's sort order within each file"),
+    "source_rebuilds": (
+        "E218",
+        "text, removed lines and line ends rebuild the raw file (its source_sha256)",
+    ),
     # rule schema: cross-table
     "document_exists": ("E220", "the row's doc_id is a document"),
     "offsets_in_text": ("E221", "0 <= start and end <= len(document text)"),
@@ -107,6 +120,14 @@ RULES: dict[str, tuple[str, str]] = {
     "annotation_exists": ("E239", "annotation_id is an annotation of the document"),
     "document_in_one_split": ("E240", "a document is in one split only"),
     "split_matches_document": ("E241", "a row is in its document's split"),
+    "assigned_split_matches_file": ("E242", "a document's `split` column names its file's split"),
+    "group_in_one_split": ("E243", "a leakage group's documents share one split"),
+    "group_size_matches": ("E244", "group_size is the number of documents in the group"),
+    "nested_matches_table": (
+        "E245",
+        "the documents config's nested records equal the flat table's rows",
+    ),
+    "ner_matches_tables": ("E246", "the ner config equals the tokens and spans it is made from"),
     # corpus folder
     "table_present": ("E250", "the corpus has the core tables"),
     "parquet_readable": ("E251", "every data file is a readable Parquet file"),
@@ -413,10 +434,14 @@ class _Context:
         tables: Mapping[str, pa.Table],
         splits: Mapping[str, pa.Array] | None,
         scheme: _Scheme,
+        files: Mapping[str, Sequence[str]] | None = None,
+        nested: Mapping[str, pa.Table] | None = None,
     ) -> None:
         self.tables = tables
         self.splits = splits
         self.scheme = scheme
+        self.files = files or {}
+        self.nested = nested or {}
         documents = tables.get("documents")
         self.docs = (
             _Docs(
@@ -434,6 +459,16 @@ class _Context:
         if name not in self.frames:
             self.frames[name] = _Frame(name, self.tables[name], self)
         return self.frames[name]
+
+    def same_file(self, name: str, n: int) -> np.ndarray:
+        """RETURNS (np.ndarray): For rows 1..n-1, whether the row is in the previous row's file."""
+        source: Sequence[str] | pa.Array | None = self.files.get(name)
+        if source is None and self.splits is not None:
+            source = self.splits.get(name)
+        if source is None or n < 2:
+            return np.ones(max(n - 1, 0), dtype=bool)
+        codes = pc.dictionary_encode(pa.array(source)).indices.to_numpy(zero_copy_only=False)
+        return np.asarray(codes[1:] == codes[:-1], dtype=bool)
 
     @cached_property
     def sentence_keys(self) -> np.ndarray:
@@ -1085,6 +1120,281 @@ def _nested_detail(definition: T.Table) -> Detail:
     return detail
 
 
+def _rows_sorted(definition: T.Table) -> Check:
+    def check(f: _Frame) -> np.ndarray:
+        good = np.ones(f.n, dtype=bool)
+        if f.n < 2 or not definition.sort_by:
+            return good
+        less = np.zeros(f.n - 1, dtype=bool)
+        equal = np.ones(f.n - 1, dtype=bool)
+        for name in definition.sort_by:
+            column = f.col(name).combine_chunks()
+            cur, prev = column.slice(1), column.slice(0, f.n - 1)
+            cv, pv = _valid(cur), _valid(prev)
+            lt = _bools(pc.less(cur, prev)) & cv & pv
+            eq = _bools(pc.equal(cur, prev)) & cv & pv
+            # Arrow's sort puts nulls last.
+            lt |= cv & ~pv
+            eq |= ~cv & ~pv
+            less |= equal & lt
+            equal &= eq
+        good[1:] = ~(less & f.ctx.same_file(f.name, f.n))
+        return good
+
+    return check
+
+
+def _sort_detail(definition: T.Table) -> Detail:
+    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+        cols = list(definition.sort_by)
+        here = f.table.select(cols).take(pa.array(rows)).to_pylist()
+        before = f.table.select(cols).take(pa.array(rows - 1)).to_pylist()
+        return [{"row": h, "after": b} for h, b in zip(here, before, strict=True)]
+
+    return detail
+
+
+def _bools(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _source_rebuilds(f: _Frame) -> np.ndarray:
+    # The raw file's bytes are rebuilt in Python, one document at a time (documents are few,
+    # and there is no vectorised form of the line bookkeeping).
+    from summit_corpus.ingest import rebuild_raw
+
+    columns = ["text", "removed_lines", "final_newline", "has_bom", "source_sha256"]
+    good = np.ones(f.n, dtype=bool)
+    for i, row in enumerate(f.table.select(columns).to_pylist()):
+        if any(row[c] is None for c in columns):
+            continue  # not_null reports it
+        try:
+            digest = hashlib.sha256(rebuild_raw(row)).hexdigest()
+        except (KeyError, StopIteration, TypeError, ValueError):
+            digest = None
+        good[i] = digest == row["source_sha256"]
+    return good
+
+
+def _source_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    from summit_corpus.ingest import rebuild_raw
+
+    out = []
+    for row in f.table.take(pa.array(rows)).to_pylist():
+        try:
+            digest: str | None = hashlib.sha256(rebuild_raw(row)).hexdigest()
+        except (KeyError, StopIteration, TypeError, ValueError) as error:
+            digest = f"cannot rebuild: {error!r}"
+        out.append({"source_sha256": row["source_sha256"], "sha256_of_rebuilt": digest})
+    return out
+
+
+def _assigned_split(f: _Frame) -> np.ndarray:
+    splits = f.ctx.splits
+    assert splits is not None
+    return _bools(pc.fill_null(pc.equal(f.col("split"), splits[f.name]), True))
+
+
+def _assigned_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    splits = f.ctx.splits
+    assert splits is not None
+    own = f.col("split").take(pa.array(rows)).to_pylist()
+    files = pa.array(splits[f.name]).take(pa.array(rows)).to_pylist()
+    return [{"split": a, "file_split": b} for a, b in zip(own, files, strict=True)]
+
+
+def _group_in_one_split(f: _Frame) -> np.ndarray:
+    t = pa.table({"group_id": f.col("group_id"), "split": f.col("split")})
+    counts = t.group_by("group_id", use_threads=False).aggregate([("split", "count_distinct")])
+    many = counts.filter(pc.greater(counts.column("split_count_distinct"), 1)).column("group_id")
+    return ~_bools(pc.is_in(f.col("group_id"), value_set=many.combine_chunks()))
+
+
+def _group_size_matches(f: _Frame) -> np.ndarray:
+    t = pa.table({"group_id": f.col("group_id"), "n": pa.array(np.ones(f.n, dtype=np.int64))})
+    counts = t.group_by("group_id", use_threads=False).aggregate([("n", "sum")])
+    where = _lookup(f.col("group_id").combine_chunks(), counts.column("group_id").combine_chunks())
+    size = _np(counts.column("n_sum"))[np.maximum(where, 0)] if f.n else np.zeros(0, np.int64)
+    known = _valid(f.col("group_size")) & (where >= 0)
+    return ~known | (_np(f.col("group_size")) == size)
+
+
+def _group_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    taken = f.table.select(["group_id", "group_size", "split"]).take(pa.array(rows))
+    return taken.to_pylist()  # type: ignore[no-any-return]
+
+
+def _composite_key(table: pa.Table, columns: Sequence[str]) -> pa.Array:
+    """RETURNS (pa.Array): One string per row from `columns` (nulls kept apart from values)."""
+    parts = [
+        pc.fill_null(pc.cast(table.column(c), pa.string()), "\x00null").combine_chunks()
+        for c in columns
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return pc.binary_join_element_wise(*parts, "\x1f")
+
+
+def _nested_partner(f: _Frame) -> tuple[np.ndarray, pa.Table]:
+    """RETURNS: Each flat row's record in the documents config (-1 if none), and the records."""
+    cached = getattr(f, "_nested", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    nested = f.ctx.nested[f.name]
+    key = list(T.table(f.name).key)
+    where = _lookup(_composite_key(f.table, key), _composite_key(nested, key))
+    f._nested = (where, nested)  # type: ignore[attr-defined]
+    return where, nested
+
+
+def _nested_matches_flat(f: _Frame) -> np.ndarray:
+    where, nested = _nested_partner(f)
+    found = where >= 0
+    take = pa.array(np.maximum(where, 0))
+    good = found.copy()
+    if len(nested) == 0:
+        return good
+    for name in f.table.column_names:
+        mine = f.col(name)
+        theirs = nested.column(name).take(take)
+        both_null = _bools(pc.and_(pc.is_null(mine), pc.is_null(theirs)))
+        good &= _bools(pc.equal(mine, theirs)) | both_null
+    return good
+
+
+def _nested_flat_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    where, nested = _nested_partner(f)
+    out = []
+    mine = f.table.take(pa.array(rows)).to_pylist()
+    for r, row in zip(rows, mine, strict=True):
+        w = int(where[r])
+        if w < 0:
+            out.append({"flat": row, "nested": None})
+            continue
+        other = nested.slice(w, 1).to_pylist()[0]
+        diff = {k: {"flat": v, "nested": other.get(k)} for k, v in row.items() if other.get(k) != v}
+        out.append(diff)
+    return out
+
+
+def _nested_counts(f: _Frame) -> np.ndarray:
+    """Documents rows whose nested lists have another length than their flat rows."""
+    good = np.ones(f.n, dtype=bool)
+    doc_ids = f.col("doc_id").combine_chunks()
+    for name, nested in f.ctx.nested.items():
+        flat = f.ctx.tables.get(name)
+        if flat is None:
+            continue
+        for table, sign in ((nested, 1), (flat, -1)):
+            where = _lookup(table.column("doc_id").combine_chunks(), doc_ids)
+            where = where[where >= 0]
+            counts = np.bincount(where, minlength=f.n) if len(where) else np.zeros(f.n, np.int64)
+            if sign == 1:
+                diff = counts.astype(np.int64)
+            else:
+                diff -= counts
+        good &= diff == 0
+    return good
+
+
+def _nested_count_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    out = []
+    ids = f.col("doc_id").take(pa.array(rows)).to_pylist()
+    for doc_id in ids:
+        item = {}
+        for name, nested in f.ctx.nested.items():
+            flat = f.ctx.tables.get(name)
+            if flat is None:
+                continue
+            n_nested = pc.sum(pc.equal(nested.column("doc_id"), doc_id)).as_py() or 0
+            n_flat = pc.sum(pc.equal(flat.column("doc_id"), doc_id)).as_py() or 0
+            if n_nested != n_flat:
+                item[name] = {"nested": n_nested, "flat": n_flat}
+        out.append(item)
+    return out
+
+
+def _ner_expected(f: _Frame) -> pa.Table:
+    cached = getattr(f, "_ner", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    from summit_corpus.publish import ner_config
+
+    tag_names = f.ctx.scheme.vocabularies["ner_tags"]
+    expected = ner_config(f.ctx.tables, tag_names).table
+    f._ner = expected  # type: ignore[attr-defined]
+    return expected
+
+
+def _ner_matches(f: _Frame) -> np.ndarray:
+    expected = _ner_expected(f)
+    where = _lookup(f.col("id").combine_chunks(), expected.column("id").combine_chunks())
+    found = where >= 0
+    good = found.copy()
+    take = pa.array(np.maximum(where, 0))
+    if len(expected) == 0:
+        return good
+    for name in f.table.column_names:
+        mine = f.col(name)
+        theirs = expected.column(name).take(take)
+        good &= (
+            _bools(pc.equal(mine, theirs))
+            if not pa.types.is_list(mine.type)
+            else _lists_equal(mine, theirs)
+        )
+    return good
+
+
+def _lists_equal(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    b = b.combine_chunks() if isinstance(b, pa.ChunkedArray) else b
+    same_len = _bools(pc.equal(pc.list_value_length(a), pc.list_value_length(b)))
+    good = same_len.copy()
+    pa_, pb = _np(pc.list_parent_indices(a)), _np(pc.list_parent_indices(b))
+    va, vb = pc.list_flatten(a), pc.list_flatten(b)
+    # Compare element-wise only where lengths agree (then flattened positions line up).
+    ok_a = same_len[pa_] if len(pa_) else np.zeros(0, bool)
+    ok_b = same_len[pb] if len(pb) else np.zeros(0, bool)
+    va = va.filter(pa.array(ok_a))
+    vb = vb.filter(pa.array(ok_b))
+    parents = pa_[ok_a]
+    differ = ~_bools(pc.equal(va, vb)) if len(va) else np.zeros(0, bool)
+    good[parents[differ]] = False
+    return good
+
+
+def _ner_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    expected = _ner_expected(f)
+    index = {k: i for i, k in enumerate(expected.column("id").to_pylist())}
+    out = []
+    for row in f.table.take(pa.array(rows)).to_pylist():
+        i = index.get(row["id"])
+        if i is None:
+            out.append({"id": row["id"], "expected": None})
+            continue
+        want = expected.slice(i, 1).to_pylist()[0]
+        out.append({k: {"got": v, "expected": want[k]} for k, v in row.items() if want[k] != v})
+    return out
+
+
+def _list_in_vocabulary(column: T.Column) -> Check:
+    def check(f: _Frame) -> np.ndarray:
+        vocab = f.ctx.scheme.vocabularies[column.vocabulary or ""]
+        lists = f.col(column.name).combine_chunks()
+        parents = _np(pc.list_parent_indices(lists))
+        values = pc.list_flatten(lists)
+        if pa.types.is_integer(values.type):
+            v = _np(values, fill=-1)
+            bad = (v < 0) | (v >= len(vocab))
+        else:
+            bad = ~_bools(pc.is_in(values, value_set=pa.array(list(vocab), values.type)))
+        good = np.ones(f.n, dtype=bool)
+        good[parents[bad]] = False
+        return good
+
+    return check
+
+
 def _split_rules(name: str) -> list[_Rule]:
     def one_split(f: _Frame) -> np.ndarray:
         splits = f.ctx.splits
@@ -1163,8 +1473,59 @@ def rules_for(definition: T.Table) -> list[_Rule]:
     name = definition.name
     key_rule = _Rule("unique_key", _unique_key(definition), _key_detail(definition), None)
     rules: list[_Rule] = [key_rule] if definition.key else []
+    if definition.sort_by:
+        rules.append(_Rule("rows_sorted", _rows_sorted(definition), _sort_detail(definition)))
+    for c in definition.columns:
+        if c.vocabulary is not None and pa.types.is_list(c.type):
+            rules.append(
+                _Rule(
+                    "in_vocabulary",
+                    _list_in_vocabulary(c),
+                    _values(c.name),
+                    c.name,
+                    (c.vocabulary,),
+                )
+            )
+    if name in NESTED_TABLES:
+        rules.append(
+            _Rule(
+                "nested_matches_table",
+                _nested_matches_flat,
+                _nested_flat_detail,
+                None,
+                (f"nested:{name}",),
+            )
+        )
+    if name == "split_assignment":
+        rules += [
+            _Rule("document_exists", _document_exists, _values("doc_id"), "doc_id", ("documents",)),
+            _Rule("group_in_one_split", _group_in_one_split, _group_detail, "group_id"),
+            _Rule("group_size_matches", _group_size_matches, _group_detail, "group_size"),
+            _Rule(
+                "assigned_split_matches_file",
+                _assigned_split,
+                _assigned_detail,
+                "split",
+                ("splits",),
+            ),
+        ]
+        return rules
+    if name == "ner":
+        rules += [
+            _Rule("document_exists", _document_exists, _values("doc_id"), "doc_id", ("documents",)),
+            _Rule(
+                "ner_matches_tables",
+                _ner_matches,
+                _ner_detail,
+                None,
+                ("documents", "sentences", "tokens", "ner_tags"),
+            ),
+        ]
+        return rules
     if name == "documents":
         rules += [
+            _Rule("source_rebuilds", _source_rebuilds, _source_detail, "source_sha256"),
+            _Rule("nested_matches_table", _nested_counts, _nested_count_detail, None, ("nested",)),
             _Rule("text_sha256_matches", _text_sha256_matches, _sha_detail, "text_sha256"),
             _Rule("updates_in_text", _updates_in_text, _updates_detail, "updates"),
             _Rule(
@@ -1338,7 +1699,12 @@ def column_schema(
             checks.append(pdr.Check.ge(c.ge, name="min_value"))
         if c.allowed is not None:
             checks.append(pdr.Check.isin(list(c.allowed), name="allowed_values"))
-        if c.vocabulary is not None and vocabularies is not None and c.vocabulary in vocabularies:
+        if (
+            c.vocabulary is not None
+            and vocabularies is not None
+            and c.vocabulary in vocabularies
+            and not pa.types.is_list(c.type)  # lists: the 'in_vocabulary' row rule
+        ):
             checks.append(pdr.Check.isin(list(vocabularies[c.vocabulary]), name="in_vocabulary"))
         if c.pattern is not None:
             checks.append(pdr.Check.str_matches(f"^(?:{c.pattern})$", name="pattern"))
@@ -1543,6 +1909,7 @@ def validate_tables(
     vocabularies: Mapping[str, Any] | None = None,
     *,
     files: Mapping[str, Sequence[str]] | None = None,
+    nested: Mapping[str, pa.Table] | None = None,
 ) -> ValidationReport:
     """Validate in-memory tables of a corpus against their definitions and each other.
 
@@ -1555,7 +1922,9 @@ def validate_tables(
         "relation_endpoints" ({label: (heads, tails)}), "label_values" ({name: values}) and
         "single_choice" ([names]). None reads them from the annotation scheme.
     files (Mapping[str, Sequence[str]] | None): Table name -> the data file of each row, for
-        messages.
+        messages and 'rows_sorted' (rows are sorted within each file).
+    nested (Mapping[str, pa.Table] | None): Table name -> the records nested in the documents
+        config, flattened with their doc_id (`nested_tables`), checked against the flat table.
     RETURNS (ValidationReport): Every failure.
     """
     scheme = _scheme(vocabularies)
@@ -1563,7 +1932,7 @@ def validate_tables(
     sound: dict[str, pa.Table] = {}
     located_by_name: dict[str, _Located] = {}
     rows: dict[str, int] = {}
-    for definition in T.ALL_TABLES:
+    for definition in (*T.ALL_TABLES, *EXTRA_TABLES):
         if definition.name not in tables:
             continue
         table = tables[definition.name]
@@ -1583,7 +1952,7 @@ def validate_tables(
             k: (v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v)
             for k, v in splits.items()
         }
-    ctx = _Context(sound, ctx_splits, scheme)
+    ctx = _Context(sound, ctx_splits, scheme, files, _sound_nested(nested, sound))
     for name, located in located_by_name.items():
         frame = ctx.frame(name)
         assert frame is not None
@@ -1597,16 +1966,34 @@ def validate_tables(
 def _applicable_rules(definition: T.Table, ctx: _Context) -> list[_Rule]:
     """RETURNS (list[_Rule]): The table's rules whose other tables and scheme parts exist."""
     scheme = ctx.scheme
-    extra = {
-        RELATION_ENDPOINTS: scheme.relation_endpoints is not None,
-        LABEL_VALUES: scheme.label_values is not None,
-        SINGLE_CHOICE: scheme.single_choice is not None,
-    }
-    sound = ctx.tables
-    rules = [r for r in rules_for(definition) if all(extra.get(n, n in sound) for n in r.needs)]
     splits = ctx.splits
-    if splits is not None and definition.name in splits and "documents" in splits:
-        rules += [r for r in _split_rules(definition.name) if all(n in sound for n in r.needs)]
+
+    def available(need: str) -> bool:
+        if need == RELATION_ENDPOINTS:
+            return scheme.relation_endpoints is not None
+        if need == LABEL_VALUES:
+            return scheme.label_values is not None
+        if need == SINGLE_CHOICE:
+            return scheme.single_choice is not None
+        if need == "nested":
+            return bool(ctx.nested)
+        if need.startswith("nested:"):
+            return need.split(":", 1)[1] in ctx.nested
+        if need == "splits":
+            return splits is not None and definition.name in splits
+        if need in scheme.vocabularies:
+            return True
+        return need in ctx.tables
+
+    rules = [r for r in rules_for(definition) if all(available(n) for n in r.needs)]
+    if (
+        splits is not None
+        and definition.name in splits
+        and "documents" in splits
+        and "doc_id" in definition.names
+        and definition.name != "split_assignment"
+    ):
+        rules += [r for r in _split_rules(definition.name) if all(available(n) for n in r.needs)]
     return rules
 
 
@@ -1614,6 +2001,9 @@ def count_failures_plain(
     tables: Mapping[str, pa.Table],
     splits: Mapping[str, pa.Array | pa.ChunkedArray] | None = None,
     vocabularies: Mapping[str, Any] | None = None,
+    *,
+    files: Mapping[str, Sequence[str]] | None = None,
+    nested: Mapping[str, pa.Table] | None = None,
 ) -> dict[tuple[str, str], int]:
     """The same checks as `validate_tables`, run with pyarrow.compute alone (no pandera).
 
@@ -1627,7 +2017,7 @@ def count_failures_plain(
     scheme = _scheme(vocabularies)
     counts: Counter[tuple[str, str]] = Counter()
     sound: dict[str, pa.Table] = {}
-    for definition in T.ALL_TABLES:
+    for definition in (*T.ALL_TABLES, *EXTRA_TABLES):
         if definition.name not in tables:
             continue
         table = tables[definition.name]
@@ -1653,7 +2043,9 @@ def count_failures_plain(
                 counts[(name, "min_value")] += pc.sum(pc.less(col, c.ge)).as_py() or 0
             vocab = c.allowed
             rule = "allowed_values"
-            if c.vocabulary is not None and c.vocabulary in scheme.vocabularies:
+            if pa.types.is_list(c.type):
+                vocab = None  # list columns: the 'in_vocabulary' row rule
+            elif c.vocabulary is not None and c.vocabulary in scheme.vocabularies:
                 vocab, rule = tuple(scheme.vocabularies[c.vocabulary]), "in_vocabulary"
             if vocab is not None:
                 bad = pc.and_(
@@ -1671,11 +2063,11 @@ def count_failures_plain(
             k: (v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v)
             for k, v in splits.items()
         }
-    ctx = _Context(sound, ctx_splits, scheme)
+    ctx = _Context(sound, ctx_splits, scheme, files, _sound_nested(nested, sound))
     for name in sound:
         frame = ctx.frame(name)
         assert frame is not None
-        for rule in _applicable_rules(T.table(name), ctx):
+        for rule in _applicable_rules(DEFINITIONS[name], ctx):
             counts[(name, rule.name)] += int(np.count_nonzero(~rule.check(frame)))
     return {k: v for k, v in sorted(counts.items()) if v}
 
@@ -1705,6 +2097,53 @@ def _file_index(files: list[str] | None, n: int) -> np.ndarray:
     return index
 
 
+def _sound_nested(
+    nested: Mapping[str, pa.Table] | None, sound: Mapping[str, pa.Table]
+) -> dict[str, pa.Table]:
+    """RETURNS: The nested tables whose flat table is sound, conformed to its definition."""
+    out: dict[str, pa.Table] = {}
+    for name, table in (nested or {}).items():
+        if name not in sound:
+            continue
+        definition = T.table(name)
+        if set(definition.names) - set(table.column_names):
+            continue  # 'dtype' of the documents config's nested column reports it
+        out[name] = _conform(definition, table)
+    return out
+
+
+def nested_tables(documents_config: pa.Table) -> dict[str, pa.Table]:
+    """Flatten the records the documents config nests into tables with their doc_id.
+
+    documents_config (pa.Table): Rows of the published documents config.
+    RETURNS (dict[str, pa.Table]): Table name -> records, in document order.
+    """
+    out: dict[str, pa.Table] = {}
+    doc_ids = documents_config.column("doc_id").combine_chunks()
+    for name in NESTED_TABLES:
+        if name not in documents_config.column_names:
+            continue
+        lists = documents_config.column(name).combine_chunks()
+        if not (pa.types.is_list(lists.type) and pa.types.is_struct(lists.type.value_type)):
+            continue
+        parents = pc.list_parent_indices(lists)
+        values = pc.list_flatten(lists)
+        struct_type = values.type
+        columns = {"doc_id": doc_ids.take(parents)}
+        for i in range(struct_type.num_fields):
+            columns[struct_type.field(i).name] = pc.struct_field(values, [i])
+        out[name] = pa.table(columns)
+    return out
+
+
+def _ner_tag_names(span_labels: Sequence[str]) -> list[str]:
+    """RETURNS (list[str]): The ner config's tag names, as publish.ner_labels makes them."""
+    from summit_corpus.publish import NER_EXCLUDED_LABELS
+
+    labels = [x for x in span_labels if x not in NER_EXCLUDED_LABELS]
+    return ["O", *(f"{p}-{x}" for x in labels for p in ("B", "I"))]
+
+
 def _scheme(vocabularies: Mapping[str, Any] | None) -> _Scheme:
     if vocabularies is None:
         vocabularies = _scheme_vocabularies()
@@ -1713,6 +2152,8 @@ def _scheme(vocabularies: Mapping[str, Any] | None) -> _Scheme:
         for k, v in vocabularies.items()
         if k not in (RELATION_ENDPOINTS, LABEL_VALUES, SINGLE_CHOICE)
     }
+    if "ner_tags" not in flat and "span_labels" in flat:
+        flat["ner_tags"] = _ner_tag_names(flat["span_labels"])
     endpoints = vocabularies.get(RELATION_ENDPOINTS)
     label_values = vocabularies.get(LABEL_VALUES)
     single = vocabularies.get(SINGLE_CHOICE)
@@ -1778,55 +2219,72 @@ def validate_corpus(
     tables: dict[str, pa.Table] = {}
     splits: dict[str, pa.Array] = {}
     files: dict[str, list[str]] = {}
-    for definition in T.ALL_TABLES:
-        folder = layout.config_dir(corpus_dir, definition.name)
-        paths = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-        if not paths:
-            if definition in T.CORE_TABLES:
-                failures.append(
-                    _table_failure(
-                        definition.name, "table_present", f"{layout.DATA}/{definition.name}/"
-                    )
-                )
+    nested: dict[str, pa.Table] = {}
+    for definition in (*T.ALL_TABLES, T.NER):
+        read = _read_config(corpus_dir, definition, failures)
+        if read is None:
             continue
-        parts: list[pa.Table] = []
-        part_splits: list[pa.Array] = []
-        part_files: list[str] = []
-        for path in paths:
-            rel = path.relative_to(corpus_dir).as_posix()
-            split = layout.split_of_file(path)
-            if split not in T.SPLITS:
-                failures.append(_table_failure(definition.name, "split_name", path.name, file=rel))
-            try:
-                part = pq.read_table(path)
-            except Exception as error:  # noqa: BLE001 - any unreadable file is this rule's failure
-                failures.append(
-                    _table_failure(definition.name, "parquet_readable", str(error), file=rel)
-                )
-                continue
-            if definition.name == "documents":
-                # The published documents config nests the other tables; its own columns are ours.
-                part = part.select([c for c in part.column_names if c in definition.names])
-            part = _parquet_timestamps(definition, part)
-            parts.append(part)
-            part_splits.append(pa.array([split] * part.num_rows, pa.string()))
-            part_files += [rel] * part.num_rows
-        if not parts:
-            continue
-        try:
-            tables[definition.name] = pa.concat_tables(parts, promote_options="permissive")
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-            failures.append(_table_failure(definition.name, "dtype", str(error)))
-            continue
-        splits[definition.name] = pa.concat_arrays(part_splits)
-        files[definition.name] = part_files
-    report = validate_tables(tables, splits, vocabularies, files=files)
+        table, split_of_row, file_of_row = read
+        if definition.name == "documents":
+            # The published documents config also has each document's split assignment and
+            # its nested records; the documents table is its own columns.
+            own = [c for c in table.column_names if c in definition.names]
+            assigned = [c for c in table.column_names if c in T.SPLIT_ASSIGNMENT.names]
+            if len(assigned) > 1:
+                name = T.SPLIT_ASSIGNMENT.name
+                tables[name] = table.select(assigned)
+                splits[name], files[name] = split_of_row, file_of_row
+            nested = nested_tables(table)
+            table = table.select(own)
+        tables[definition.name] = table
+        splits[definition.name], files[definition.name] = split_of_row, file_of_row
+    report = validate_tables(tables, splits, vocabularies, files=files, nested=nested)
     failures += list(report.failures)
     failures += check_manifest(corpus_dir)
     failures.sort(
         key=lambda f: (f.table, f.rule, f.file or "", f.index if f.index is not None else -1)
     )
     return ValidationReport(tuple(failures), report.rows)
+
+
+def _read_config(
+    corpus_dir: Path, definition: T.Table, failures: list[Failure]
+) -> tuple[pa.Table, pa.Array, list[str]] | None:
+    """Read one config's files; RETURNS its rows, each row's split and file, or None."""
+    folder = layout.config_dir(corpus_dir, definition.name)
+    paths = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not paths:
+        if definition in T.CORE_TABLES:
+            where = f"{layout.DATA}/{definition.name}/"
+            failures.append(_table_failure(definition.name, "table_present", where))
+        return None
+    parts: list[pa.Table] = []
+    part_splits: list[pa.Array] = []
+    part_files: list[str] = []
+    for path in paths:
+        rel = path.relative_to(corpus_dir).as_posix()
+        split = layout.split_of_file(path)
+        if split not in T.SPLITS:
+            failures.append(_table_failure(definition.name, "split_name", path.name, file=rel))
+        try:
+            part = pq.read_table(path)
+        except Exception as error:  # noqa: BLE001 - any unreadable file is this rule's failure
+            failures.append(
+                _table_failure(definition.name, "parquet_readable", str(error), file=rel)
+            )
+            continue
+        part = _parquet_timestamps(definition, part)
+        parts.append(part)
+        part_splits.append(pa.array([split] * part.num_rows, pa.string()))
+        part_files += [rel] * part.num_rows
+    if not parts:
+        return None
+    try:
+        table = pa.concat_tables(parts, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        failures.append(_table_failure(definition.name, "dtype", str(error)))
+        return None
+    return table, pa.concat_arrays(part_splits), part_files
 
 
 def _parquet_timestamps(definition: T.Table, part: pa.Table) -> pa.Table:
