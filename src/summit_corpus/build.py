@@ -105,7 +105,11 @@ def build_corpus(
         built = staged.read()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    built.update(_human_layer(annotations, built[tables.DOCUMENTS.name]))
+    for name, human in _human_layer(annotations, built[tables.DOCUMENTS.name]).items():
+        # The human layers sit beside the model layer in the same tables, told apart by `layer`.
+        built[name] = (
+            tables.concat(tables.table(name), [built[name], human]) if name in built else human
+        )
 
     from summit_corpus.publish import write_dataset
     from summit_corpus.scheme import load_scheme
@@ -138,7 +142,7 @@ def build_corpus(
 
 
 def _human_layer(annotations: Path | None, documents: pa.Table) -> dict[str, pa.Table]:
-    """The human layers from Label Studio snapshots, merged beside the model layer."""
+    """The human and adjudicated layers from the Label Studio snapshots in `annotations`."""
     if annotations is None or not annotations.is_dir():
         return {}
     from summit_corpus.annotate import read_snapshots
