@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# The real Label Studio server (session fixture `studio`), started through `corpus studio start`.
+pytest_plugins = ["studio_fixtures"]
+
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 ANNOTATIONS = REPO / "annotations"
