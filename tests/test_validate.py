@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,8 @@ DOCS = {
         ("Moscow agreed.", ""),
     ],
 }
+# Publication time as stated (local, with offset) and in UTC.
+STATED = {"b/two": (datetime(2021, 4, 15, 6, 36, tzinfo=UTC), "2021-04-15T12:06:00+05:30")}
 TOKEN = re.compile(r"\w+|[^\w\s]")
 ANNOTATION = "ann-1"
 
@@ -128,8 +131,8 @@ def make_tables() -> dict[str, pa.Table]:
                 "text": text,
                 "title": "Title",
                 "standfirst": None,
-                "published_at": None,
-                "published_at_local": None,
+                "published_at": STATED.get(doc_id, (None, None))[0],
+                "published_at_local": STATED.get(doc_id, (None, None))[1],
                 "updated_at": None,
                 "updated_at_local": None,
                 "byline": ["Ann Writer"],
@@ -755,6 +758,21 @@ def _wrong_ner_tag(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
         rows[0]["ner_tags"] = [0] * len(rows[0]["ner_tags"])
 
     return edit(t, "ner", change)
+
+
+@case("stated_time_matches", "documents")
+def _utc_not_local(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    return set_field("documents", 1, "published_at", datetime(2021, 4, 15, 12, 6, tzinfo=UTC))(t)
+
+
+@case("stale_flag_matches", "annotations")
+def _stale_flag(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    return set_field("annotations", 0, "stale", True)(t)
+
+
+@case("root_heads_itself", "tokens")
+def _root_with_head(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    return set_field("tokens", 0, "head_token_id", 1)(t)
 
 
 @functools.cache

@@ -97,6 +97,10 @@ class Errors:
         "{where}: rule 'source_rebuilds': text, removed_lines, final_newline and has_bom do not "
         "rebuild the raw file of source_sha256 (got {value})."
     )
+    E219 = (
+        "{where}: rule 'stated_time_matches': the UTC time is not the stated local time in UTC "
+        "(null for a bare date) (got {value})."
+    )
     E220 = "{where}: rule 'document_exists': doc_id {value} is not in the documents table."
     E221 = (
         "{where}: rule 'offsets_in_text': offsets must lie within the document text (got "
@@ -181,6 +185,11 @@ class Errors:
         "{where}: rule 'ner_matches_tables': the ner row differs from the one made from the "
         "tokens and spans (got {value}). Republish the ner config."
     )
+    E247 = (
+        "{where}: rule 'stale_flag_matches': 'stale' must say whether the annotated text differs "
+        "from the document's (got {value})."
+    )
+    E248 = "{where}: rule 'root_heads_itself': a ROOT token must be its own head (got {value})."
     E250 = "{where}: rule 'table_present': no Parquet files in {value}. Rebuild the corpus."
     E251 = "{where}: rule 'parquet_readable': the file is not readable Parquet ({value})."
     E252 = (

@@ -30,6 +30,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,10 @@ RULES: dict[str, tuple[str, str]] = {
     "nested_not_null": ("E215", "no null in a non-nullable field of a nested record"),
     "whitespace_is_space": ("E216", "a token's `whitespace` holds whitespace only"),
     "rows_sorted": ("E217", "rows are in the table's sort order within each file"),
+    "stated_time_matches": (
+        "E219",
+        "published_at/updated_at are the UTC of the *_local time stated (null for a date only)",
+    ),
     "source_rebuilds": (
         "E218",
         "text, removed lines and line ends rebuild the raw file (its source_sha256)",
@@ -118,6 +123,11 @@ RULES: dict[str, tuple[str, str]] = {
     "value_of_label": ("E237", "a document label's value is one of that label's values"),
     "single_choice": ("E238", "a single-choice label has one value per annotation"),
     "annotation_exists": ("E239", "annotation_id is an annotation of the document"),
+    "stale_flag_matches": (
+        "E247",
+        "an annotation is stale exactly when its text_sha256 is not the document's",
+    ),
+    "root_heads_itself": ("E248", "a ROOT token is its own head"),
     "document_in_one_split": ("E240", "a document is in one split only"),
     "split_matches_document": ("E241", "a row is in its document's split"),
     "assigned_split_matches_file": ("E242", "a document's `split` column names its file's split"),
@@ -1395,6 +1405,58 @@ def _list_in_vocabulary(column: T.Column) -> Check:
     return check
 
 
+_STATED = (("published_at", "published_at_local"), ("updated_at", "updated_at_local"))
+
+
+def _stated_utc(local: str | None) -> datetime | None:
+    """RETURNS: The UTC instant of an ISO 8601 local time with offset; None for a bare date."""
+    if local is None or len(local) <= 10:
+        return None
+    return datetime.fromisoformat(local).astimezone(UTC)
+
+
+def _stated_time_matches(f: _Frame) -> np.ndarray:
+    # One datetime parse per document (documents are few; Arrow cannot parse "+05:30").
+    good = np.ones(f.n, dtype=bool)
+    for utc_name, local_name in _STATED:
+        utcs = f.col(utc_name).to_pylist()
+        locals_ = f.col(local_name).to_pylist()
+        for i, (utc, local) in enumerate(zip(utcs, locals_, strict=True)):
+            try:
+                expected = _stated_utc(local)
+            except ValueError:
+                good[i] = False
+                continue
+            good[i] &= utc == expected
+    return good
+
+
+def _stated_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    names = [n for pair in _STATED for n in pair]
+    return f.table.select(names).take(pa.array(rows)).to_pylist()  # type: ignore[no-any-return]
+
+
+def _stale_flag_matches(f: _Frame) -> np.ndarray:
+    documents = f.ctx.tables["documents"]
+    where = np.maximum(f.d, 0)
+    doc_sha = documents.column("text_sha256").take(pa.array(where))
+    changed = pc.not_equal(f.col("text_sha256"), doc_sha)
+    same = _bools(pc.fill_null(pc.equal(f.col("stale"), changed), True))
+    return ~f.has_doc | same
+
+
+def _stale_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    documents = f.ctx.tables["documents"]
+    doc_sha = documents.column("text_sha256").take(pa.array(np.maximum(f.d[rows], 0))).to_pylist()
+    own = f.table.select(["stale", "text_sha256"]).take(pa.array(rows)).to_pylist()
+    return [{**o, "document_text_sha256": d} for o, d in zip(own, doc_sha, strict=True)]
+
+
+def _root_heads_itself(f: _Frame) -> np.ndarray:
+    root = _bools(pc.equal(f.col("dep"), "ROOT"))
+    return ~root | (f.ids("head_token_id") == f.ids("token_id"))
+
+
 def _split_rules(name: str) -> list[_Rule]:
     def one_split(f: _Frame) -> np.ndarray:
         splits = f.ctx.splits
@@ -1525,6 +1587,7 @@ def rules_for(definition: T.Table) -> list[_Rule]:
     if name == "documents":
         rules += [
             _Rule("source_rebuilds", _source_rebuilds, _source_detail, "source_sha256"),
+            _Rule("stated_time_matches", _stated_time_matches, _stated_detail, "published_at"),
             _Rule("nested_matches_table", _nested_counts, _nested_count_detail, None, ("nested",)),
             _Rule("text_sha256_matches", _text_sha256_matches, _sha_detail, "text_sha256"),
             _Rule("updates_in_text", _updates_in_text, _updates_detail, "updates"),
@@ -1620,6 +1683,7 @@ def rules_for(definition: T.Table) -> list[_Rule]:
             _Rule(
                 "head_in_sentence", _head_in_sentence, _head_detail, "head_token_id", ("documents",)
             ),
+            _Rule("root_heads_itself", _root_heads_itself, _head_detail, "head_token_id"),
         ]
     elif name == "spans":
         rules.append(
@@ -1667,6 +1731,10 @@ def rules_for(definition: T.Table) -> list[_Rule]:
             _Rule("value_of_label", _value_of_label, _values("value"), "value", (LABEL_VALUES,)),
             _Rule("single_choice", _single_choice, _values("value"), "value", (SINGLE_CHOICE,)),
         ]
+    elif name == "annotations":
+        rules.append(
+            _Rule("stale_flag_matches", _stale_flag_matches, _stale_detail, "stale", ("documents",))
+        )
     if name in ("spans", "relations", "document_labels", "annotation_notes"):
         rules.append(
             _Rule(
