@@ -218,7 +218,7 @@ def annotate_agreement(
 # --- validate ------------------------------------------------------------------------------
 @app.command()
 def validate(
-    corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder to check."),
+    corpus: Path = typer.Argument(Path("corpus"), metavar="DIR", help="Corpus folder to check."),
     format: str = typer.Option(
         "text", "--format", help="'text' (lines) or 'json' (every failure)."
     ),
@@ -226,7 +226,7 @@ def validate(
         20, min=0, help="Text format: failures shown per (table, rule); 0 shows all."
     ),
 ) -> None:
-    """Check every table, cross-table rule and the manifest of CORPUS; exit 1 on any failure."""
+    """Check every table, cross-table rule and the manifest of DIR; exit 1 on any failure."""
     import json
 
     from summit_corpus.validate import validate_corpus
