@@ -22,6 +22,8 @@ prints at most `limit` failures per (table, rule) and says how many it left out;
 `ValidationReport.to_json` keeps them all.
 """
 
+# numpy and pyarrow operators are typed as returning Any; the masks below are numpy bool arrays.
+# mypy: disable-error-code="no-any-return"
 from __future__ import annotations
 
 import contextlib
@@ -40,6 +42,7 @@ import pandera.pyarrow as pdr
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from numpy.typing import NDArray
 from pandera.errors import SchemaErrorReason, SchemaErrors
 
 from summit_corpus import layout
@@ -282,15 +285,15 @@ class _Docs:
     def __len__(self) -> int:
         return len(self.length)
 
-    def index(self, doc_ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    def index(self, doc_ids: pa.Array | pa.ChunkedArray) -> NDArray[Any]:
         """RETURNS (np.ndarray): Each id's document index, -1 where it is not a document."""
         idx = pc.index_in(doc_ids, value_set=self.doc_ids)
         return _np(idx, fill=-1)
 
-    def byte_offset(self, d: np.ndarray, cp: np.ndarray) -> np.ndarray:
+    def byte_offset(self, d: NDArray[Any], cp: NDArray[Any]) -> NDArray[Any]:
         return self.pos[self.cp_base[d] + cp]
 
-    def slices(self, d: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Array:
+    def slices(self, d: NDArray[Any], start: NDArray[Any], end: NDArray[Any]) -> pa.Array:
         """Cut text[start:end] of document d for every row, in one pass over the bytes.
 
         d (np.ndarray): Document index per row (must be valid).
@@ -313,7 +316,7 @@ class _Docs:
         )
 
 
-def _np(values: pa.Array | pa.ChunkedArray, fill: int = -1) -> np.ndarray:
+def _np(values: pa.Array | pa.ChunkedArray, fill: int = -1) -> NDArray[Any]:
     """RETURNS (np.ndarray): An integer array as int64 numpy, nulls replaced by `fill`."""
     filled = pc.fill_null(values, fill) if values.null_count else values
     if isinstance(filled, pa.ChunkedArray):
@@ -321,24 +324,24 @@ def _np(values: pa.Array | pa.ChunkedArray, fill: int = -1) -> np.ndarray:
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _valid(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def _valid(values: pa.Array | pa.ChunkedArray) -> NDArray[Any]:
     if not values.null_count:
         return np.ones(len(values), dtype=bool)
     return np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _is_space_or_empty(strings: pa.Array) -> np.ndarray:
+def _is_space_or_empty(strings: pa.Array) -> NDArray[Any]:
     space = pc.fill_null(pc.utf8_is_space(strings), False)
     empty = pc.equal(pc.binary_length(strings), 0)
     return np.asarray(pc.or_(space, empty).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _equal(a: pa.Array | pa.ChunkedArray, b: pa.Array) -> np.ndarray:
+def _equal(a: pa.Array | pa.ChunkedArray, b: pa.Array) -> NDArray[Any]:
     eq = pc.fill_null(pc.equal(a.cast(pa.large_string()), b), False)
     return np.asarray(eq.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _pair_key(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+def _pair_key(hi: NDArray[Any], lo: NDArray[Any]) -> NDArray[Any]:
     """RETURNS (np.ndarray): One int64 per (document index, integer id) pair."""
     return (hi.astype(np.int64) << 32) | (lo.astype(np.int64) & 0xFFFFFFFF)
 
@@ -348,14 +351,14 @@ def _string_key(*columns: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray | pa.Ar
     return pc.binary_join_element_wise(*columns, "\x1f")
 
 
-def _lookup(query: np.ndarray | pa.Array, reference: np.ndarray | pa.Array) -> np.ndarray:
+def _lookup(query: NDArray[Any] | pa.Array, reference: NDArray[Any] | pa.Array) -> NDArray[Any]:
     """RETURNS (np.ndarray): Position of each query key in `reference` (first match), or -1."""
     q = pa.array(query) if isinstance(query, np.ndarray) else query
     r = pa.array(reference) if isinstance(reference, np.ndarray) else reference
     return _np(pc.index_in(q, value_set=r), fill=-1)
 
 
-def _order(d: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def _order(d: NDArray[Any], ids: NDArray[Any]) -> NDArray[Any]:
     """RETURNS (np.ndarray): Row order by (document, id); the identity when already sorted."""
     key = _pair_key(d, ids)
     if len(key) < 2 or bool(np.all(key[1:] >= key[:-1])):
@@ -385,43 +388,43 @@ class _Frame:
         return self.table.column(name)
 
     @cached_property
-    def d(self) -> np.ndarray:
+    def d(self) -> NDArray[Any]:
         docs = self.ctx.docs
         if docs is None:
             return np.full(self.n, -1, dtype=np.int64)
         return docs.index(self.col("doc_id"))
 
     @cached_property
-    def has_doc(self) -> np.ndarray:
+    def has_doc(self) -> NDArray[Any]:
         return self.d >= 0
 
     @cached_property
-    def start(self) -> np.ndarray:
+    def start(self) -> NDArray[Any]:
         return _np(self.col("start"))
 
     @cached_property
-    def end(self) -> np.ndarray:
+    def end(self) -> NDArray[Any]:
         return _np(self.col("end"))
 
     @cached_property
-    def doclen(self) -> np.ndarray:
+    def doclen(self) -> NDArray[Any]:
         docs = self.ctx.docs
         if docs is None:
             return np.zeros(self.n, dtype=np.int64)
         return np.where(self.has_doc, docs.length[np.maximum(self.d, 0)], 0)
 
     @cached_property
-    def offsets_known(self) -> np.ndarray:
+    def offsets_known(self) -> NDArray[Any]:
         """Rows whose offsets are non-null and whose document is known."""
         return self.has_doc & _valid(self.col("start")) & _valid(self.col("end"))
 
     @cached_property
-    def offsets_ok(self) -> np.ndarray:
+    def offsets_ok(self) -> NDArray[Any]:
         """Rows whose offsets index their document's text with start <= end."""
         s, e = self.start, self.end
         return self.offsets_known & (s >= 0) & (s <= e) & (e <= self.doclen)
 
-    def slices(self, start: np.ndarray, end: np.ndarray, ok: np.ndarray) -> pa.Array:
+    def slices(self, start: NDArray[Any], end: NDArray[Any], ok: NDArray[Any]) -> pa.Array:
         """RETURNS (pa.Array): text[start:end] per row where `ok`, "" elsewhere."""
         docs = self.ctx.docs
         assert docs is not None
@@ -432,7 +435,7 @@ class _Frame:
             return pa.array([""] * len(d), pa.large_string())
         return docs.slices(d, s, e)
 
-    def ids(self, column: str) -> np.ndarray:
+    def ids(self, column: str) -> NDArray[Any]:
         return _np(self.col(column))
 
 
@@ -470,7 +473,7 @@ class _Context:
             self.frames[name] = _Frame(name, self.tables[name], self)
         return self.frames[name]
 
-    def same_file(self, name: str, n: int) -> np.ndarray:
+    def same_file(self, name: str, n: int) -> NDArray[Any]:
         """RETURNS (np.ndarray): For rows 1..n-1, whether the row is in the previous row's file."""
         source: Sequence[str] | pa.Array | None = self.files.get(name)
         if source is None and self.splits is not None:
@@ -481,13 +484,13 @@ class _Context:
         return np.asarray(codes[1:] == codes[:-1], dtype=bool)
 
     @cached_property
-    def sentence_keys(self) -> np.ndarray:
+    def sentence_keys(self) -> NDArray[Any]:
         f = self.frame("sentences")
         assert f is not None
         return _pair_key(f.d, f.ids("sentence_id"))
 
     @cached_property
-    def token_keys(self) -> np.ndarray:
+    def token_keys(self) -> NDArray[Any]:
         f = self.frame("tokens")
         assert f is not None
         return _pair_key(f.d, f.ids("token_id"))
@@ -506,8 +509,8 @@ class _Context:
 # --- row rules ------------------------------------------------------------------------------
 # A rule check returns, per row, True (passes) or False (fails). `detail` describes the
 # offending value of the failing rows (by row position) for the message.
-Check = Callable[[_Frame], np.ndarray]
-Detail = Callable[[_Frame, np.ndarray], list[Any]]
+Check = Callable[[_Frame], NDArray[Any]]
+Detail = Callable[[_Frame, NDArray[Any]], list[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,13 +523,13 @@ class _Rule:
 
 
 def _values(column: str) -> Detail:
-    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    def detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
         return f.col(column).take(pa.array(rows)).to_pylist()
 
     return detail
 
 
-def _offsets_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _offsets_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     out = []
     for r in rows:
         out.append(
@@ -535,7 +538,7 @@ def _offsets_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
     return out
 
 
-def _surface_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _surface_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     docs = f.ctx.docs
     assert docs is not None
     expected = docs.slices(f.d[rows], f.start[rows], f.end[rows])
@@ -546,28 +549,28 @@ def _surface_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
     ]
 
 
-def _document_exists(f: _Frame) -> np.ndarray:
+def _document_exists(f: _Frame) -> NDArray[Any]:
     return f.has_doc | ~_valid(f.col("doc_id"))
 
 
-def _start_before_end(f: _Frame) -> np.ndarray:
+def _start_before_end(f: _Frame) -> NDArray[Any]:
     known = _valid(f.col("start")) & _valid(f.col("end"))
     return ~known | (f.start < f.end)
 
 
-def _offsets_in_text(f: _Frame) -> np.ndarray:
+def _offsets_in_text(f: _Frame) -> NDArray[Any]:
     s, e = f.start, f.end
     return ~f.offsets_known | ((s >= 0) & (e <= f.doclen) & (s <= f.doclen))
 
 
-def _surface_matches_text(f: _Frame) -> np.ndarray:
+def _surface_matches_text(f: _Frame) -> NDArray[Any]:
     ok = f.offsets_ok & _valid(f.col("text"))
     sliced = f.slices(f.start, f.end, ok)
     return ~ok | _equal(f.col("text"), sliced)
 
 
 def _unique_key(definition: T.Table) -> Check:
-    def check(f: _Frame) -> np.ndarray:
+    def check(f: _Frame) -> NDArray[Any]:
         # Dictionary codes make every key column an integer, so one lexsort finds duplicates
         # as equal neighbours (pandera's `unique=` is several times slower on a million rows).
         codes = []
@@ -598,7 +601,7 @@ def _unique_key(definition: T.Table) -> Check:
 
 
 def _key_detail(definition: T.Table) -> Detail:
-    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    def detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
         taken = f.table.select(list(definition.key)).take(pa.array(rows)).to_pylist()
         return [{"duplicate_key": row} for row in taken]
 
@@ -606,7 +609,7 @@ def _key_detail(definition: T.Table) -> Detail:
 
 
 def _ids_consecutive(id_column: str) -> Check:
-    def check(f: _Frame) -> np.ndarray:
+    def check(f: _Frame) -> NDArray[Any]:
         ids = f.ids(id_column)
         order = _order(f.d, ids)
         ds, ids_s = f.d[order], ids[order]
@@ -626,18 +629,18 @@ def _ids_consecutive(id_column: str) -> Check:
 class _Sequence:
     """Rows of one table in (document, id) order with their neighbours' offsets."""
 
-    order: np.ndarray
-    first: np.ndarray  # first row of its document (in sorted order)
-    last: np.ndarray
-    prev_end: np.ndarray  # previous row's end (0 for the first)
-    next_start: np.ndarray  # next row's start (len(text) for the last)
-    ok: np.ndarray  # rows (sorted) whose own offsets and document are fine
+    order: NDArray[Any]
+    first: NDArray[Any]  # first row of its document (in sorted order)
+    last: NDArray[Any]
+    prev_end: NDArray[Any]  # previous row's end (0 for the first)
+    next_start: NDArray[Any]  # next row's start (len(text) for the last)
+    ok: NDArray[Any]  # rows (sorted) whose own offsets and document are fine
 
 
 def _sequence(f: _Frame, id_column: str) -> _Sequence:
     cached = getattr(f, "_seq", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     ids = f.ids(id_column)
     order = _order(f.d, ids)
     ds = f.d[order]
@@ -666,14 +669,14 @@ def _sequence(f: _Frame, id_column: str) -> _Sequence:
     return seq
 
 
-def _unsort(order: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+def _unsort(order: NDArray[Any], sorted_values: NDArray[Any]) -> NDArray[Any]:
     out = np.empty_like(sorted_values)
     out[order] = sorted_values
     return out
 
 
 def _no_overlap(id_column: str) -> Check:
-    def check(f: _Frame) -> np.ndarray:
+    def check(f: _Frame) -> NDArray[Any]:
         q = _sequence(f, id_column)
         s = f.start[q.order]
         bad = q.ok & ~q.first & (s < q.prev_end)
@@ -683,7 +686,7 @@ def _no_overlap(id_column: str) -> Check:
 
 
 def _overlap_detail(id_column: str) -> Detail:
-    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    def detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
         q = _sequence(f, id_column)
         where = np.empty(f.n, dtype=np.int64)
         where[q.order] = np.arange(f.n)
@@ -699,7 +702,7 @@ def _overlap_detail(id_column: str) -> Detail:
     return detail
 
 
-def _sentence_gaps(f: _Frame) -> np.ndarray:
+def _sentence_gaps(f: _Frame) -> NDArray[Any]:
     q = _sequence(f, "sentence_id")
     s, e = f.start[q.order], f.end[q.order]
     ok_before = q.ok & (q.prev_end <= s)
@@ -715,7 +718,7 @@ def _sentence_gaps(f: _Frame) -> np.ndarray:
 
 
 def _gap_slices(
-    f: _Frame, d: np.ndarray, start: np.ndarray, end: np.ndarray, ok: np.ndarray
+    f: _Frame, d: NDArray[Any], start: NDArray[Any], end: NDArray[Any], ok: NDArray[Any]
 ) -> pa.Array:
     docs = f.ctx.docs
     assert docs is not None
@@ -725,7 +728,7 @@ def _gap_slices(
 
 
 def _gap_detail(id_column: str) -> Detail:
-    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    def detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
         q = _sequence(f, id_column)
         where = np.empty(f.n, dtype=np.int64)
         where[q.order] = np.arange(f.n)
@@ -747,20 +750,20 @@ def _gap_detail(id_column: str) -> Detail:
     return detail
 
 
-def _sentence_exists(f: _Frame) -> np.ndarray:
+def _sentence_exists(f: _Frame) -> NDArray[Any]:
     known = f.has_doc & _valid(f.col("sentence_id"))
     where = _lookup(_pair_key(f.d, f.ids("sentence_id")), f.ctx.sentence_keys)
     f._sentence_row = where  # type: ignore[attr-defined]
     return ~known | (where >= 0)
 
 
-def _sentence_row(f: _Frame) -> np.ndarray:
+def _sentence_row(f: _Frame) -> NDArray[Any]:
     if not hasattr(f, "_sentence_row"):
         _sentence_exists(f)
-    return f._sentence_row  # type: ignore[attr-defined,no-any-return]
+    return f._sentence_row  # type: ignore[attr-defined]
 
 
-def _token_in_sentence(f: _Frame) -> np.ndarray:
+def _token_in_sentence(f: _Frame) -> NDArray[Any]:
     where = _sentence_row(f)
     sentences = f.ctx.frame("sentences")
     assert sentences is not None
@@ -772,7 +775,7 @@ def _token_in_sentence(f: _Frame) -> np.ndarray:
     return ~(found & f.offsets_known) | inside
 
 
-def _sentence_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _sentence_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     where = _sentence_row(f)
     sentences = f.ctx.frame("sentences")
     assert sentences is not None
@@ -788,7 +791,7 @@ def _sentence_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
     return out
 
 
-def _tokens_rebuild_text(f: _Frame) -> np.ndarray:
+def _tokens_rebuild_text(f: _Frame) -> NDArray[Any]:
     q = _sequence(f, "token_id")
     if f.n == 0:
         return np.ones(0, dtype=bool)
@@ -805,7 +808,7 @@ def _tokens_rebuild_text(f: _Frame) -> np.ndarray:
     return _unsort(q.order, good)
 
 
-def _rebuild_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _rebuild_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     q = _sequence(f, "token_id")
     where = np.empty(f.n, dtype=np.int64)
     where[q.order] = np.arange(f.n)
@@ -828,30 +831,30 @@ def _rebuild_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
     return out
 
 
-def _whitespace_is_space(f: _Frame) -> np.ndarray:
+def _whitespace_is_space(f: _Frame) -> NDArray[Any]:
     ws = f.col("whitespace").combine_chunks()
     return _is_space_or_empty(ws) | ~_valid(ws)
 
 
-def _head_row(f: _Frame) -> np.ndarray:
+def _head_row(f: _Frame) -> NDArray[Any]:
     if not hasattr(f, "_head_row"):
         f._head_row = _lookup(_pair_key(f.d, f.ids("head_token_id")), f.ctx.token_keys)  # type: ignore[attr-defined]
-    return f._head_row  # type: ignore[attr-defined,no-any-return]
+    return f._head_row  # type: ignore[attr-defined]
 
 
-def _head_token_exists(f: _Frame) -> np.ndarray:
+def _head_token_exists(f: _Frame) -> NDArray[Any]:
     known = f.has_doc & _valid(f.col("head_token_id"))
     return ~known | (_head_row(f) >= 0)
 
 
-def _head_in_sentence(f: _Frame) -> np.ndarray:
+def _head_in_sentence(f: _Frame) -> NDArray[Any]:
     where = _head_row(f)
     sid = f.ids("sentence_id")
     found = where >= 0
     return ~found | (sid[np.maximum(where, 0)] == sid)
 
 
-def _head_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _head_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     where = _head_row(f)
     sid = f.ids("sentence_id")
     head = f.ids("head_token_id")
@@ -864,7 +867,7 @@ def _head_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
     return out
 
 
-def _span_on_token_boundaries(f: _Frame) -> np.ndarray:
+def _span_on_token_boundaries(f: _Frame) -> NDArray[Any]:
     tokens = f.ctx.frame("tokens")
     assert tokens is not None
     starts = pa.array(_pair_key(tokens.d, tokens.start))
@@ -878,23 +881,23 @@ def _span_on_token_boundaries(f: _Frame) -> np.ndarray:
     return ~f.offsets_ok | (s_ok & e_ok)
 
 
-def _endpoint_row(f: _Frame, column: str) -> np.ndarray:
+def _endpoint_row(f: _Frame, column: str) -> NDArray[Any]:
     attr = f"_{column}_row"
     if not hasattr(f, attr):
         keys = _string_key(f.col("doc_id"), f.col(column))
         setattr(f, attr, _lookup(keys, f.ctx.span_keys))
-    return getattr(f, attr)  # type: ignore[no-any-return]
+    return getattr(f, attr)
 
 
 def _span_exists(column: str) -> Check:
-    def check(f: _Frame) -> np.ndarray:
+    def check(f: _Frame) -> NDArray[Any]:
         known = f.has_doc & _valid(f.col(column))
         return ~known | (_endpoint_row(f, column) >= 0)
 
     return check
 
 
-def _endpoint_same_layer(f: _Frame) -> np.ndarray:
+def _endpoint_same_layer(f: _Frame) -> NDArray[Any]:
     spans = f.ctx.tables["spans"]
     span_layer = spans.column("layer")
     good = np.ones(f.n, dtype=bool)
@@ -917,7 +920,7 @@ def _endpoint_labels(f: _Frame, column: str) -> pa.Array:
     return pc.if_else(pa.array(where >= 0), labels, pa.scalar(None, pa.string()))
 
 
-def _endpoint_labels_allowed(f: _Frame) -> np.ndarray:
+def _endpoint_labels_allowed(f: _Frame) -> NDArray[Any]:
     allowed = f.ctx.scheme.relation_endpoints or {}
     pairs = {
         f"{r}\x1f{h}\x1f{t}" for r, (heads, tails) in allowed.items() for h in heads for t in tails
@@ -941,7 +944,7 @@ def _endpoint_labels_allowed(f: _Frame) -> np.ndarray:
     return ~known_label | ok | ~_valid(key)
 
 
-def _endpoint_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _endpoint_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     rel = (
         f.table.select(["label", "layer", "head_span_id", "tail_span_id"])
         .take(pa.array(rows))
@@ -962,7 +965,7 @@ def _endpoint_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
     return out
 
 
-def _value_of_label(f: _Frame) -> np.ndarray:
+def _value_of_label(f: _Frame) -> NDArray[Any]:
     values = f.ctx.scheme.label_values or {}
     pairs = [f"{name}\x1f{v}" for name, vs in values.items() for v in vs]
     key = _string_key(f.col("name"), f.col("value"))
@@ -976,7 +979,7 @@ def _value_of_label(f: _Frame) -> np.ndarray:
     return ~known | np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _single_choice(f: _Frame) -> np.ndarray:
+def _single_choice(f: _Frame) -> NDArray[Any]:
     names = list(f.ctx.scheme.single_choice or ())
     if f.n == 0:
         return np.ones(0, dtype=bool)
@@ -996,14 +999,14 @@ def _single_choice(f: _Frame) -> np.ndarray:
     return good
 
 
-def _annotation_exists(f: _Frame) -> np.ndarray:
+def _annotation_exists(f: _Frame) -> NDArray[Any]:
     ann_id = f.col("annotation_id")
     known = _valid(ann_id) & f.has_doc
     where = _lookup(_string_key(f.col("doc_id"), ann_id), f.ctx.annotation_keys)
     return ~known | (where >= 0)
 
 
-def _text_sha256_matches(f: _Frame) -> np.ndarray:
+def _text_sha256_matches(f: _Frame) -> NDArray[Any]:
     # No SHA-256 kernel in Arrow: one hashlib call per document (documents are few; the
     # million-row tables never come here).
     texts = f.col("text").to_pylist()
@@ -1012,7 +1015,7 @@ def _text_sha256_matches(f: _Frame) -> np.ndarray:
     return np.asarray(pc.fill_null(eq, True).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _sha_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _sha_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     texts = f.col("text").take(pa.array(rows)).to_pylist()
     stored = f.col("text_sha256").take(pa.array(rows)).to_pylist()
     return [
@@ -1021,14 +1024,14 @@ def _sha_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
     ]
 
 
-def _flat(f: _Frame, column: str) -> tuple[np.ndarray, pa.StructArray]:
+def _flat(f: _Frame, column: str) -> tuple[NDArray[Any], pa.StructArray]:
     lists = f.col(column).combine_chunks()
     parents = _np(pc.list_parent_indices(lists))
     values = pc.list_flatten(lists)
     return parents, values
 
 
-def _updates_in_text(f: _Frame) -> np.ndarray:
+def _updates_in_text(f: _Frame) -> NDArray[Any]:
     parents, values = _flat(f, "updates")
     good = np.ones(f.n, dtype=bool)
     if len(values) == 0:
@@ -1041,7 +1044,7 @@ def _updates_in_text(f: _Frame) -> np.ndarray:
     return good
 
 
-def _updates_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _updates_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     updates = f.col("updates").take(pa.array(rows)).to_pylist()
     length = f.ctx.docs.length if f.ctx.docs is not None else None
     return [
@@ -1053,7 +1056,7 @@ def _updates_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
     ]
 
 
-def _removed_lines_unique(f: _Frame) -> np.ndarray:
+def _removed_lines_unique(f: _Frame) -> NDArray[Any]:
     parents, values = _flat(f, "removed_lines")
     good = np.ones(f.n, dtype=bool)
     if len(values) == 0:
@@ -1069,7 +1072,7 @@ def _removed_lines_unique(f: _Frame) -> np.ndarray:
     return good
 
 
-def _removed_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _removed_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     lines = f.col("removed_lines").take(pa.array(rows)).to_pylist()
     out = []
     for ls in lines:
@@ -1086,7 +1089,7 @@ def _removed_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
 
 
 def _nested_not_null(definition: T.Table) -> Check:
-    def check(f: _Frame) -> np.ndarray:
+    def check(f: _Frame) -> NDArray[Any]:
         good = np.ones(f.n, dtype=bool)
         for column in definition.columns:
             t = column.type
@@ -1108,7 +1111,7 @@ def _nested_not_null(definition: T.Table) -> Check:
 
 
 def _nested_detail(definition: T.Table) -> Detail:
-    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    def detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
         out = []
         for r in rows:
             nulls = []
@@ -1131,7 +1134,7 @@ def _nested_detail(definition: T.Table) -> Detail:
 
 
 def _rows_sorted(definition: T.Table) -> Check:
-    def check(f: _Frame) -> np.ndarray:
+    def check(f: _Frame) -> NDArray[Any]:
         good = np.ones(f.n, dtype=bool)
         if f.n < 2 or not definition.sort_by:
             return good
@@ -1155,7 +1158,7 @@ def _rows_sorted(definition: T.Table) -> Check:
 
 
 def _sort_detail(definition: T.Table) -> Detail:
-    def detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    def detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
         cols = list(definition.sort_by)
         here = f.table.select(cols).take(pa.array(rows)).to_pylist()
         before = f.table.select(cols).take(pa.array(rows - 1)).to_pylist()
@@ -1164,11 +1167,11 @@ def _sort_detail(definition: T.Table) -> Detail:
     return detail
 
 
-def _bools(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def _bools(values: pa.Array | pa.ChunkedArray) -> NDArray[Any]:
     return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _source_rebuilds(f: _Frame) -> np.ndarray:
+def _source_rebuilds(f: _Frame) -> NDArray[Any]:
     # The raw file's bytes are rebuilt in Python, one document at a time (documents are few,
     # and there is no vectorised form of the line bookkeeping).
     from summit_corpus.ingest import rebuild_raw
@@ -1186,7 +1189,7 @@ def _source_rebuilds(f: _Frame) -> np.ndarray:
     return good
 
 
-def _source_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _source_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     from summit_corpus.ingest import rebuild_raw
 
     out = []
@@ -1199,13 +1202,13 @@ def _source_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
     return out
 
 
-def _assigned_split(f: _Frame) -> np.ndarray:
+def _assigned_split(f: _Frame) -> NDArray[Any]:
     splits = f.ctx.splits
     assert splits is not None
     return _bools(pc.fill_null(pc.equal(f.col("split"), splits[f.name]), True))
 
 
-def _assigned_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _assigned_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     splits = f.ctx.splits
     assert splits is not None
     own = f.col("split").take(pa.array(rows)).to_pylist()
@@ -1213,14 +1216,14 @@ def _assigned_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
     return [{"split": a, "file_split": b} for a, b in zip(own, files, strict=True)]
 
 
-def _group_in_one_split(f: _Frame) -> np.ndarray:
+def _group_in_one_split(f: _Frame) -> NDArray[Any]:
     t = pa.table({"group_id": f.col("group_id"), "split": f.col("split")})
     counts = t.group_by("group_id", use_threads=False).aggregate([("split", "count_distinct")])
     many = counts.filter(pc.greater(counts.column("split_count_distinct"), 1)).column("group_id")
     return ~_bools(pc.is_in(f.col("group_id"), value_set=many.combine_chunks()))
 
 
-def _group_size_matches(f: _Frame) -> np.ndarray:
+def _group_size_matches(f: _Frame) -> NDArray[Any]:
     t = pa.table({"group_id": f.col("group_id"), "n": pa.array(np.ones(f.n, dtype=np.int64))})
     counts = t.group_by("group_id", use_threads=False).aggregate([("n", "sum")])
     where = _lookup(f.col("group_id").combine_chunks(), counts.column("group_id").combine_chunks())
@@ -1229,9 +1232,9 @@ def _group_size_matches(f: _Frame) -> np.ndarray:
     return ~known | (_np(f.col("group_size")) == size)
 
 
-def _group_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _group_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     taken = f.table.select(["group_id", "group_size", "split"]).take(pa.array(rows))
-    return taken.to_pylist()  # type: ignore[no-any-return]
+    return taken.to_pylist()
 
 
 def _composite_key(table: pa.Table, columns: Sequence[str]) -> pa.Array:
@@ -1245,11 +1248,11 @@ def _composite_key(table: pa.Table, columns: Sequence[str]) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "\x1f")
 
 
-def _nested_partner(f: _Frame) -> tuple[np.ndarray, pa.Table]:
+def _nested_partner(f: _Frame) -> tuple[NDArray[Any], pa.Table]:
     """RETURNS: Each flat row's record in the documents config (-1 if none), and the records."""
     cached = getattr(f, "_nested", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     nested = f.ctx.nested[f.name]
     key = list(T.table(f.name).key)
     where = _lookup(_composite_key(f.table, key), _composite_key(nested, key))
@@ -1257,7 +1260,7 @@ def _nested_partner(f: _Frame) -> tuple[np.ndarray, pa.Table]:
     return where, nested
 
 
-def _nested_matches_flat(f: _Frame) -> np.ndarray:
+def _nested_matches_flat(f: _Frame) -> NDArray[Any]:
     where, nested = _nested_partner(f)
     found = where >= 0
     take = pa.array(np.maximum(where, 0))
@@ -1272,7 +1275,7 @@ def _nested_matches_flat(f: _Frame) -> np.ndarray:
     return good
 
 
-def _nested_flat_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _nested_flat_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     where, nested = _nested_partner(f)
     out = []
     mine = f.table.take(pa.array(rows)).to_pylist()
@@ -1287,7 +1290,7 @@ def _nested_flat_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
     return out
 
 
-def _nested_counts(f: _Frame) -> np.ndarray:
+def _nested_counts(f: _Frame) -> NDArray[Any]:
     """Documents rows whose nested lists have another length than their flat rows."""
     good = np.ones(f.n, dtype=bool)
     doc_ids = f.col("doc_id").combine_chunks()
@@ -1307,7 +1310,7 @@ def _nested_counts(f: _Frame) -> np.ndarray:
     return good
 
 
-def _nested_count_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _nested_count_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     out = []
     ids = f.col("doc_id").take(pa.array(rows)).to_pylist()
     for doc_id in ids:
@@ -1327,7 +1330,7 @@ def _nested_count_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
 def _ner_expected(f: _Frame) -> pa.Table:
     cached = getattr(f, "_ner", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     from summit_corpus.publish import ner_config
 
     tag_names = f.ctx.scheme.vocabularies["ner_tags"]
@@ -1336,7 +1339,7 @@ def _ner_expected(f: _Frame) -> pa.Table:
     return expected
 
 
-def _ner_matches(f: _Frame) -> np.ndarray:
+def _ner_matches(f: _Frame) -> NDArray[Any]:
     expected = _ner_expected(f)
     where = _lookup(f.col("id").combine_chunks(), expected.column("id").combine_chunks())
     found = where >= 0
@@ -1355,7 +1358,7 @@ def _ner_matches(f: _Frame) -> np.ndarray:
     return good
 
 
-def _lists_equal(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> np.ndarray:
+def _lists_equal(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -> NDArray[Any]:
     a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
     b = b.combine_chunks() if isinstance(b, pa.ChunkedArray) else b
     same_len = _bools(pc.equal(pc.list_value_length(a), pc.list_value_length(b)))
@@ -1373,7 +1376,7 @@ def _lists_equal(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -
     return good
 
 
-def _ner_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _ner_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     expected = _ner_expected(f)
     index = {k: i for i, k in enumerate(expected.column("id").to_pylist())}
     out = []
@@ -1388,7 +1391,7 @@ def _ner_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
 
 
 def _list_in_vocabulary(column: T.Column) -> Check:
-    def check(f: _Frame) -> np.ndarray:
+    def check(f: _Frame) -> NDArray[Any]:
         vocab = f.ctx.scheme.vocabularies[column.vocabulary or ""]
         lists = f.col(column.name).combine_chunks()
         parents = _np(pc.list_parent_indices(lists))
@@ -1415,7 +1418,7 @@ def _stated_utc(local: str | None) -> datetime | None:
     return datetime.fromisoformat(local).astimezone(UTC)
 
 
-def _stated_time_matches(f: _Frame) -> np.ndarray:
+def _stated_time_matches(f: _Frame) -> NDArray[Any]:
     # One datetime parse per document (documents are few; Arrow cannot parse "+05:30").
     good = np.ones(f.n, dtype=bool)
     for utc_name, local_name in _STATED:
@@ -1431,12 +1434,12 @@ def _stated_time_matches(f: _Frame) -> np.ndarray:
     return good
 
 
-def _stated_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _stated_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     names = [n for pair in _STATED for n in pair]
-    return f.table.select(names).take(pa.array(rows)).to_pylist()  # type: ignore[no-any-return]
+    return f.table.select(names).take(pa.array(rows)).to_pylist()
 
 
-def _stale_flag_matches(f: _Frame) -> np.ndarray:
+def _stale_flag_matches(f: _Frame) -> NDArray[Any]:
     documents = f.ctx.tables["documents"]
     where = np.maximum(f.d, 0)
     doc_sha = documents.column("text_sha256").take(pa.array(where))
@@ -1445,20 +1448,20 @@ def _stale_flag_matches(f: _Frame) -> np.ndarray:
     return ~f.has_doc | same
 
 
-def _stale_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+def _stale_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     documents = f.ctx.tables["documents"]
     doc_sha = documents.column("text_sha256").take(pa.array(np.maximum(f.d[rows], 0))).to_pylist()
     own = f.table.select(["stale", "text_sha256"]).take(pa.array(rows)).to_pylist()
     return [{**o, "document_text_sha256": d} for o, d in zip(own, doc_sha, strict=True)]
 
 
-def _root_heads_itself(f: _Frame) -> np.ndarray:
+def _root_heads_itself(f: _Frame) -> NDArray[Any]:
     root = _bools(pc.equal(f.col("dep"), "ROOT"))
     return ~root | (f.ids("head_token_id") == f.ids("token_id"))
 
 
 def _split_rules(name: str) -> list[_Rule]:
-    def one_split(f: _Frame) -> np.ndarray:
+    def one_split(f: _Frame) -> NDArray[Any]:
         splits = f.ctx.splits
         assert splits is not None
         t = pa.table({"doc_id": f.col("doc_id"), "split": splits[name]})
@@ -1472,7 +1475,7 @@ def _split_rules(name: str) -> list[_Rule]:
         )
         return ~bad
 
-    def split_detail(f: _Frame, rows: np.ndarray) -> list[Any]:
+    def split_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
         splits = f.ctx.splits
         assert splits is not None
         own = pa.array(splits[name]).take(pa.array(rows)).to_pylist() if len(rows) else []
@@ -1482,7 +1485,7 @@ def _split_rules(name: str) -> list[_Rule]:
             for r, s in zip(rows, own, strict=True)
         ]
 
-    def matches(f: _Frame) -> np.ndarray:
+    def matches(f: _Frame) -> NDArray[Any]:
         splits = f.ctx.splits
         assert splits is not None
         doc_splits = splits["documents"]
@@ -1829,10 +1832,10 @@ class _Located:
     definition: T.Table
     table: pa.Table
     files: list[str] | None  # per row, or None in memory
-    index: np.ndarray  # per row: row number in its file (or in the table)
+    index: NDArray[Any]  # per row: row number in its file (or in the table)
 
     def failures(
-        self, rule: str, rows: np.ndarray, values: Iterable[Any], column: str | None
+        self, rule: str, rows: NDArray[Any], values: Iterable[Any], column: str | None
     ) -> list[Failure]:
         if len(rows) == 0:
             return []
@@ -1916,7 +1919,7 @@ def _run_columns(
                 rule = "check_error"
             if rule in _STRUCTURAL:
                 structural_ok = False
-                value = _failure_values(error.failure_cases, column)
+                value: Any = _failure_values(error.failure_cases, column)
                 if rule == "column_present":
                     value = column or str(error)
                 elif rule == "unknown_column":
@@ -1943,7 +1946,7 @@ def _failure_values(cases: Any, column: str | None) -> list[Any]:
         name = (
             column if column is not None and column in cases.column_names else cases.column_names[0]
         )
-        return cases.column(name).to_pylist()  # type: ignore[no-any-return]
+        return cases.column(name).to_pylist()
     return [cases]
 
 
@@ -2135,8 +2138,8 @@ def count_failures_plain(
     for name in sound:
         frame = ctx.frame(name)
         assert frame is not None
-        for rule in _applicable_rules(DEFINITIONS[name], ctx):
-            counts[(name, rule.name)] += int(np.count_nonzero(~rule.check(frame)))
+        for row_rule in _applicable_rules(DEFINITIONS[name], ctx):
+            counts[(name, row_rule.name)] += int(np.count_nonzero(~row_rule.check(frame)))
     return {k: v for k, v in sorted(counts.items()) if v}
 
 
@@ -2153,7 +2156,7 @@ def _conform(definition: T.Table, table: pa.Table) -> pa.Table:
     return pa.table(columns, names=definition.names)
 
 
-def _file_index(files: list[str] | None, n: int) -> np.ndarray:
+def _file_index(files: list[str] | None, n: int) -> NDArray[Any]:
     if files is None:
         return np.arange(n, dtype=np.int64)
     index = np.zeros(n, dtype=np.int64)
