@@ -20,6 +20,11 @@ def manifest(corpus: Path) -> dict[str, str]:
     return io.file_manifest(corpus, [p for p in corpus.rglob("*") if p.is_file()])
 
 
+def leftovers(folder: Path) -> list[str]:
+    """Temporary build folders left beside the corpus (the article cache is not one)."""
+    return [p.name for p in folder.iterdir() if p.name.startswith(".corpus.")]
+
+
 def copy_seeds(tmp_path: Path, count: int = 2) -> Path:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
@@ -93,7 +98,7 @@ class TestDeterminismAndAtomicity:
             build.build_corpus(seeds, out, annotations=None, progress=False)
         assert any(name in line and rule in line for line in caught.value.problems)
         assert manifest(out) == before
-        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+        assert leftovers(tmp_path) == []
 
     def test_duplicate_content_fails_naming_both_files(self, tmp_path: Path) -> None:
         """Two files with the same bytes are both named in the error."""
@@ -121,7 +126,7 @@ class TestDeterminismAndAtomicity:
         with pytest.raises(KeyboardInterrupt):
             build.build_corpus(seeds, out, annotations=None, progress=False)
         assert manifest(out) == before
-        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+        assert leftovers(tmp_path) == []
 
 
 class TestCommand:
