@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from summit_corpus import annotate, layout, tables
-from summit_corpus.gold import GOLD_PATH, gold_rows, resolve_gold
+from summit_corpus.gold import gold_rows, resolve_gold
 from summit_corpus.io import read_parquet_dir
+
+GOLD_PATH = Path(__file__).resolve().parents[1] / "annotations" / "gold" / "seeds_gold.yaml"
 
 REPO = Path(__file__).resolve().parents[1]
 ANNOTATIONS = REPO / "annotations"

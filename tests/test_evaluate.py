@@ -13,12 +13,14 @@ from summit_corpus import tables as T
 from summit_corpus.cli import app
 from summit_corpus.errors import CorpusError
 from summit_corpus.evaluate import ALL, Evaluation, evaluate_corpus, evaluate_tables, render
-from summit_corpus.gold import GOLD_PATH, gold_rows, resolve_gold
+from summit_corpus.gold import gold_rows, resolve_gold
 from summit_corpus.ingest import clean, discover
 from summit_corpus.io import write_parquet
 from summit_corpus.layout import split_file
 from summit_corpus.preannotate import annotate_doc
 from summit_corpus.scheme import load_scheme
+
+GOLD_PATH = Path(__file__).resolve().parents[1] / "annotations" / "gold" / "seeds_gold.yaml"
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 PRED, GOLD = T.LAYER_PREDICTION, T.LAYER_ADJUDICATED

@@ -9,8 +9,10 @@ import pytest
 import spacy
 
 from summit_corpus.errors import SchemeError
-from summit_corpus.gold import GOLD_PATH, gold_rows, resolve_gold
+from summit_corpus.gold import gold_rows, resolve_gold
 from summit_corpus.ingest import clean, discover
+
+GOLD_PATH = Path(__file__).resolve().parents[1] / "annotations" / "gold" / "seeds_gold.yaml"
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

@@ -170,13 +170,15 @@ class TestLabelStudioAcceptsConfig:
         """The gold results validate against the config; a label outside the scheme does not."""
         from label_studio_sdk.label_interface import LabelInterface
 
-        from summit_corpus.gold import GOLD_PATH, resolve_gold
+        from summit_corpus.gold import resolve_gold
+
+        gold_path = Path(__file__).resolve().parents[1] / "annotations" / "gold" / "seeds_gold.yaml"
         from summit_corpus.ingest import clean, discover
 
         interface = LabelInterface(labeling_config(load_scheme()))
-        seeds = SCHEME_PATH.parents[1] / "seeds"
+        seeds = Path(__file__).resolve().parents[1] / "seeds"
         documents = {d.doc_id: d.text for d in (clean(raw) for raw in discover(seeds))}
-        for results in resolve_gold(GOLD_PATH, documents).values():
+        for results in resolve_gold(gold_path, documents).values():
             assert interface.validate_annotation({"result": results})
         bad = {"id": "a", "from_name": "label", "to_name": "text", "type": "labels",
                "value": {"start": 0, "end": 3, "text": "abc", "labels": ["NOPE"]}}  # fmt: skip

@@ -20,7 +20,8 @@ import yaml
 from summit_corpus.errors import Errors, SchemeError
 from summit_corpus.scheme import SPAN_CONTROL, TEXT_NAME, Scheme, load_scheme
 
-GOLD_PATH = Path(__file__).resolve().parents[2] / "annotations" / "gold" / "seeds_gold.yaml"
+# Relative to the corpus project (the repository root), where `corpus` commands run.
+GOLD_PATH = Path("annotations") / "gold" / "seeds_gold.yaml"
 GOLD_SOURCE = "gold/seeds_gold.yaml"
 _CONTEXT = re.compile(r"^(?P<left>[^\[\]]*)\[(?P<span>[^\[\]]+)\](?P<right>[^\[\]]*)$")
 

@@ -9,6 +9,7 @@ corpus/
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 DATA = "data"
@@ -30,3 +31,23 @@ def split_file(corpus: Path, config: str, split: str) -> Path:
 def split_of_file(path: Path) -> str:
     """RETURNS (str): The split a data file belongs to, from its name ('train-0000...' -> 'train')."""
     return path.name.split("-", 1)[0]
+
+
+SCHEMAS_ENV = "SUMMIT_SCHEMAS_DIR"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def schemas_dir() -> Path:
+    """The folder of the project's contract files (annotation scheme, split settings).
+
+    In order: the folder named by $SUMMIT_SCHEMAS_DIR; `./schemas` when the current folder is
+    a corpus project (it holds `schemas/annotation_scheme.yaml`); the `schemas/` of the source
+    checkout the package runs from; the copy of `schemas/` installed with the package.
+    RETURNS (Path): The folder.
+    """
+    if os.environ.get(SCHEMAS_ENV):
+        return Path(os.environ[SCHEMAS_ENV])
+    for candidate in (Path.cwd() / "schemas", _PACKAGE.parents[1] / "schemas"):
+        if (candidate / "annotation_scheme.yaml").is_file():
+            return candidate
+    return _PACKAGE / "_schemas"

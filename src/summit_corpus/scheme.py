@@ -19,8 +19,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from summit_corpus.errors import Errors, SchemeError
+from summit_corpus.layout import schemas_dir
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+# Resolved once per process: ./schemas of the project, the checkout's, or the installed copy.
+SCHEMA_DIR = schemas_dir()
 SCHEME_PATH = SCHEMA_DIR / "annotation_scheme.yaml"
 LABELING_CONFIG_NAME = "labeling_config.xml"
 GUIDELINES_NAME = "GUIDELINES.md"

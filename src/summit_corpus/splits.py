@@ -44,9 +44,10 @@ from datasketch import MinHash, MinHashLSH
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from summit_corpus.errors import Errors, SplitConfigError
+from summit_corpus.layout import schemas_dir
 from summit_corpus.tables import SPLIT_ASSIGNMENT, SPLITS
 
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "schemas" / "splits.yaml"
+DEFAULT_CONFIG_PATH = schemas_dir() / "splits.yaml"
 
 _WORD = re.compile(r"\w+")
 
