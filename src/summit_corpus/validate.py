@@ -1255,7 +1255,15 @@ def _nested_partner(f: _Frame) -> tuple[NDArray[Any], pa.Table]:
         return cached
     nested = f.ctx.nested[f.name]
     key = list(T.table(f.name).key)
-    where = _lookup(_composite_key(f.table, key), _composite_key(nested, key))
+    docs = f.ctx.docs
+    if docs is not None and len(key) == 2 and pa.types.is_integer(f.col(key[1]).type):
+        # (doc_id, integer id): integer pair keys hash several times faster than strings.
+        nested_d = docs.index(nested.column("doc_id"))
+        mine = np.where(f.d >= 0, _pair_key(f.d, f.ids(key[1])), -1)
+        theirs = np.where(nested_d >= 0, _pair_key(nested_d, _np(nested.column(key[1]))), -2)
+        where = _lookup(mine, theirs)
+    else:
+        where = _lookup(_composite_key(f.table, key), _composite_key(nested, key))
     f._nested = (where, nested)  # type: ignore[attr-defined]
     return where, nested
 
