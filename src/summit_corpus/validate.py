@@ -447,7 +447,7 @@ class _Context:
         tables: Mapping[str, pa.Table],
         splits: Mapping[str, pa.Array] | None,
         scheme: _Scheme,
-        files: Mapping[str, Sequence[str]] | None = None,
+        files: Mapping[str, pa.DictionaryArray] | None = None,
         nested: Mapping[str, pa.Table] | None = None,
     ) -> None:
         self.tables = tables
@@ -475,12 +475,12 @@ class _Context:
 
     def same_file(self, name: str, n: int) -> NDArray[Any]:
         """RETURNS (np.ndarray): For rows 1..n-1, whether the row is in the previous row's file."""
-        source: Sequence[str] | pa.Array | None = self.files.get(name)
+        source: pa.Array | None = self.files.get(name)
         if source is None and self.splits is not None:
             source = self.splits.get(name)
         if source is None or n < 2:
             return np.ones(max(n - 1, 0), dtype=bool)
-        codes = pc.dictionary_encode(pa.array(source)).indices.to_numpy(zero_copy_only=False)
+        codes = _codes(source)
         return np.asarray(codes[1:] == codes[:-1], dtype=bool)
 
     @cached_property
@@ -1944,7 +1944,7 @@ class _Located:
 
     definition: T.Table
     table: pa.Table
-    files: list[str] | None  # per row, or None in memory
+    files: pa.DictionaryArray | None  # per row, or None in memory
     index: NDArray[Any]  # per row: row number in its file (or in the table)
 
     def failures(
@@ -1956,7 +1956,7 @@ class _Located:
         ids = self.table.select(key).take(pa.array(rows)).to_pylist() if key else [{} for _ in rows]
         out = []
         for r, row, value in zip(rows, ids, values, strict=True):
-            file = self.files[int(r)] if self.files is not None else None
+            file = self.files[int(r)].as_py() if self.files is not None else None
             message = _message(rule, _where(self.definition, row, file), value, column)
             out.append(
                 Failure(
@@ -2121,7 +2121,9 @@ def validate_tables(
             continue
         table = tables[definition.name]
         rows[definition.name] = table.num_rows
-        row_files = list(files[definition.name]) if files and definition.name in files else None
+        row_files = (
+            _file_array(files[definition.name]) if files and definition.name in files else None
+        )
         index = _file_index(row_files, table.num_rows)
         located = _Located(definition, table, row_files, index)
         found, ok = _run_columns(located, scheme.vocabularies)
@@ -2136,7 +2138,8 @@ def validate_tables(
             k: (v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v)
             for k, v in splits.items()
         }
-    ctx = _Context(sound, ctx_splits, scheme, files, _sound_nested(nested, sound))
+    ctx_files = {k: _file_array(v) for k, v in (files or {}).items()}
+    ctx = _Context(sound, ctx_splits, scheme, ctx_files, _sound_nested(nested, sound))
     for name, located in located_by_name.items():
         frame = ctx.frame(name)
         assert frame is not None
@@ -2247,7 +2250,8 @@ def count_failures_plain(
             k: (v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v)
             for k, v in splits.items()
         }
-    ctx = _Context(sound, ctx_splits, scheme, files, _sound_nested(nested, sound))
+    ctx_files = {k: _file_array(v) for k, v in (files or {}).items()}
+    ctx = _Context(sound, ctx_splits, scheme, ctx_files, _sound_nested(nested, sound))
     for name in sound:
         frame = ctx.frame(name)
         assert frame is not None
@@ -2269,11 +2273,28 @@ def _conform(definition: T.Table, table: pa.Table) -> pa.Table:
     return pa.table(columns, names=definition.names)
 
 
-def _file_index(files: list[str] | None, n: int) -> NDArray[Any]:
+def _codes(values: pa.Array | pa.ChunkedArray) -> NDArray[Any]:
+    """RETURNS (np.ndarray): An integer code per value (equal values, equal codes)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not pa.types.is_dictionary(values.type):
+        values = pc.dictionary_encode(values)
+    return np.asarray(values.indices.to_numpy(zero_copy_only=False))
+
+
+def _file_array(files: Sequence[str] | pa.Array) -> pa.DictionaryArray:
+    """RETURNS (pa.DictionaryArray): The file of each row, dictionary-encoded."""
+    if isinstance(files, pa.Array) and pa.types.is_dictionary(files.type):
+        return files
+    array = files if isinstance(files, pa.Array) else pa.array(list(files), pa.string())
+    return pc.dictionary_encode(array)
+
+
+def _file_index(files: pa.DictionaryArray | None, n: int) -> NDArray[Any]:
+    """RETURNS (np.ndarray): Each row's number within its file (files are contiguous runs)."""
     if files is None:
         return np.arange(n, dtype=np.int64)
-    # Files are contiguous runs (tables are concatenated file by file): number rows per run.
-    codes = np.asarray(pc.dictionary_encode(pa.array(files, pa.string())).indices)
+    codes = _codes(files)
     run_start = np.ones(n, dtype=bool)
     run_start[1:] = codes[1:] != codes[:-1]
     first = np.maximum.accumulate(np.where(run_start, np.arange(n), 0))
@@ -2401,7 +2422,7 @@ def validate_corpus(
     failures: list[Failure] = []
     tables: dict[str, pa.Table] = {}
     splits: dict[str, pa.Array] = {}
-    files: dict[str, list[str]] = {}
+    files: dict[str, pa.DictionaryArray] = {}
     nested: dict[str, pa.Table] = {}
     for definition in (*T.ALL_TABLES, T.NER):
         read = _read_config(corpus_dir, definition, failures)
@@ -2432,7 +2453,7 @@ def validate_corpus(
 
 def _read_config(
     corpus_dir: Path, definition: T.Table, failures: list[Failure]
-) -> tuple[pa.Table, pa.Array, list[str]] | None:
+) -> tuple[pa.Table, pa.Array, pa.DictionaryArray] | None:
     """Read one config's files; RETURNS its rows, each row's split and file, or None."""
     folder = layout.config_dir(corpus_dir, definition.name)
     paths = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
@@ -2444,6 +2465,7 @@ def _read_config(
     parts: list[pa.Table] = []
     part_splits: list[pa.Array] = []
     part_files: list[str] = []
+    part_rows: list[int] = []
     for path in paths:
         rel = path.relative_to(corpus_dir).as_posix()
         split = layout.split_of_file(path)
@@ -2459,7 +2481,8 @@ def _read_config(
         part = _parquet_timestamps(definition, part)
         parts.append(part)
         part_splits.append(pa.array([split] * part.num_rows, pa.string()))
-        part_files += [rel] * part.num_rows
+        part_files.append(rel)
+        part_rows.append(part.num_rows)
     if not parts:
         return None
     try:
@@ -2467,7 +2490,9 @@ def _read_config(
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
         failures.append(_table_failure(definition.name, "dtype", str(error)))
         return None
-    return table, pa.concat_arrays(part_splits), part_files
+    codes = np.repeat(np.arange(len(part_files), dtype=np.int32), part_rows)
+    files = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(part_files, pa.string()))
+    return table, pa.concat_arrays(part_splits), files
 
 
 def _parquet_timestamps(definition: T.Table, part: pa.Table) -> pa.Table:
