@@ -1024,3 +1024,28 @@ class TestNerTable:
         expected = ner_config(flat, tags)
         assert expected.dropped_overlaps == 1
         assert ner_table(flat, tags).equals(expected.table)
+
+
+class TestDocumentsConfig:
+    def test_missing_nested_column(self, tmp_path: Path, valid: dict[str, pa.Table]) -> None:
+        """A published documents config without its nested tokens fails 'column_present'."""
+        root = write_corpus(tmp_path, valid)
+        for path in layout.config_dir(root, "documents").glob("*.parquet"):
+            io.write_parquet(path, pq.read_table(path).drop_columns(["tokens"]))
+        write_manifest(root)
+        failures = validate_corpus(root, VOCABULARIES).failures
+        assert [(f.table, f.rule, f.column) for f in failures] == [
+            ("documents", "column_present", "tokens")
+        ]
+
+    def test_nested_column_of_wrong_type(self, tmp_path: Path, valid: dict[str, pa.Table]) -> None:
+        """A documents config whose nested spans are not records fails 'dtype'."""
+        root = write_corpus(tmp_path, valid)
+        for path in layout.config_dir(root, "documents").glob("*.parquet"):
+            table = pq.read_table(path)
+            i = table.schema.get_field_index("spans")
+            table = table.set_column(i, "spans", pa.array([["x"]] * table.num_rows))
+            io.write_parquet(path, table)
+        write_manifest(root)
+        rules = rules_of(validate_corpus(root, VOCABULARIES))
+        assert ("documents", "dtype") in rules

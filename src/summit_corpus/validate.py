@@ -2430,6 +2430,7 @@ def validate_corpus(
             continue
         table, split_of_row, file_of_row = read
         if definition.name == "documents":
+            failures += _documents_config_columns(table)
             # The published documents config also has each document's split assignment and
             # its nested records; the documents table is its own columns.
             own = [c for c in table.column_names if c in definition.names]
@@ -2449,6 +2450,48 @@ def validate_corpus(
         key=lambda f: (f.table, f.rule, f.file or "", f.index if f.index is not None else -1)
     )
     return ValidationReport(tuple(failures), report.rows)
+
+
+def _documents_config_columns(table: pa.Table) -> list[Failure]:
+    """The published documents config has exactly publish.documents_schema()'s columns.
+
+    Only checked when the files carry more than the documents table (a published corpus);
+    the documents table's own columns are checked by its pandera schema.
+    """
+    from summit_corpus.publish import documents_schema
+
+    if set(table.column_names) <= set(T.DOCUMENTS.names):
+        return []
+    expected = documents_schema()
+    own = set(T.DOCUMENTS.names)
+    failures = []
+    for wanted in expected:
+        if wanted.name in own:
+            continue
+        if wanted.name not in table.column_names:
+            failures.append(_table_failure("documents", "column_present", wanted.name, wanted.name))
+        elif not _same_type(table.schema.field(wanted.name).type, wanted.type):
+            got = str(table.schema.field(wanted.name).type)
+            failures.append(_table_failure("documents", "dtype", got, wanted.name))
+    for name in table.column_names:
+        if name not in expected.names:
+            failures.append(_table_failure("documents", "unknown_column", name, name))
+    return failures
+
+
+def _same_type(got: pa.DataType, want: pa.DataType) -> bool:
+    """Whether two Arrow types are equal apart from nested fields' nullability."""
+    if got.equals(want):
+        return True
+    if got.num_fields != want.num_fields or got.id != want.id:
+        return False
+    if got.num_fields == 0:
+        return False
+    for i in range(got.num_fields):
+        a, b = got.field(i), want.field(i)
+        if a.name != b.name or not _same_type(a.type, b.type):
+            return False
+    return True
 
 
 def _read_config(
