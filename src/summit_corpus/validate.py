@@ -16,10 +16,23 @@ all documents' UTF-8 bytes at once (`_Docs.slices`), because `pc.utf8_slice_code
 only takes one start/stop for the whole array. Offsets are Python `str` indices (code
 points); `_Docs` maps them to byte positions.
 
+Besides tables.ALL_TABLES, a published corpus folder is checked as published: the
+documents config must have publish.documents_schema()'s columns, its split-assignment
+columns are validated as the `split_assignment` table (split = file's split, leakage groups
+in one split), its nested records must equal the flat configs' rows (`nested_matches_table`),
+and the `ner` config must equal what `ner_table` makes from tokens and spans. The manifest
+(`check_manifest`) is one rule among the others: every content rule fires on its own, also
+when MANIFEST.json has been rewritten to match a corrupted file.
+
+A few rules need Python per *document* (SHA-256 of the text, rebuilding the raw file, parsing
+stated times); no rule loops in Python per token, sentence or span row, except the greedy
+overlap pass of `ner_table` (one step per entity span).
+
 A failing row gives one `Failure` per rule it breaks, naming the table, the row's ids, the
 rule and the offending value; nothing stops at the first failure. `ValidationReport.lines`
-prints at most `limit` failures per (table, rule) and says how many it left out;
-`ValidationReport.to_json` keeps them all.
+prints at most `limit` (default 20) failures per (table, rule) and then one line saying how
+many more there are; `ValidationReport.to_json` keeps them all. The rule names are the keys of
+`RULES` (stable; tests and users match on them); the messages are errors.Errors.E2xx.
 """
 
 # numpy and pyarrow operators are typed as returning Any; the masks below are numpy bool arrays.
