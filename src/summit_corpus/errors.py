@@ -236,26 +236,6 @@ class Errors:
         "to evaluate against. Pull annotations (`corpus annotate pull`) and rebuild."
     )
     E510 = "{folder}: rule 'corpus_tables': no {table} table here. Run `corpus build` first or pass --corpus."
-    # splits, publish, datasheet: E7xx
-    E701 = "{path}: rule 'split_config_exists': cannot read the split configuration ({error})."
-    E702 = "{path}: rule 'split_config': {problem}. Fix schemas/splits.yaml."
-    E703 = (
-        "{config}: rule 'publish_columns': table '{table}' has columns {got!r}, expected "
-        "{expected!r}. Conform the table to its definition in tables.py before publishing."
-    )
-    E704 = (
-        "{config}: rule 'publish_assignment': doc '{doc_id}' has rows but no split assignment. "
-        "Pass the assignment made from the same documents table."
-    )
-    E705 = (
-        "{path}: rule 'corpus_table': no Parquet files for table '{table}'. "
-        "Run `corpus build` first."
-    )
-    E706 = (
-        "rule 'publish_table': no published config for table(s) {tables!r}; publishable tables "
-        "are {known!r}. Add the table to tables.py and publish.FLAT, or leave it out."
-    )
-
     # studio (Label Studio server) and annotate (push/pull): E6xx
     E601 = (
         "{venv}: rule 'studio_installed': could not install label-studio into this venv ({detail}). "
@@ -297,6 +277,25 @@ class Errors:
         "project '{title}': rule 'label_config': Label Studio refused the new labeling config "
         "({detail}). Existing annotations use labels the new scheme removes; keep them or make a "
         "new project with --project."
+    )
+    # splits, publish, datasheet: E7xx
+    E701 = "{path}: rule 'split_config_exists': cannot read the split configuration ({error})."
+    E702 = "{path}: rule 'split_config': {problem}. Fix schemas/splits.yaml."
+    E703 = (
+        "{config}: rule 'publish_columns': table '{table}' has columns {got!r}, expected "
+        "{expected!r}. Conform the table to its definition in tables.py before publishing."
+    )
+    E704 = (
+        "{config}: rule 'publish_assignment': doc '{doc_id}' has rows but no split assignment. "
+        "Pass the assignment made from the same documents table."
+    )
+    E705 = (
+        "{path}: rule 'corpus_table': no Parquet files for table '{table}'. "
+        "Run `corpus build` first."
+    )
+    E706 = (
+        "rule 'publish_table': no published config for table(s) {tables!r}; publishable tables "
+        "are {known!r}. Add the table to tables.py and publish.FLAT, or leave it out."
     )
     # engines, cache, benchmarks: E8xx
     E800 = "rule 'engine_known': no engine '{kind}' (engines: {kinds}). Pass --engine local or --engine dask."
@@ -340,28 +339,6 @@ class InputError(CorpusError):
         self.offset = offset
 
 
-class SplitConfigError(CorpusError):
-    """The split configuration (schemas/splits.yaml) is missing or breaks a rule.
-
-    path (Path): The file.
-    """
-
-    def __init__(self, message: str, *, path: Path) -> None:
-        super().__init__(message)
-        self.path = path
-
-
-class PublishError(CorpusError):
-    """Tables cannot be published as given.
-
-    rule (str): Stable snake_case rule name, e.g. 'publish_columns'.
-    """
-
-    def __init__(self, message: str, *, rule: str) -> None:
-        super().__init__(message)
-        self.rule = rule
-
-
 class StudioError(CorpusError):
     """The Label Studio server could not be installed, started, reached or used."""
 
@@ -385,6 +362,29 @@ class BuildError(CorpusError):
     def __init__(self, message: str, problems: list[str]) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class SplitConfigError(CorpusError):
+    """The split configuration (schemas/splits.yaml) is missing or breaks a rule.
+
+    path (Path): The file.
+    """
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class PublishError(CorpusError):
+    """Tables cannot be published as given.
+
+    rule (str): Stable snake_case rule name, e.g. 'publish_columns'.
+    """
+
+    def __init__(self, message: str, *, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
 
 class SchemeError(CorpusError):
     """The annotation scheme or the gold annotation file breaks a rule.
