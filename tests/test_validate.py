@@ -68,6 +68,17 @@ DOCS = {
 }
 # Publication time as stated (local, with offset) and in UTC.
 STATED = {"b/two": (datetime(2021, 4, 15, 6, 36, tzinfo=UTC), "2021-04-15T12:06:00+05:30")}
+# A dated update section: from its header line to the end of the text.
+UPDATES = {
+    "b/two": lambda text: [
+        {
+            "timestamp": "2021-04-15",
+            "start": text.index("Moscow"),
+            "end": len(text),
+            "heading": None,
+        }
+    ]
+}
 TOKEN = re.compile(r"\w+|[^\w\s]")
 ANNOTATION = "ann-1"
 
@@ -138,7 +149,7 @@ def make_tables() -> dict[str, pa.Table]:
                 "updated_at_local": None,
                 "byline": ["Ann Writer"],
                 "credits": [],
-                "updates": [{"timestamp": "2021-04-15", "start": 0, "end": 5, "heading": None}],
+                "updates": UPDATES.get(doc_id, lambda text: [])(text),
                 "removed_lines": [
                     {
                         "line_no": 1,
@@ -553,6 +564,13 @@ def _update_outside(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
         "updates",
         [{"timestamp": "2021", "start": 10, "end": 10_000, "heading": None}],
     )(t)
+
+
+@case("update_sections_match_text", "documents")
+def _update_ends_early(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    text = t["documents"].column("text")[1].as_py()
+    section = {"timestamp": "2021", "start": text.index("Moscow"), "end": len(text) - 1}
+    return set_field("documents", 1, "updates", [{**section, "heading": None}])(t)
 
 
 @case("removed_line_numbers_unique", "documents")

@@ -190,6 +190,10 @@ class Errors:
         "from the document's (got {value})."
     )
     E248 = "{where}: rule 'root_heads_itself': a ROOT token must be its own head (got {value})."
+    E249 = (
+        "{where}: rule 'update_sections_match_text': an update section is not where the text "
+        "puts it (got {value}). Rebuild the corpus."
+    )
     E250 = "{where}: rule 'table_present': no Parquet files in {value}. Rebuild the corpus."
     E251 = "{where}: rule 'parquet_readable': the file is not readable Parquet ({value})."
     E252 = (

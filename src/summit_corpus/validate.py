@@ -101,6 +101,11 @@ RULES: dict[str, tuple[str, str]] = {
     "text_sha256_matches": ("E212", "text_sha256 is the SHA-256 of the text"),
     "updates_in_text": ("E213", "update sections lie within the text, start < end"),
     "removed_line_numbers_unique": ("E214", "removed lines have distinct line numbers >= 1"),
+    "update_sections_match_text": (
+        "E249",
+        "update sections are ordered, start a line, end at their last non-space character, "
+        "leave only whitespace between them, and name the first line after their header",
+    ),
     "nested_not_null": ("E215", "no null in a non-nullable field of a nested record"),
     "whitespace_is_space": ("E216", "a token's `whitespace` holds whitespace only"),
     "rows_sorted": ("E217", "rows are in the table's sort order within each file"),
@@ -1069,6 +1074,45 @@ def _updates_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     ]
 
 
+def _update_sections_ok(text: str, updates: list[dict[str, Any]]) -> bool:
+    """Whether a document's update sections are where ingest puts them (see module doc)."""
+    from summit_corpus.ingest import split_lines
+
+    line_starts, pos = {0}, 0
+    lines = split_lines(text)
+    for line, newline in lines:
+        pos += len(line) + len(newline)
+        line_starts.add(pos)
+    for i, u in enumerate(updates):
+        start, end = u["start"], u["end"]
+        if not 0 <= start < end <= len(text):
+            return True  # 'updates_in_text' reports it
+        following = updates[i + 1]["start"] if i + 1 < len(updates) else len(text)
+        if end > following or text[end:following].strip() or text[end - 1].isspace():
+            return False
+        # The section starts at its header line's first non-space character.
+        line_start = start - (len(text[:start]) - len(text[:start].rstrip(" \t")))
+        if line_start not in line_starts:
+            return False
+        heading = u.get("heading")
+        if heading is not None:
+            after = split_lines(text[start:])[1:]
+            first = next((line.strip() for line, _ in after if line.strip()), None)
+            if first != heading:
+                return False
+    return True
+
+
+def _update_sections_match_text(f: _Frame) -> NDArray[Any]:
+    # Per document in Python: update sections are a handful per article at most.
+    good = np.ones(f.n, dtype=bool)
+    texts = f.col("text").to_pylist()
+    for i, updates in enumerate(f.col("updates").to_pylist()):
+        if updates and texts[i] is not None:
+            good[i] = _update_sections_ok(texts[i], updates)
+    return good
+
+
 def _removed_lines_unique(f: _Frame) -> NDArray[Any]:
     parents, values = _flat(f, "removed_lines")
     good = np.ones(f.n, dtype=bool)
@@ -1720,6 +1764,12 @@ def rules_for(definition: T.Table) -> list[_Rule]:
             _Rule("nested_matches_table", _nested_counts, _nested_count_detail, None, ("nested",)),
             _Rule("text_sha256_matches", _text_sha256_matches, _sha_detail, "text_sha256"),
             _Rule("updates_in_text", _updates_in_text, _updates_detail, "updates"),
+            _Rule(
+                "update_sections_match_text",
+                _update_sections_match_text,
+                _updates_detail,
+                "updates",
+            ),
             _Rule(
                 "removed_line_numbers_unique",
                 _removed_lines_unique,
