@@ -132,6 +132,7 @@ def _run_measure(kind: str, **kwargs: Any) -> dict[str, Any]:
         sys.stderr.write(done.stdout + done.stderr)
         raise SystemExit(f"measurement {kind} {kwargs} failed (exit {done.returncode})")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    _log(f"  -> {json.dumps(result)}")
     return result
 
 
@@ -170,6 +171,7 @@ def run(sizes: list[int], workers: int, engines: list[str], work: Path) -> dict[
 
     sizes = sorted(set(sizes))
     largest = sizes[-1]
+    load_before = os.getloadavg()
     raw_all = work / f"raw-{largest}"
     synthetic.write_corpus(REPO / "seeds", raw_all, largest)
     rows: list[dict[str, Any]] = []
@@ -191,6 +193,24 @@ def run(sizes: list[int], workers: int, engines: list[str], work: Path) -> dict[
         rows.append(_row(n, "local", 1, built, spacy_alone))
     results: dict[str, Any] = {"sizes": sizes, "rows": rows, "workers": workers}
     big = builds[largest]
+    # Right after the full build: an edit to the stage's code in between would (rightly)
+    # empty the cache.
+    _log(f"N={largest}: add one article, rebuild with the cache")
+    source = synthetic.material(REPO / "seeds")
+    extra = raw_all / synthetic.NAME_FORMAT.format(index=largest)
+    extra.write_bytes(synthetic.article(source, largest))
+    try:
+        rebuilt = _run_measure(
+            "build",
+            seeds=raw_all,
+            out=work / f"corpus-{largest}",
+            workers=1,
+            engine="local",
+            cache_dir=work / f"cache-{largest}",
+        )
+    finally:
+        extra.unlink()
+    results["rebuild"] = rebuilt
     if "local" in engines and workers > 1:
         _log(f"N={largest}: build, {workers} workers")
         pooled = _run_measure(
@@ -215,25 +235,10 @@ def run(sizes: list[int], workers: int, engines: list[str], work: Path) -> dict[
         )
         rows.append(_row(largest, "dask", workers, dasked, None))
         results["dask"] = dasked
-    _log(f"N={largest}: add one article, rebuild with the cache")
-    source = synthetic.material(REPO / "seeds")
-    extra = raw_all / synthetic.NAME_FORMAT.format(index=largest)
-    extra.write_bytes(synthetic.article(source, largest))
-    try:
-        rebuilt = _run_measure(
-            "build",
-            seeds=raw_all,
-            out=work / f"corpus-{largest}",
-            workers=1,
-            engine="local",
-            cache_dir=work / f"cache-{largest}",
-        )
-    finally:
-        extra.unlink()
-    results["rebuild"] = rebuilt
     _log(f"N={largest}: load_dataset against read_table")
     results["load"] = _run_measure("load", corpus=work / f"corpus-{largest}")
     results["ratios"] = _ratios(results, builds, largest)
+    results["load_average"] = (load_before, os.getloadavg())
     results["big"] = big
     return results
 
@@ -356,7 +361,7 @@ def render(results: dict[str, Any], command: str) -> str:
     return "\n".join(lines)
 
 
-def machine() -> list[str]:
+def machine(results: dict[str, Any] | None = None) -> list[str]:
     """RETURNS (list[str]): Markdown lines describing this machine and the package versions."""
     cpu = "unknown"
     cpuinfo = Path("/proc/cpuinfo")
@@ -382,6 +387,17 @@ def machine() -> list[str]:
         f"- Memory: {memory}",
         f"- Python {platform.python_version()} on {platform.system()} {platform.machine()}",
         f"- Packages: {', '.join(versions)}",
+    ] + _load_line(results)
+
+
+def _load_line(results: dict[str, Any] | None) -> list[str]:
+    """Other processes compete for the cores; the load average says how much."""
+    if not results or "load_average" not in results:
+        return []
+    before, after = results["load_average"]
+    return [
+        f"- Load average (1, 5, 15 min) at start {before[0]:.1f}, {before[1]:.1f}, "
+        f"{before[2]:.1f}; at end {after[0]:.1f}, {after[1]:.1f}, {after[2]:.1f}"
     ]
 
 
@@ -449,7 +465,7 @@ def write_report(path: Path, results: dict[str, Any], table: str, command: str) 
             "",
             "## Machine",
             "",
-            *machine(),
+            *machine(results),
             "",
             "## Results",
             "",
