@@ -24,6 +24,7 @@ Every file is deterministic: rows sorted, fixed Parquet settings, no time or mac
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -263,8 +264,12 @@ def ner_config(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerR
         layer_of[doc_id] = layer
         chosen = [s for s in by_doc.get(doc_id, []) if s[3] == layer]
         chosen.sort(key=lambda s: (-(s[1] - s[0]), s[0], s[2]))
+        # Tokens are sorted and do not overlap: the ones a span touches are found by bisection
+        # (token end > span start and token start < span end), not by a scan of the document.
+        starts = [tok["start"][i] for i in rows]
+        ends = [tok["end"][i] for i in rows]
         for start, end, label, _ in chosen:
-            covered = [i for i in rows if tok["start"][i] < end and tok["end"][i] > start]
+            covered = rows[bisect.bisect_right(ends, start) : bisect.bisect_left(starts, end)]
             if not covered or any(tags[i] for i in covered):
                 dropped += bool(covered)
                 continue
