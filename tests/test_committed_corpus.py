@@ -18,7 +18,9 @@ COMMITTED = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def data_files(corpus: Path) -> list[str]:
-    return sorted(p.relative_to(corpus).as_posix() for p in (corpus / layout.DATA).rglob("*.parquet"))
+    return sorted(
+        p.relative_to(corpus).as_posix() for p in (corpus / layout.DATA).rglob("*.parquet")
+    )
 
 
 class TestCommittedCorpus:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -102,7 +102,7 @@ class TestMetadata:
         doc = seed_documents()["001_dd113488c4bf23f6"]
         assert doc.published is not None and doc.updated is not None
         assert doc.published.local == "2021-04-15T12:06:00+05:30"
-        assert doc.published.utc == datetime(2021, 4, 15, 6, 36, tzinfo=timezone.utc)
+        assert doc.published.utc == datetime(2021, 4, 15, 6, 36, tzinfo=UTC)
         assert doc.updated.local == "2021-04-15T12:06:00+05:30"
         assert doc.byline == ("Riya Baibhawi",)
         assert doc.title == (

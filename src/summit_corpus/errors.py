@@ -86,8 +86,7 @@ class Errors:
     )
     E215 = "{where}: rule 'nested_not_null': a nested field must not be null (got {value})."
     E216 = (
-        "{where}: rule 'whitespace_is_space': 'whitespace' must hold whitespace only (got "
-        "{value})."
+        "{where}: rule 'whitespace_is_space': 'whitespace' must hold whitespace only (got {value})."
     )
     E217 = (
         "{where}: rule 'rows_sorted': the row is out of the table's sort order (got {value}). "
@@ -103,8 +102,7 @@ class Errors:
     )
     E220 = "{where}: rule 'document_exists': doc_id {value} is not in the documents table."
     E221 = (
-        "{where}: rule 'offsets_in_text': offsets must lie within the document text (got "
-        "{value})."
+        "{where}: rule 'offsets_in_text': offsets must lie within the document text (got {value})."
     )
     E222 = (
         "{where}: rule 'surface_matches_text': 'text' must equal the document's text[start:end] (got {value}). "
@@ -134,8 +132,7 @@ class Errors:
         "{value})."
     )
     E231 = (
-        "{where}: rule 'head_in_sentence': the token's head is in another sentence (got "
-        "{value})."
+        "{where}: rule 'head_in_sentence': the token's head is in another sentence (got {value})."
     )
     E232 = "{where}: rule 'span_on_token_boundaries': the span splits a token (got {value})."
     E233 = "{where}: rule 'head_span_exists': head_span_id {value} is not a span of the document."
@@ -259,7 +256,9 @@ class Errors:
         "{url}: rule 'studio_reachable': cannot reach Label Studio ({detail}). "
         "Start it with `corpus studio start` or set LABEL_STUDIO_URL."
     )
-    E607 = "rule 'api_key': LABEL_STUDIO_API_KEY is not set. Export the token of the server's admin."
+    E607 = (
+        "rule 'api_key': LABEL_STUDIO_API_KEY is not set. Export the token of the server's admin."
+    )
     E608 = (
         "rule 'pseudonym_key': SUMMIT_PSEUDONYM_KEY is not set, so annotator e-mails cannot be "
         "replaced by stable pseudonyms; nothing was written. Export a secret key (keep it the "
@@ -274,9 +273,7 @@ class Errors:
         "{corpus}: rule 'corpus_tables': no {table} table under {folder}. Run `corpus build` "
         "first or pass --corpus."
     )
-    E612 = (
-        "rule 'server_answer': Label Studio answered {what} with an unexpected value ({detail})."
-    )
+    E612 = "rule 'server_answer': Label Studio answered {what} with an unexpected value ({detail})."
     E613 = (
         "project '{title}': rule 'label_config': Label Studio refused the new labeling config "
         "({detail}). Existing annotations use labels the new scheme removes; keep them or make a "
@@ -313,6 +310,7 @@ class Errors:
         "Check the address (tcp://host:8786) or leave --scheduler out to start a local cluster."
     )
     E804 = "{address}: rule 'scheduler_needs_dask': --scheduler is only used with --engine dask."
+
 
 class CorpusError(Exception):
     """Base class of the toolkit's errors; `str(error)` is the user-facing message."""

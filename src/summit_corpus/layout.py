@@ -29,7 +29,7 @@ def split_file(corpus: Path, config: str, split: str) -> Path:
 
 
 def split_of_file(path: Path) -> str:
-    """RETURNS (str): The split a data file belongs to, from its name ('train-0000...' -> 'train')."""
+    """RETURNS (str): The split of a data file, from its name ('train-0000...' -> 'train')."""
     return path.name.split("-", 1)[0]
 
 

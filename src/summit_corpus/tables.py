@@ -234,7 +234,12 @@ TOKENS = Table(
         _c("pos", pa.string(), "Universal POS tag."),
         _c("tag", pa.string(), "Fine-grained (Penn Treebank) tag."),
         _c("dep", pa.string(), "Dependency label."),
-        _c("head_token_id", pa.int32(), "token_id of the syntactic head (itself at the root).", ge=0),
+        _c(
+            "head_token_id",
+            pa.int32(),
+            "token_id of the syntactic head (itself at the root).",
+            ge=0,
+        ),
         _c(
             "whitespace",
             pa.string(),
@@ -245,8 +250,11 @@ TOKENS = Table(
 
 _PROVENANCE = (
     _c("layer", pa.string(), "Annotation layer the row belongs to.", allowed=LAYERS),
-    _c("source", pa.string(), "Who made the row: model name and version, rule name, or "
-       "'label-studio'."),
+    _c(
+        "source",
+        pa.string(),
+        "Who made the row: model name and version, rule name, or 'label-studio'.",
+    ),
     _c("score", pa.float64(), "Model confidence, where the model has one.", nullable=True),
     _c("annotator", pa.string(), "Pseudonymous annotator id (human layers).", nullable=True),
     _c(
@@ -268,7 +276,9 @@ SPANS = Table(
         _c("start", OFFSET, "Offset of the span's first character.", ge=0),
         _c("end", OFFSET, "Offset after the span's last character.", ge=1),
         _c("text", pa.string(), "The span: text[start:end]."),
-        _c("label", pa.string(), "Span label from the annotation scheme.", vocabulary="span_labels"),
+        _c(
+            "label", pa.string(), "Span label from the annotation scheme.", vocabulary="span_labels"
+        ),
         *_PROVENANCE,
     ),
 )
@@ -300,7 +310,12 @@ DOCUMENT_LABELS = Table(
     sort_by=("doc_id", "layer", "name", "value", "annotation_id"),
     columns=(
         DOC_ID,
-        _c("name", pa.string(), "Label set name from the scheme.", vocabulary="document_label_names"),
+        _c(
+            "name",
+            pa.string(),
+            "Label set name from the scheme.",
+            vocabulary="document_label_names",
+        ),
         _c("value", pa.string(), "Chosen value.", vocabulary="document_label_values"),
         *_PROVENANCE,
     ),
@@ -316,7 +331,12 @@ ANNOTATIONS = Table(
         DOC_ID,
         _c("annotation_id", pa.string(), "Label Studio annotation id."),
         _c("task_id", pa.int64(), "Label Studio task id."),
-        _c("text_sha256", pa.string(), "SHA-256 of the text the task was made from.", pattern=SHA256),
+        _c(
+            "text_sha256",
+            pa.string(),
+            "SHA-256 of the text the task was made from.",
+            pattern=SHA256,
+        ),
         _c("annotator", pa.string(), "Pseudonymous annotator id.", nullable=True),
         _c("was_cancelled", pa.bool_(), "Whether the annotator skipped the task."),
         _c("ground_truth", pa.bool_(), "Whether the annotation is marked as ground truth."),
@@ -337,7 +357,12 @@ ANNOTATION_NOTES = Table(
         DOC_ID,
         _c("annotation_id", pa.string(), "Label Studio annotation id."),
         _c("result_index", pa.int32(), "Position of the result in the annotation.", ge=0),
-        _c("kind", pa.string(), "Why it is here.", allowed=("note", "unmapped", "mismatch", "stale")),
+        _c(
+            "kind",
+            pa.string(),
+            "Why it is here.",
+            allowed=("note", "unmapped", "mismatch", "stale"),
+        ),
         _c("from_name", pa.string(), "Label Studio control name.", nullable=True),
         _c("text", pa.string(), "The note's text, for free-text notes.", nullable=True),
         _c("raw_json", pa.string(), "The result exactly as exported, as JSON."),
