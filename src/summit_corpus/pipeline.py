@@ -66,13 +66,13 @@ def pipeline_version() -> str:
     The per-article cache is keyed by this and the article's bytes, so a change to any of them
     re-parses every article.
     """
-    import spacy
+    from importlib.metadata import version
 
     from summit_corpus.scheme import load_scheme
 
     meta = load_nlp().meta
     return (
-        f"summit-corpus-{__version__}/spacy-{spacy.__version__}/"
+        f"summit-corpus-{__version__}/spacy-{version('spacy')}/"
         f"{meta['lang']}_{meta['name']}-{meta['version']}/scheme-{load_scheme().version}"
     )
 
