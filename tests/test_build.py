@@ -68,6 +68,35 @@ class TestBuiltCorpus:
         assert recorded == actual
 
 
+class TestAddedArticles:
+    def test_crlf_bom_emoji_article_builds_with_exact_offsets(self, tmp_path: Path) -> None:
+        """An article with a BOM, CRLF endings and emoji is built, rebuilt and sliced exactly."""
+        seeds = copy_seeds(tmp_path, 1)
+        raw = (
+            "\ufeffKremlin spokesman Dmitry Peskov said on Monday \U0001f600 that talks were "
+            "\u201cpossible\u201d.\r\n\r\nAdvertisement\r\n\r\nPresident Joe Biden told "
+            "reporters: \u201cWe will meet.\u201d\r\n"
+        ).encode()
+        (seeds / "emoji_crlf.txt").write_bytes(raw)
+        out = tmp_path / "corpus"
+        build.build_corpus(seeds, out, annotations=None, progress=False)
+        docs = {r["doc_id"]: r for r in io.read_parquet_dir(out / "data" / "documents").to_pylist()}
+        row = docs["emoji_crlf"]
+        assert row["has_bom"] and "\r\n\r\nPresident" in row["text"]
+        assert ingest.rebuild_raw(row) == raw
+        for name in ("sentences", "tokens", "spans"):
+            rows = io.read_parquet_dir(out / "data" / name).to_pylist()
+            mine = [r for r in rows if r["doc_id"] == "emoji_crlf"]
+            assert mine, name
+            assert all(row["text"][r["start"] : r["end"]] == r["text"] for r in mine)
+        quotes = [
+            r["text"]
+            for r in io.read_parquet_dir(out / "data" / "spans").to_pylist()
+            if r["doc_id"] == "emoji_crlf" and r["label"] == "QUOTE"
+        ]
+        assert quotes == ["possible", "We will meet."]
+
+
 class TestDeterminismAndAtomicity:
     def test_two_builds_are_byte_identical(self, tmp_path: Path) -> None:
         """The same inputs give the same bytes in every file."""
