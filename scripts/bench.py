@@ -123,11 +123,30 @@ def measure_load(corpus: Path) -> dict[str, Any]:
     }
 
 
+# Every measurement runs the same frozen copy of the toolkit (see `_snapshot`).
+_CODE: Path | None = None
+
+
+def _snapshot(target: Path) -> Path:
+    """Copy the toolkit's sources and schemas, so that edits made to the checkout while the
+    benchmark runs cannot change the code between two builds (which would, rightly, also
+    empty the per-article cache). RETURNS (Path): The copy's root."""
+    shutil.rmtree(target, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / "src" / "summit_corpus", target / "src" / "summit_corpus", ignore=ignore)
+    shutil.copytree(REPO / "schemas", target / "schemas", ignore=ignore)
+    return target
+
+
 def _run_measure(kind: str, **kwargs: Any) -> dict[str, Any]:
     """Run one measurement in a fresh Python process; RETURNS its JSON result."""
     command = [sys.executable, str(Path(__file__).resolve()), "--measure", kind]
     command += ["--measure-args", json.dumps({k: str(v) for k, v in kwargs.items()})]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    env, cwd = dict(os.environ), None
+    if _CODE is not None:
+        env["PYTHONPATH"] = str(_CODE / "src")
+        cwd = _CODE
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env, cwd=cwd)
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
         raise SystemExit(f"measurement {kind} {kwargs} failed (exit {done.returncode})")
@@ -169,6 +188,8 @@ def run(sizes: list[int], workers: int, engines: list[str], work: Path) -> dict[
     """Make the synthetic corpora, run every measurement, RETURNS the results."""
     from summit_corpus import synthetic
 
+    global _CODE
+    _CODE = _snapshot(work / "code")
     sizes = sorted(set(sizes))
     largest = sizes[-1]
     load_before = os.getloadavg()
