@@ -317,6 +317,10 @@ class _QuoteContext:
     spans: tuple[_Span, ...]
     quote_tokens: frozenset[int]
     sentence_of: dict[int, int]
+    # (start, end) token indices of each sentence: doc.sents rebuilds its spans on every call.
+    sentences: tuple[tuple[int, int], ...]
+    # The document text: spaCy's doc.text joins every token anew on each access.
+    text: str
 
 
 def _speakers(
@@ -336,6 +340,8 @@ def _speakers(
         spans=tuple(spans),
         quote_tokens=frozenset(i for q in quotes for i in range(q.first, q.last)),
         sentence_of={t.i: n for n, sent in enumerate(doc.sents) for t in sent},
+        sentences=tuple((sent.start, sent.end) for sent in doc.sents),
+        text=doc.text,
     )
     out: list[Relation] = []
     previous: tuple[_Span, _Span] | None = None  # (quote, speaker) of the last attributed quote
@@ -371,7 +377,7 @@ def _speaker(
                 found = _verb_speaker(doc, ancestor, ctx, previous)
                 if found is not None:
                     return found
-    lo, hi = _paragraph_sentences(doc, quote)
+    lo, hi = _paragraph_sentences(doc, quote, ctx)
     candidates = [t for t in doc[lo:hi] if t.i not in ctx.quote_tokens and _is_speech_verb(t, ctx)]
     candidates.sort(key=lambda t: min(abs(t.i - quote.first), abs(t.i - quote.last)))
     for verb in candidates:
@@ -401,11 +407,11 @@ def _is_speech_verb(token: Token, ctx: _QuoteContext) -> bool:
     )
 
 
-def _paragraph_sentences(doc: Doc, span: _Span) -> tuple[int, int]:
+def _paragraph_sentences(doc: Doc, span: _Span, ctx: _QuoteContext) -> tuple[int, int]:
     """Token range of the sentences a span overlaps, cut to the span's paragraph (line)."""
-    sents = [s for s in doc.sents if s.start < span.last and span.first < s.end]
-    lo, hi = sents[0].start, sents[-1].end
-    text = doc.text
+    sents = [(a, b) for a, b in ctx.sentences if a < span.last and span.first < b]
+    lo, hi = sents[0][0], sents[-1][1]
+    text = ctx.text
     para_start = text.rfind("\n", 0, span.start) + 1
     para_end = text.find("\n", span.end)
     para_end = len(text) if para_end < 0 else para_end
@@ -419,7 +425,7 @@ def _paragraph_sentences(doc: Doc, span: _Span) -> tuple[int, int]:
 def _continues(doc: Doc, before: _Span, quote: _Span, ctx: _QuoteContext) -> bool:
     # "... border,” Psaki told reporters last week. “Russia now has ...": same paragraph, and
     # the quote starts in the sentence where the attributed quote ends or in the next one.
-    if "\n" in doc.text[before.end : quote.start]:
+    if "\n" in ctx.text[before.end : quote.start]:
         return False
     gap = ctx.sentence_of[quote.first] - ctx.sentence_of[before.last - 1]
     return 0 <= gap <= 1
@@ -522,13 +528,13 @@ def _path(token: Token, top: Token) -> list[Token]:
 def _nearest_mention(doc: Doc, referent: _Span, before: int, ctx: _QuoteContext) -> _Span:
     """The last mention before token `before` of the person or organisation `referent` names:
     the same name or its last word ("Antony Blinken" ... "Blinken"), whatever label NER gave it."""
-    name = doc.text[referent.start : referent.end]
+    name = ctx.text[referent.start : referent.end]
     surname = name.split()[-1]
     best = referent
     for span in ctx.spans:
         if span.label not in SPEAKER_LABELS or span.last > before or span.first < best.first:
             continue
-        words = doc.text[span.start : span.end]
+        words = ctx.text[span.start : span.end]
         if words == name or words.split()[-1] == surname:
             best = span
     return best
