@@ -113,7 +113,7 @@ def build_corpus(
 
     from summit_corpus.publish import write_dataset
     from summit_corpus.scheme import load_scheme
-    from summit_corpus.splits import assign_splits
+    from summit_corpus.splits import assign_splits, split_sizes
     from summit_corpus.validate import validate_corpus
 
     assignment = assign_splits(built[tables.DOCUMENTS.name])
@@ -134,11 +134,11 @@ def build_corpus(
         from summit_corpus.datasheet import render
 
         render(out, datasheet)
-    splits = {
-        s: int(sum(1 for v in assignment.column("split").to_pylist() if v == s))
-        for s in tables.SPLITS
-    }
-    return BuildSummary(out=out, rows={k: v.num_rows for k, v in built.items()}, splits=splits)
+    return BuildSummary(
+        out=out,
+        rows={k: v.num_rows for k, v in built.items()},
+        splits=split_sizes(assignment),
+    )
 
 
 def _human_layer(annotations: Path | None, documents: pa.Table) -> dict[str, pa.Table]:

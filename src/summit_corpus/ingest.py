@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -641,12 +641,3 @@ def find_duplicates(raws: Sequence[RawArticle]) -> list[InputError]:
         seen_content[content] = raw
         seen_ids[raw.doc_id] = raw
     return problems
-
-
-def removal_reasons(documents: Iterable[Document]) -> dict[str, int]:
-    """RETURNS (dict[str, int]): How many lines were removed for each reason."""
-    counts: dict[str, int] = {}
-    for document in documents:
-        for line in document.removed_lines:
-            counts[line.reason] = counts.get(line.reason, 0) + 1
-    return dict(sorted(counts.items()))
