@@ -428,6 +428,142 @@ def write_dataset(
 
 
 # --- facts about the corpus, for the card, Croissant and the datasheet ------------------------
+# Tables whose rows are counted per layer and label (document labels per layer and name).
+_LABELLED = {T.SPANS.name: "label", T.RELATIONS.name: "label", T.DOCUMENT_LABELS.name: "name"}
+
+
+def _pairs(table: pa.Table, a: str, b: str) -> Counter[tuple[Any, Any]]:
+    """RETURNS (Counter): Row counts per (a, b) value pair, computed by Arrow."""
+    if table.num_rows == 0:
+        return Counter()
+    counted = table.select([a, b]).group_by([a, b]).aggregate([([], "count_all")]).to_pydict()
+    return Counter(
+        dict(zip(zip(counted[a], counted[b], strict=True), counted["count_all"], strict=True))
+    )
+
+
+def _values(column: pa.ChunkedArray | pa.Array) -> Counter[Any]:
+    """RETURNS (Counter): Row counts per value of one column, computed by Arrow."""
+    counts = pc.value_counts(column)
+    return Counter(
+        dict(
+            zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)
+        )
+    )
+
+
+class FactsAccumulator:
+    """The corpus facts of `corpus_facts`, gathered chunk by chunk (documents never repeat).
+
+    Memory holds counters, one set of group ids and the credits and annotators seen, not rows.
+    """
+
+    def __init__(self) -> None:
+        self.rows: Counter[str] = Counter()
+        self.documents = 0
+        self.published_min: Any = None
+        self.published_max: Any = None
+        self.published_stated = 0
+        self.characters = 0
+        self.split_documents: Counter[str] = Counter()
+        self.groups: set[str] = set()
+        self.grouped_by: Counter[str] = Counter()
+        self.story_keys = 0
+        self.near_duplicates = 0
+        self.bylines = 0
+        self.credits: set[str] = set()
+        self.by_layer: dict[str, Counter[tuple[str, str]]] = {n: Counter() for n in _LABELLED}
+        self.labelled_present: set[str] = set()
+        self.annotators: set[str] = set()
+        self.spans_present = False
+        self.sources: Counter[str] = Counter()
+        self.ner_layers: Counter[str] = Counter()
+        self.ner_dropped = 0
+
+    def add(self, tables: Mapping[str, pa.Table], assignment: pa.Table) -> None:
+        """Count one chunk: some documents, every row of theirs, and their split assignment.
+
+        tables (Mapping[str, pa.Table]): Table name -> the chunk's rows (documents needed).
+        assignment (pa.Table): tables.SPLIT_ASSIGNMENT rows of the chunk's documents.
+        """
+        for name, table in tables.items():
+            self.rows[name] += table.num_rows
+        documents = tables[T.DOCUMENTS.name]
+        self.documents += documents.num_rows
+        published = documents.column("published_at")
+        stated = published.length() - published.null_count
+        if stated:
+            self.published_stated += stated
+            low, high = pc.min(published).as_py(), pc.max(published).as_py()
+            self.published_min = low if self.published_min is None else min(self.published_min, low)
+            self.published_max = (
+                high if self.published_max is None else max(self.published_max, high)
+            )
+        self.characters += int(pc.sum(pc.utf8_length(documents.column("text"))).as_py() or 0)
+        self.bylines += sum(1 for b in documents.column("byline").to_pylist() if b)
+        self.credits.update(c for cs in documents.column("credits").to_pylist() for c in cs)
+        self.split_documents.update(_values(assignment.column("split")))
+        self.groups.update(assignment.column("group_id").to_pylist())
+        self.grouped_by.update(r for rs in assignment.column("grouped_by").to_pylist() for r in rs)
+        self.story_keys += sum(1 for k in assignment.column("story_key").to_pylist() if k)
+        self.near_duplicates += sum(
+            1 for k in assignment.column("near_duplicate_of").to_pylist() if k
+        )
+        for name, key in _LABELLED.items():
+            table = tables.get(name)
+            if table is not None and table.num_rows:
+                self.labelled_present.add(name)
+                self.by_layer[name].update(_pairs(table, "layer", key))
+        spans = tables.get(T.SPANS.name)
+        if spans is not None:
+            self.spans_present = True
+            self.annotators.update(a for a in spans.column("annotator").to_pylist() if a)
+            model = spans.filter(pc.equal(spans.column("layer"), T.LAYER_PREDICTION))
+            self.sources.update(_values(model.column("source")))
+
+    def add_ner(self, ner: NerResult) -> None:
+        """Count one chunk's ner rows by layer, and the overlapping spans it left out."""
+        self.ner_layers.update(_values(ner.table.column("layer")))
+        self.ner_dropped += ner.dropped_overlaps
+
+    def facts(self, scheme: SchemeLike | None = None, ner: bool = False) -> dict[str, Any]:
+        """The facts gathered so far.
+
+        scheme (SchemeLike | None): The scheme, for its version.
+        ner (bool): Include the ner config's counts (`add_ner` was called).
+        RETURNS (dict[str, Any]): JSON-compatible facts (sorted keys where order is not meaning).
+        """
+        facts: dict[str, Any] = {
+            "rows": dict(sorted(self.rows.items())),
+            "documents": self.documents,
+            "scheme_version": getattr(scheme, "version", None),
+            "published_min": self.published_min.isoformat() if self.published_stated else None,
+            "published_max": self.published_max.isoformat() if self.published_stated else None,
+            "published_stated": self.published_stated,
+            "characters": self.characters,
+            "split_documents": {s: self.split_documents.get(s, 0) for s in T.SPLITS},
+            "groups": len(self.groups),
+            "grouped_by": dict(sorted(self.grouped_by.items())),
+            "story_keys": self.story_keys,
+            "near_duplicates": self.near_duplicates,
+            "bylines": self.bylines,
+            "credits": sorted(self.credits),
+        }
+        for name in _LABELLED:
+            by_layer: dict[str, dict[str, int]] = {}
+            if name in self.labelled_present:
+                for (layer, label), n in sorted(self.by_layer[name].items()):
+                    by_layer.setdefault(layer, {})[label] = n
+            facts[f"{name}_by_layer"] = by_layer
+        facts["annotators"] = sorted(self.annotators)
+        # Sources of the model layer only: the human layers' source is the annotation tool.
+        facts["sources"] = dict(sorted(self.sources.items())) if self.spans_present else {}
+        if ner:
+            facts["ner_layers"] = dict(sorted(self.ner_layers.items()))
+            facts["ner_dropped_overlaps"] = self.ner_dropped
+        return facts
+
+
 def corpus_facts(
     tables: Mapping[str, pa.Table],
     assignment: pa.Table,
@@ -442,70 +578,11 @@ def corpus_facts(
     ner (NerResult | None): The ner build, for its layer counts.
     RETURNS (dict[str, Any]): JSON-compatible facts (sorted keys where order is not meaning).
     """
-    documents = tables[T.DOCUMENTS.name]
-    rows = {name: t.num_rows for name, t in sorted(tables.items())}
-    published = [v for v in documents.column("published_at").to_pylist() if v is not None]
-    facts: dict[str, Any] = {
-        "rows": rows,
-        "documents": documents.num_rows,
-        "scheme_version": getattr(scheme, "version", None),
-        "published_min": min(published).isoformat() if published else None,
-        "published_max": max(published).isoformat() if published else None,
-        "published_stated": len(published),
-        "characters": sum(len(t) for t in documents.column("text").to_pylist()),
-        "split_documents": {
-            s: int(pc.sum(pc.equal(assignment.column("split"), s)).as_py() or 0) for s in T.SPLITS
-        },
-        "groups": len(set(assignment.column("group_id").to_pylist())),
-        "grouped_by": dict(
-            sorted(
-                Counter(r for rs in assignment.column("grouped_by").to_pylist() for r in rs).items()
-            )
-        ),
-        "story_keys": sum(1 for k in assignment.column("story_key").to_pylist() if k),
-        "near_duplicates": sum(1 for k in assignment.column("near_duplicate_of").to_pylist() if k),
-        "bylines": sum(1 for b in documents.column("byline").to_pylist() if b),
-        "credits": sorted({c for cs in documents.column("credits").to_pylist() for c in cs}),
-    }
-    for name in (T.SPANS.name, T.RELATIONS.name, T.DOCUMENT_LABELS.name):
-        table = tables.get(name)
-        if table is None or table.num_rows == 0:
-            facts[f"{name}_by_layer"] = {}
-            continue
-        key = "name" if name == T.DOCUMENT_LABELS.name else "label"
-        counts = Counter(
-            zip(table.column("layer").to_pylist(), table.column(key).to_pylist(), strict=True)
-        )
-        by_layer: dict[str, dict[str, int]] = {}
-        for (layer, label), n in sorted(counts.items()):
-            by_layer.setdefault(layer, {})[label] = n
-        facts[f"{name}_by_layer"] = by_layer
-    spans = tables.get(T.SPANS.name)
-    facts["annotators"] = (
-        sorted({a for a in spans.column("annotator").to_pylist() if a}) if spans is not None else []
-    )
-    # Sources of the model layer only: the human layers' source is the annotation tool.
-    facts["sources"] = (
-        dict(
-            sorted(
-                Counter(
-                    src
-                    for src, layer in zip(
-                        spans.column("source").to_pylist(),
-                        spans.column("layer").to_pylist(),
-                        strict=True,
-                    )
-                    if layer == T.LAYER_PREDICTION
-                ).items()
-            )
-        )
-        if spans is not None
-        else {}
-    )
+    accumulator = FactsAccumulator()
+    accumulator.add(tables, assignment)
     if ner is not None:
-        facts["ner_layers"] = dict(sorted(Counter(ner.table.column("layer").to_pylist()).items()))
-        facts["ner_dropped_overlaps"] = ner.dropped_overlaps
-    return facts
+        accumulator.add_ner(ner)
+    return accumulator.facts(scheme, ner=ner is not None)
 
 
 # --- the dataset card ------------------------------------------------------------------------
