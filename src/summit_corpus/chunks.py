@@ -1,0 +1,179 @@
+"""Read several doc_id-sorted Parquet files together, a bounded number of documents at a time.
+
+Every table of the corpus is sorted by a key that starts with `doc_id`, and in a published
+corpus a document's rows of every config sit in the file of that document's split. So the
+files of one split can be walked side by side: a *driver* file (the documents config, one row
+per document) is read `docs_per_chunk` rows at a time, and every other file gives, in file
+order, its rows up to the chunk's last doc_id. A chunk then holds whole documents of every
+file, and peak memory is one chunk plus one record batch per file, whatever the number of
+documents.
+
+Nothing is dropped: rows of other files left after the driver's last document (rows of unknown
+documents) come in a final chunk with an empty driver table, so a validator still sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+DOC_ID = "doc_id"
+# Rows per record batch read from a non-driver file. A document has hundreds of token rows, so
+# this is a few documents' worth: small next to a chunk, large enough to keep reads vectorised.
+BATCH_ROWS = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentChunk:
+    """Rows of whole documents from several doc_id-sorted files.
+
+    tables (dict[str, pa.Table]): Table/config name -> this chunk's rows, in file order (a
+        contiguous run of the file's rows).
+    first_rows (dict[str, int]): Name -> index in its file of the chunk's first row, so the
+        row `i` of `tables[name]` is row `first_rows[name] + i` of the file.
+    """
+
+    tables: dict[str, pa.Table]
+    first_rows: dict[str, int]
+
+
+class _Cursor:
+    """A read position in one Parquet file; hands out the rows up to a doc_id in file order."""
+
+    def __init__(self, path: Path, columns: Sequence[str] | None, batch_rows: int) -> None:
+        self._file = pq.ParquetFile(path)
+        names = self._file.schema_arrow.names
+        wanted = _with_doc_id(columns, names)
+        self.schema = (
+            self._file.schema_arrow
+            if wanted is None
+            else pa.schema([self._file.schema_arrow.field(c) for c in wanted])
+        )
+        self._batches = self._file.iter_batches(batch_size=batch_rows, columns=wanted)
+        self._pending: pa.RecordBatch | None = None
+        self.position = 0  # index in the file of the next row handed out
+
+    def _next_batch(self) -> pa.RecordBatch | None:
+        while self._pending is None or self._pending.num_rows == 0:
+            try:
+                self._pending = next(self._batches)
+            except StopIteration:
+                self._pending = None
+                return None
+        return self._pending
+
+    def take_rows(self, n: int) -> pa.Table:
+        """RETURNS (pa.Table): The next `n` rows (fewer at the end of the file)."""
+        parts: list[pa.RecordBatch] = []
+        while n > 0 and (batch := self._next_batch()) is not None:
+            part = batch.slice(0, n)
+            parts.append(part)
+            self._pending = batch.slice(part.num_rows)
+            n -= part.num_rows
+        return self._table(parts)
+
+    def take_until(self, last_doc_id: str | None) -> pa.Table:
+        """The rows from the current position, in file order, while doc_id <= `last_doc_id`.
+
+        last_doc_id (str | None): Bound (string order, as Arrow sorts); None takes every row left.
+        RETURNS (pa.Table): The rows taken; the cursor moves past them.
+        """
+        parts: list[pa.RecordBatch] = []
+        while (batch := self._next_batch()) is not None:
+            if last_doc_id is None:
+                parts.append(batch)
+                self._pending = None
+                continue
+            inside = pc.fill_null(pc.less_equal(batch.column(DOC_ID), last_doc_id), False)
+            stop = pc.index(inside, False).as_py()
+            if stop == -1:
+                parts.append(batch)
+                self._pending = None
+                continue
+            parts.append(batch.slice(0, stop))
+            self._pending = batch.slice(stop)
+            break
+        return self._table(parts)
+
+    def _table(self, parts: list[pa.RecordBatch]) -> pa.Table:
+        table = pa.Table.from_batches([p for p in parts if p.num_rows], schema=self.schema)
+        self.position += table.num_rows
+        return table
+
+    @property
+    def exhausted(self) -> bool:
+        return self._next_batch() is None
+
+
+def _with_doc_id(columns: Sequence[str] | None, names: Sequence[str]) -> list[str] | None:
+    """RETURNS (list[str] | None): The columns to read, doc_id first if the file has it."""
+    if columns is None:
+        return None
+    wanted = [c for c in columns if c in names]
+    if DOC_ID in names and DOC_ID not in wanted:
+        wanted.insert(0, DOC_ID)
+    return wanted
+
+
+def iter_chunks(
+    files: Mapping[str, Path],
+    driver: str,
+    docs_per_chunk: int = 500,
+    columns: Mapping[str, Sequence[str]] | None = None,
+) -> Iterator[DocumentChunk]:
+    """Walk doc_id-sorted Parquet files together, `docs_per_chunk` driver rows at a time.
+
+    Each chunk holds the driver's next `docs_per_chunk` rows and, from every other file, the
+    rows (in file order, from where the last chunk stopped) whose doc_id sorts at or before the
+    largest doc_id of those driver rows. When the driver is exhausted, the rows left in the
+    other files come in one final chunk with an empty driver table. If every file is empty, one
+    chunk of empty tables is yielded, so a consumer always sees each file's columns. Works with
+    any row-group layout. For sorted files a chunk holds whole documents; for unsorted files
+    every row is still yielded exactly once (a row out of order ends its file's chunk early,
+    and what it holds back comes later, at worst in the final chunk).
+
+    files (Mapping[str, Path]): Table/config name -> one Parquet file sorted by doc_id. A name
+        that has no file is simply left out; it is then absent from the chunks too.
+    driver (str): The name whose file sets the chunks (one row per document, e.g. "documents").
+        If it is not in `files`, everything comes in the final chunk.
+    docs_per_chunk (int): Driver rows per chunk (>= 1).
+    columns (Mapping[str, Sequence[str]] | None): Name -> columns to read (doc_id is always
+        read); names not in the mapping, or None, read every column. Columns a file lacks are
+        skipped, so a consumer can check for them.
+    YIELDS (DocumentChunk): The chunks, in file order.
+    """
+    if docs_per_chunk < 1:
+        raise ValueError(f"'docs_per_chunk' must be >= 1 (got {docs_per_chunk!r})")
+    wanted = columns or {}
+    cursors = {
+        name: _Cursor(
+            path,
+            wanted.get(name),
+            docs_per_chunk if name == driver else BATCH_ROWS,
+        )
+        for name, path in files.items()
+    }
+    lead = cursors.get(driver)
+    others = {name: c for name, c in cursors.items() if name != driver}
+    yielded = False
+    while lead is not None and not lead.exhausted:
+        first = {name: c.position for name, c in cursors.items()}
+        head = lead.take_rows(docs_per_chunk)
+        # Max, not last: an unsorted driver must not hold back rows of its own documents.
+        bound = pc.max(head.column(DOC_ID)).as_py() if DOC_ID in head.column_names else None
+        tables = {driver: head} | {
+            # No doc_id bound (null or missing ids): hold the other files back for later chunks.
+            name: c.take_until(bound) if bound is not None else c.take_rows(0)
+            for name, c in others.items()
+        }
+        yielded = True
+        yield DocumentChunk(tables=tables, first_rows=first)
+    if not yielded or any(not c.exhausted for c in others.values()):
+        first = {name: c.position for name, c in cursors.items()}
+        tables = {name: c.take_until(None) for name, c in cursors.items()}
+        yield DocumentChunk(tables=tables, first_rows=first)
