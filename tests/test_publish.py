@@ -236,11 +236,11 @@ class TestWriteDataset:
         self, published, offline, scheme
     ):
         """load_dataset reads each config and split with the rows and features we published."""
-        configs, _ = build_configs(_corpus(), _assignment(ALL_SPLITS), scheme)
+        configs, rows_of, _ = build_configs(_corpus(), _assignment(ALL_SPLITS), scheme)
         for config in configs:
             loaded = _load(published, config.name, offline)
             assert set(loaded) == set(config.splits)
-            for split, rows in config.splits.items():
+            for split, rows in rows_of[config.name].items():
                 assert loaded[split].num_rows == rows.num_rows
                 assert loaded[split].features == config.features
                 assert loaded[split].to_list() == rows.to_pylist() or config.name == "documents"

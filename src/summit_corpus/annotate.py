@@ -849,6 +849,22 @@ def convert_snapshots(annotations_dir: Path, documents: pa.Table | Mapping[str, 
     return from_export(tasks, documents)
 
 
+def snapshot_doc_ids(annotations_dir: Path) -> set[str]:
+    """The documents the latest snapshots have tasks for, so a build reads only their texts.
+
+    annotations_dir (Path): The annotations folder.
+    RETURNS (set[str]): The `data.doc_id` of every task (empty when there are no snapshots).
+    """
+    ids: set[str] = set()
+    for path in snapshot_files(annotations_dir) if annotations_dir.is_dir() else []:
+        for task in load_snapshot(path):
+            data = task.get("data")
+            doc_id = data.get("doc_id") if isinstance(data, dict) else None
+            if isinstance(doc_id, str):
+                ids.add(doc_id)
+    return ids
+
+
 def read_snapshots(annotations_dir: Path, documents: pa.Table) -> dict[str, pa.Table]:
     """Read the human layers for `corpus build`: offline and deterministic.
 

@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from summit_corpus import engines, ingest, io, layout, tables
 from summit_corpus.cache import ArticleCache
 from summit_corpus.cache import default_dir as default_cache_dir
 from summit_corpus.errors import BuildError, Errors
+from summit_corpus.staging import read_staged
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,7 @@ def build_corpus(
     scheduler: str | None = None,
     cache: bool = True,
     cache_dir: Path | None = None,
+    chunk_documents: int = 500,
 ) -> BuildSummary:
     """Build, validate and publish the corpus.
 
@@ -70,6 +74,7 @@ def build_corpus(
     scheduler (str | None): Dask scheduler address to join; None starts a local cluster.
     cache (bool): Reuse the rows of articles parsed before (same bytes, path and pipeline).
     cache_dir (Path | None): The per-article cache; None uses `.corpus-cache` beside `out`.
+    chunk_documents (int): Documents published and validated at a time (bounds memory).
     RETURNS (BuildSummary): Row counts of the new corpus.
     RAISES (BuildError): Listing every rejected file or every validation failure.
     """
@@ -102,26 +107,57 @@ def build_corpus(
         messages = [str(p) for p in problems] + staged.errors
         if messages:
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
-        built = staged.read()
+        summary = _publish(staged, annotations, out.resolve(), chunk_documents)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    for name, human in _human_layer(annotations, built[tables.DOCUMENTS.name]).items():
-        # The human layers sit beside the model layer in the same tables, told apart by `layer`.
-        built[name] = (
-            tables.concat(tables.table(name), [built[name], human]) if name in built else human
-        )
 
-    from summit_corpus.publish import write_dataset
+    if datasheet is not None:
+        from summit_corpus.datasheet import render
+
+        render(summary.out, datasheet)
+    return summary
+
+
+def _publish(
+    staged: engines.Staged, annotations: Path | None, out: Path, chunk_documents: int
+) -> BuildSummary:
+    """Split, publish and validate the staged corpus in a temporary folder, then swap it in.
+
+    The staged tables are sorted by doc_id, so they are read `chunk_documents` documents at a
+    time, each chunk with every row of its documents (the human layer's rows merged in): memory
+    holds one chunk, whatever the size of the corpus.
+    """
+    from summit_corpus.chunks import iter_chunks
+    from summit_corpus.publish import DatasetWriter
     from summit_corpus.scheme import load_scheme
     from summit_corpus.splits import assign_splits, split_sizes
     from summit_corpus.validate import validate_corpus
 
-    assignment = assign_splits(built[tables.DOCUMENTS.name])
-    out = out.resolve()
+    human = _human_layer(annotations, staged.files[tables.DOCUMENTS.name])
+    names = [*staged.files, *(name for name in human if name not in staged.files)]
+    assignment = assign_splits(read_staged(staged.files[tables.DOCUMENTS.name], tables.DOCUMENTS))
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        write_dataset(built, assignment, tmp, load_scheme())
+        writer = DatasetWriter(tmp, load_scheme(), names)
+        merged = dict.fromkeys(human, 0)
+        for chunk in iter_chunks(staged.files, tables.DOCUMENTS.name, chunk_documents):
+            rows = dict(chunk.tables)
+            doc_ids = rows[tables.DOCUMENTS.name].column("doc_id")
+            for name, layer in human.items():
+                # The human and adjudicated layers sit beside the model layer in the same
+                # tables, told apart by `layer`.
+                mine = layer.filter(pc.is_in(layer.column("doc_id"), value_set=doc_ids))
+                merged[name] += mine.num_rows
+                parts = [rows[name], mine] if name in rows else [mine]
+                rows[name] = tables.concat(tables.table(name), parts)
+            writer.add(rows, assignment)
+        for name, layer in human.items():
+            if merged[name] != layer.num_rows:
+                orphan = pc.is_in(layer.column("doc_id"), value_set=assignment.column("doc_id"))
+                doc_id = layer.filter(pc.invert(orphan)).column("doc_id")[0].as_py()
+                raise BuildError(Errors.E104.format(table=name, doc_id=doc_id), [])
+        writer.close()
         write_manifest(tmp)
         report = validate_corpus(tmp)
         if not report.ok:
@@ -129,24 +165,28 @@ def build_corpus(
         _swap_in(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-    if datasheet is not None:
-        from summit_corpus.datasheet import render
-
-        render(out, datasheet)
     return BuildSummary(
         out=out,
-        rows={k: v.num_rows for k, v in built.items()},
+        rows={name: writer.facts.rows.get(name, 0) for name in names},
         splits=split_sizes(assignment),
     )
 
 
-def _human_layer(annotations: Path | None, documents: pa.Table) -> dict[str, pa.Table]:
-    """The human and adjudicated layers from the Label Studio snapshots in `annotations`."""
+def _human_layer(annotations: Path | None, staged_documents: Path) -> dict[str, pa.Table]:
+    """The human and adjudicated layers from the Label Studio snapshots in `annotations`.
+
+    Only the documents the snapshots have tasks for are read from the staged documents.
+    """
     if annotations is None or not annotations.is_dir():
         return {}
-    from summit_corpus.annotate import read_snapshots
+    from summit_corpus.annotate import read_snapshots, snapshot_doc_ids
 
+    wanted = pa.array(sorted(snapshot_doc_ids(annotations)), pa.string())
+    documents = pq.read_table(
+        staged_documents,
+        columns=["doc_id", "text", "text_sha256"],
+        filters=pc.is_in(pc.field("doc_id"), value_set=wanted),
+    )
     return read_snapshots(annotations, documents)
 
 

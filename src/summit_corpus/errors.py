@@ -39,6 +39,7 @@ class Errors:
     E101 = "build failed: {count} raw file(s) rejected; the previous corpus was left as it was."
     E102 = "build failed: the new corpus is invalid ({count} failure(s)); the previous corpus was left as it was."
     E103 = "{path}: article failed in the pipeline: {error}"
+    E104 = "build failed: the annotations' {table} rows of document {doc_id!r} have no article in the seeds; the previous corpus was left as it was."
     # validate: E2xx. Fields: {where} (table, file and row ids), {column}, {value}.
     E201 = (
         "{where}: rule 'column_present': column '{column}' is missing. Rebuild the corpus or "

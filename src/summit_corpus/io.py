@@ -11,7 +11,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,80 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 def write_parquet(path: Path, table: pa.Table) -> None:
     write_atomic(path, parquet_bytes(table))
+
+
+class RowGroupWriter:
+    """Append rows to one Parquet file in row groups of a fixed number of rows.
+
+    Groups are cut from the stream of appended rows whatever sizes the appends had, each
+    written as one contiguous chunk, so the file's bytes depend only on its rows: a corpus
+    written chunk by chunk is byte-identical to one written in one piece. The file appears
+    at `path` only when `close` succeeds (it is written beside it under a temporary name).
+
+    path (Path): The Parquet file to write.
+    schema (pa.Schema): Its schema (with any metadata to store).
+    row_group_rows (int): Rows per row group (the last one may hold fewer).
+    options (Mapping[str, Any] | None): pyarrow ParquetWriter options; None: PARQUET_OPTIONS.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        schema: pa.Schema,
+        row_group_rows: int,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        settings = dict(PARQUET_OPTIONS if options is None else options)
+        settings.pop("row_group_size", None)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.schema = schema
+        self.row_group_rows = row_group_rows
+        self.rows = 0
+        self._tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        self._writer = pq.ParquetWriter(self._tmp, schema, **settings)
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+
+    def write(self, rows: pa.Table) -> None:
+        """Append rows (cast to the file's schema); full row groups are written out at once."""
+        if rows.num_rows == 0:
+            return
+        self._pending.append(rows.cast(self.schema))
+        self._pending_rows += rows.num_rows
+        self.rows += rows.num_rows
+        if self._pending_rows >= self.row_group_rows:
+            self._flush(final=False)
+
+    def close(self) -> Path:
+        """Write the remaining rows, close the file and move it to `path`.
+
+        RETURNS (Path): The written file.
+        """
+        self._flush(final=True)
+        self._writer.close()
+        os.chmod(self._tmp, 0o644)
+        os.replace(self._tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Close and delete the unfinished file."""
+        self._writer.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def _flush(self, final: bool) -> None:
+        if not self._pending:
+            return
+        pending = pa.concat_tables(self._pending)
+        self._pending, self._pending_rows = [], 0
+        size, offset = self.row_group_rows, 0
+        while pending.num_rows - offset >= size or (final and offset < pending.num_rows):
+            group = pending.slice(offset, size).combine_chunks()
+            self._writer.write_table(group, row_group_size=size)
+            offset += group.num_rows
+        if offset < pending.num_rows:
+            rest = pending.slice(offset)
+            self._pending, self._pending_rows = [rest], rest.num_rows
 
 
 def read_parquet_dir(folder: Path, schema: pa.Schema | None = None) -> pa.Table:

@@ -301,130 +301,263 @@ def ner_config(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerR
 
 
 # --- splitting and writing -------------------------------------------------------------------
+# Rows per row group of the published files. A documents row holds a whole article with its
+# tokens, so its groups are small: readers (the validator, `datasets`, the Hub's viewer) can
+# then take a few hundred documents at a time. Flat rows are small.
+DOCUMENT_GROUP_ROWS = 100
+ROW_GROUP_ROWS = 100_000
+
+
 def split_rows(table: pa.Table, assignment: pa.Table, config: str) -> dict[str, pa.Table]:
     """Cut a table with a doc_id column into its documents' splits.
 
     table (pa.Table): Rows with `doc_id`, already sorted.
-    assignment (pa.Table): tables.SPLIT_ASSIGNMENT.
+    assignment (pa.Table): tables.SPLIT_ASSIGNMENT (at least the table's documents).
     config (str): Config name, for the error message.
     RETURNS (dict[str, pa.Table]): Split -> rows, only splits with rows, in SPLITS order.
     """
-    split_of = dict(
-        zip(
-            assignment.column("doc_id").to_pylist(),
-            assignment.column("split").to_pylist(),
-            strict=True,
-        )
-    )
-    doc_ids = table.column("doc_id").to_pylist()
-    unknown = next((d for d in doc_ids if d not in split_of), None)
-    if unknown is not None:
+    doc_ids = table.column("doc_id")
+    position = pc.index_in(doc_ids, value_set=assignment.column("doc_id"))
+    if position.null_count:
+        unknown = doc_ids.filter(pc.is_null(position))[0].as_py()
         raise PublishError(
             Errors.E704.format(config=config, doc_id=unknown), rule="publish_assignment"
         )
-    splits = pa.array([split_of[d] for d in doc_ids], pa.string())
+    splits = pc.take(assignment.column("split"), position)
     parts = {s: table.filter(pc.equal(splits, s)) for s in T.SPLITS}
     return {s: t for s, t in parts.items() if t.num_rows}
 
 
 def _with_features(table: pa.Table, features: Any) -> pa.Table:
     """Attach the features as `datasets` reads them from a Parquet file's schema metadata."""
-    meta = {"huggingface": json.dumps({"info": {"features": features.to_dict()}}, sort_keys=True)}
-    return table.replace_schema_metadata(meta)
+    return table.replace_schema_metadata(_features_metadata(features))
+
+
+def _features_metadata(features: Any) -> dict[str, str]:
+    return {"huggingface": json.dumps({"info": {"features": features.to_dict()}}, sort_keys=True)}
 
 
 @dataclass(frozen=True, slots=True)
 class ConfigData:
-    """One published config: its rows per split, features and description."""
+    """One published config: its description, schema and features, and rows per split.
+
+    splits (dict[str, int]): Split -> rows, only splits with rows, in SPLITS order.
+    """
 
     name: str
     description: str
     features: Any
-    splits: dict[str, pa.Table]
+    schema: pa.Schema
+    splits: dict[str, int]
 
     @property
     def num_rows(self) -> int:
-        return sum(t.num_rows for t in self.splits.values())
+        return sum(self.splits.values())
+
+
+def _config_specs(
+    names: Sequence[str], scheme: SchemeLike
+) -> list[tuple[str, str, pa.Schema, Any]]:
+    """(name, description, schema, features) of every config, in publishing order."""
+    tag_names = ner_labels(scheme)
+    documents = documents_schema()
+    specs = [
+        (
+            DEFAULT_CONFIG,
+            "One row per article: metadata, text, split and leakage group, and nested lists of "
+            "its sentences, tokens, spans, relations and document labels (offsets index `text`).",
+            documents,
+            features_of(documents),
+        ),
+        (
+            NER_CONFIG,
+            T.NER.description,
+            T.NER.schema,
+            features_of(T.NER.schema, {"ner_tags": tag_names}),
+        ),
+    ]
+    for definition in FLAT:
+        if definition.name in names:
+            specs.append(
+                (
+                    definition.name,
+                    definition.description,
+                    definition.schema,
+                    features_of(definition.schema),
+                )
+            )
+    return specs
+
+
+def _check_names(names: Sequence[str]) -> None:
+    known = [t.name for t in (T.DOCUMENTS, *FLAT)]
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise PublishError(Errors.E706.format(tables=unknown, known=known), rule="publish_table")
+
+
+def config_rows(
+    tables: Mapping[str, pa.Table], assignment: pa.Table, tag_names: Sequence[str]
+) -> tuple[dict[str, dict[str, pa.Table]], NerResult]:
+    """Every config's rows per split for some documents (pure: no I/O).
+
+    tables (Mapping[str, pa.Table]): Table name -> the rows of these documents (documents,
+        sentences and tokens needed; the flat tables given are published).
+    assignment (pa.Table): tables.SPLIT_ASSIGNMENT of at least these documents.
+    tag_names (Sequence[str]): The ner config's BIO tag names (`ner_labels`).
+    RETURNS (tuple[dict[str, dict[str, pa.Table]], NerResult]): Config -> split -> rows (only
+        splits with rows), in publishing order, and the ner build's counts.
+    """
+    _check_names(list(tables))
+    doc_ids = tables[T.DOCUMENTS.name].column("doc_id")
+    mine = T.SPLIT_ASSIGNMENT.sorted(
+        assignment.filter(pc.is_in(assignment.column("doc_id"), value_set=doc_ids))
+    )
+    out: dict[str, dict[str, pa.Table]] = {}
+    documents = documents_config(tables, mine)
+    out[DEFAULT_CONFIG] = split_rows(documents, mine, DEFAULT_CONFIG)
+    ner = ner_config(tables, tag_names)
+    out[NER_CONFIG] = split_rows(ner.table, mine, NER_CONFIG)
+    for definition in FLAT:
+        if definition.name in tables:
+            rows = _conform(definition, tables[definition.name], definition.name)
+            out[definition.name] = split_rows(rows, mine, definition.name)
+    return out, ner
 
 
 def build_configs(
     tables: Mapping[str, pa.Table], assignment: pa.Table, scheme: SchemeLike
-) -> tuple[list[ConfigData], NerResult]:
-    """Every config's rows and features, ready to write (pure: no I/O).
+) -> tuple[list[ConfigData], dict[str, dict[str, pa.Table]], NerResult]:
+    """Every config's rows and features for a corpus held in memory (pure: no I/O).
 
     tables (Mapping[str, pa.Table]): Table name -> table; documents, sentences, tokens needed.
     assignment (pa.Table): From splits.assign_splits on the same documents.
     scheme (SchemeLike): The annotation scheme (ClassLabel names).
-    RETURNS (tuple[list[ConfigData], NerResult]): Configs in publishing order (documents, ner,
-        flat tables) and the ner build's counts.
+    RETURNS (tuple[list[ConfigData], dict[str, dict[str, pa.Table]], NerResult]): Configs in
+        publishing order, config -> split -> rows, and the ner build's counts.
     """
-    unknown = sorted(set(tables) - {t.name for t in (T.DOCUMENTS, *FLAT)})
-    if unknown:
-        raise PublishError(
-            Errors.E706.format(tables=unknown, known=[t.name for t in (T.DOCUMENTS, *FLAT)]),
-            rule="publish_table",
-        )
-    assignment = T.SPLIT_ASSIGNMENT.sorted(assignment)
-    configs: list[ConfigData] = []
-    documents = documents_config(tables, assignment)
-    configs.append(
+    rows, ner = config_rows(tables, assignment, ner_labels(scheme))
+    configs = [
         ConfigData(
-            DEFAULT_CONFIG,
-            "One row per article: metadata, text, split and leakage group, and nested lists of "
-            "its sentences, tokens, spans, relations and document labels (offsets index `text`).",
-            features_of(documents.schema),
-            split_rows(documents, assignment, DEFAULT_CONFIG),
+            name,
+            description,
+            features,
+            schema,
+            {split: t.num_rows for split, t in rows.get(name, {}).items()},
         )
-    )
-    tag_names = ner_labels(scheme)
-    ner = ner_config(tables, tag_names)
-    configs.append(
-        ConfigData(
-            NER_CONFIG,
-            T.NER.description,
-            features_of(T.NER.schema, {"ner_tags": tag_names}),
-            split_rows(ner.table, assignment, NER_CONFIG),
+        for name, description, schema, features in _config_specs(list(tables), scheme)
+    ]
+    return configs, rows, ner
+
+
+class DatasetWriter:
+    """Write the Hugging Face dataset folder a chunk of documents at a time.
+
+    `add` takes some documents with all their rows; each config's split files grow by row
+    groups of a fixed size, so memory holds one chunk, and the files are byte-identical
+    however the documents were chunked. `close` writes the dataset card and Croissant
+    metadata from the facts gathered on the way.
+
+    out_dir (Path): The folder to write into (created if missing); nothing is written elsewhere.
+    scheme (SchemeLike): The annotation scheme (scheme.load_scheme()).
+    table_names (Sequence[str]): The tables the chunks carry (tables.py names); documents,
+        sentences and tokens are needed, the flat ones given are published.
+    """
+
+    def __init__(self, out_dir: Path, scheme: SchemeLike, table_names: Sequence[str]) -> None:
+        _check_names(table_names)
+        self.out_dir = out_dir
+        self.scheme = scheme
+        self.table_names = tuple(table_names)
+        self.tag_names = ner_labels(scheme)
+        self.specs = _config_specs(self.table_names, scheme)
+        self.facts = FactsAccumulator()
+        self._writers: dict[tuple[str, str], io.RowGroupWriter] = {}
+
+    def add(self, tables: Mapping[str, pa.Table], assignment: pa.Table) -> None:
+        """Publish some documents (not given before) with every row of theirs.
+
+        tables (Mapping[str, pa.Table]): Table name -> these documents' rows; a table of
+            `table_names` that is missing counts as empty.
+        assignment (pa.Table): tables.SPLIT_ASSIGNMENT of at least these documents.
+        """
+        chunk = {
+            name: tables[name] if name in tables else T.table(name).empty()
+            for name in self.table_names
+        }
+        rows, ner = config_rows(chunk, assignment, self.tag_names)
+        for name, _, schema, features in self.specs:
+            for split, part in rows.get(name, {}).items():
+                self._writer(name, split, schema, features).write(part)
+        mine = assignment.filter(
+            pc.is_in(assignment.column("doc_id"), value_set=chunk[T.DOCUMENTS.name]["doc_id"])
         )
-    )
-    for definition in FLAT:
-        if definition.name not in tables:
-            continue
-        rows = _conform(definition, tables[definition.name], definition.name)
-        configs.append(
-            ConfigData(
-                definition.name,
-                definition.description,
-                features_of(definition.schema),
-                split_rows(rows, assignment, definition.name),
+        self.facts.add(chunk, mine)
+        self.facts.add_ner(ner)
+
+    def _writer(self, config: str, split: str, schema: pa.Schema, features: Any) -> Any:
+        key = (config, split)
+        if key not in self._writers:
+            group = DOCUMENT_GROUP_ROWS if config == DEFAULT_CONFIG else ROW_GROUP_ROWS
+            self._writers[key] = io.RowGroupWriter(
+                layout.split_file(self.out_dir, config, split),
+                schema.with_metadata(_features_metadata(features)),
+                group,
             )
-        )
-    return configs, ner
+        return self._writers[key]
+
+    def close(self) -> list[ConfigData]:
+        """Finish every data file, then write the card and the Croissant metadata.
+
+        RETURNS (list[ConfigData]): The configs in publishing order with rows per split.
+        """
+        sizes: dict[str, dict[str, int]] = {}
+        counts: dict[str, dict[str, int]] = {}
+        for (config, split), writer in self._writers.items():
+            path = writer.close()
+            sizes.setdefault(config, {})[split] = path.stat().st_size
+            counts.setdefault(config, {})[split] = writer.rows
+        configs = [
+            ConfigData(
+                name,
+                description,
+                features,
+                schema,
+                {s: counts[name][s] for s in T.SPLITS if s in counts.get(name, {})},
+            )
+            for name, description, schema, features in self.specs
+        ]
+        sizes = {c.name: {s: sizes[c.name][s] for s in c.splits} for c in configs if c.splits}
+        facts = self.facts.facts(self.scheme, ner=True)
+        io.write_text(self.out_dir / layout.CARD, render_card(configs, sizes, facts))
+        io.write_json(self.out_dir / layout.CROISSANT, croissant(configs, facts))
+        return configs
+
+    def abort(self) -> None:
+        """Delete the unfinished data files (the card is not written)."""
+        for writer in self._writers.values():
+            writer.abort()
 
 
 def write_dataset(
     tables: Mapping[str, pa.Table], assignment: pa.Table, out_dir: Path, scheme: SchemeLike
-) -> None:
-    """Write the Hugging Face dataset folder: data files, dataset card and Croissant metadata.
+) -> list[ConfigData]:
+    """Write the Hugging Face dataset folder of a corpus held in memory (one chunk).
 
     tables (Mapping[str, pa.Table]): Table name -> table (tables.py definitions); documents,
         sentences and tokens are needed, the others are published when given.
     assignment (pa.Table): From splits.assign_splits on the same documents.
     out_dir (Path): The folder to write into (created if missing); nothing is written elsewhere.
     scheme (SchemeLike): The annotation scheme (scheme.load_scheme()).
+    RETURNS (list[ConfigData]): The configs in publishing order with rows per split.
     """
-    configs, ner = build_configs(tables, assignment, scheme)
-    sizes: dict[str, dict[str, int]] = {}
-    for config in configs:
-        if not config.splits:
-            continue
-        sizes[config.name] = {}
-        for split, rows in config.splits.items():
-            data = io.parquet_bytes(_with_features(rows, config.features))
-            io.write_atomic(layout.split_file(out_dir, config.name, split), data)
-            sizes[config.name][split] = len(data)
-    facts = corpus_facts(tables, assignment, scheme, ner)
-    io.write_text(out_dir / layout.CARD, render_card(configs, sizes, facts))
-    io.write_json(out_dir / layout.CROISSANT, croissant(configs, facts))
+    writer = DatasetWriter(out_dir, scheme, list(tables))
+    try:
+        writer.add(tables, assignment)
+        return writer.close()
+    except BaseException:
+        writer.abort()
+        raise
 
 
 # --- facts about the corpus, for the card, Croissant and the datasheet ------------------------
@@ -625,7 +758,7 @@ def _structure(configs: Sequence[ConfigData], facts: Mapping[str, Any]) -> str:
         "|---|" + "---|" * len(T.SPLITS) + "---|",
     ]
     for c in configs:
-        cells = [f"{c.splits[s].num_rows:,}" if s in c.splits else "absent" for s in T.SPLITS]
+        cells = [f"{c.splits[s]:,}" if s in c.splits else "absent" for s in T.SPLITS]
         if not c.splits:
             cells = ["not published: no rows in this build", *[""] * (len(T.SPLITS) - 1)]
         rows.append(f"| `{c.name}` | " + " | ".join(cells) + f" | {c.description} |")
@@ -892,8 +1025,8 @@ def card_metadata(
                 "config_name": c.name,
                 "features": c.features._to_yaml_list(),
                 "splits": [
-                    {"name": s, "num_bytes": sizes[c.name][s], "num_examples": t.num_rows}
-                    for s, t in c.splits.items()
+                    {"name": s, "num_bytes": sizes[c.name][s], "num_examples": n}
+                    for s, n in c.splits.items()
                 ],
                 "download_size": sum(sizes[c.name].values()),
                 "dataset_size": sum(sizes[c.name].values()),
@@ -1028,7 +1161,7 @@ def croissant(configs: Sequence[ConfigData], facts: Mapping[str, Any]) -> dict[s
             "@id": c.name,
             "name": c.name,
             "description": c.description,
-            "field": _croissant_fields(c.name, next(iter(c.splits.values())).schema),
+            "field": _croissant_fields(c.name, c.schema),
         }
         for c in present
     ]

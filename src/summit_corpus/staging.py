@@ -13,9 +13,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from summit_corpus.tables import Table
+from summit_corpus.io import RowGroupWriter
+from summit_corpus.tables import DOCUMENTS, Table
 
 ROW_GROUP_ROWS = 65_536
+# A documents row holds a whole article (text, removed lines): small groups keep a reader that
+# takes a few hundred documents at a time from decoding thousands.
+DOCUMENT_GROUP_ROWS = 256
 # Staging files are read back once by the same build: fast compression, not small files.
 _OPTIONS = {"compression": "zstd", "compression_level": 1, "use_dictionary": True}
 
@@ -25,7 +29,8 @@ class StagingWriter:
 
     folder (Path): Where the staging files go (`<table>.parquet`).
     definitions (Sequence[Table]): The tables that will be written.
-    row_group_rows (int): Rows per row group (the last group of a file may hold fewer).
+    row_group_rows (int): Rows per row group (the last group of a file may hold fewer);
+        the documents table uses DOCUMENT_GROUP_ROWS.
     """
 
     def __init__(
@@ -33,14 +38,22 @@ class StagingWriter:
     ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
-        self.row_group_rows = row_group_rows
-        self.definitions = {d.name: d for d in definitions}
-        self.rows = {d.name: 0 for d in definitions}
-        self._pending: dict[str, list[pa.Table]] = {d.name: [] for d in definitions}
-        self._pending_rows = {d.name: 0 for d in definitions}
         self._writers = {
-            d.name: pq.ParquetWriter(self.path(d.name), d.schema, **_OPTIONS) for d in definitions
+            d.name: RowGroupWriter(
+                self.path(d.name),
+                d.schema,
+                min(row_group_rows, DOCUMENT_GROUP_ROWS)
+                if d.name == DOCUMENTS.name
+                else row_group_rows,
+                _OPTIONS,
+            )
+            for d in definitions
         }
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """RETURNS (dict[str, int]): Table name -> rows written so far."""
+        return {name: w.rows for name, w in self._writers.items()}
 
     def path(self, name: str) -> Path:
         """RETURNS (Path): The staging file of table `name`."""
@@ -52,43 +65,19 @@ class StagingWriter:
         name (str): Table name.
         rows (pa.Table): Rows conforming to the table's schema.
         """
-        if rows.num_rows == 0:
-            return
-        self._pending[name].append(rows.cast(self.definitions[name].schema))
-        self._pending_rows[name] += rows.num_rows
-        self.rows[name] += rows.num_rows
-        if self._pending_rows[name] >= self.row_group_rows:
-            self._flush(name, final=False)
+        self._writers[name].write(rows)
 
     def close(self) -> dict[str, Path]:
         """Write the remaining rows and close every file.
 
         RETURNS (dict[str, Path]): Table name -> staging file.
         """
-        for name in self._writers:
-            self._flush(name, final=True)
-            self._writers[name].close()
-        return {name: self.path(name) for name in self._writers}
+        return {name: w.close() for name, w in self._writers.items()}
 
     def abort(self) -> None:
         """Close the files without writing buffered rows (the caller deletes the folder)."""
         for writer in self._writers.values():
-            writer.close()
-
-    def _flush(self, name: str, final: bool) -> None:
-        pending = pa.concat_tables(self._pending[name]) if self._pending[name] else None
-        self._pending[name], self._pending_rows[name] = [], 0
-        if pending is None:
-            return
-        size, offset = self.row_group_rows, 0
-        while pending.num_rows - offset >= size or (final and offset < pending.num_rows):
-            # One contiguous chunk per row group: page boundaries then depend on rows only.
-            group = pending.slice(offset, size).combine_chunks()
-            self._writers[name].write_table(group, row_group_size=size)
-            offset += group.num_rows
-        if offset < pending.num_rows:
-            rest = pending.slice(offset)
-            self._pending[name], self._pending_rows[name] = [rest], rest.num_rows
+            writer.abort()
 
 
 def read_staged(path: Path, definition: Table) -> pa.Table:
