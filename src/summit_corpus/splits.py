@@ -3,9 +3,12 @@
 How a document gets its split (`assign_splits`):
 
 1. **Near-duplicates.** Each text becomes a set of word shingles (`shingle_size` casefolded
-   `\\w+` tokens). A `datasketch` MinHash LSH index proposes candidate pairs; each candidate is
-   checked exactly: a pair is a near-duplicate when the shingle Jaccard reaches
-   `jaccard_threshold` or the smaller set is contained in the larger to `containment_threshold`.
+   `\\w+` tokens). MinHash LSH (`datasketch`'s sketches and band layout) proposes candidate
+   pairs; each candidate is checked exactly: a pair is a near-duplicate when the shingle Jaccard
+   reaches `jaccard_threshold` or the smaller set is contained in the larger to
+   `containment_threshold`. Documents are read batch by batch and reduced to their MinHash
+   values (in memory) and their shingles as 64-bit hashes (in a temporary file), so memory does
+   not grow with the text (`NearDuplicateIndex`).
 2. **Story key.** The story an article reports is the dated event its lead states: the first
    calendar date in the title, standfirst or first paragraph ("April 14", "14 April 2021"),
    with its year (as stated, else the year nearest the stated publication or update date), and
@@ -31,16 +34,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
+import os
 import re
+import tempfile
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import yaml
 from datasketch import MinHash, MinHashLSH
+from datasketch.hashfunc import sha1_hash64
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from summit_corpus.errors import Errors, SplitConfigError
@@ -50,6 +59,20 @@ from summit_corpus.tables import SPLIT_ASSIGNMENT, SPLITS
 DEFAULT_CONFIG_PATH = schemas_dir() / "splits.yaml"
 
 _WORD = re.compile(r"\w+")
+# The documents columns assign_splits reads (a build reads only these from its staging file).
+ASSIGNMENT_COLUMNS: tuple[str, ...] = (
+    "doc_id",
+    "text",
+    "title",
+    "standfirst",
+    "published_at",
+    "published_at_local",
+    "updated_at",
+    "updated_at_local",
+    "updates",
+)
+# Rows turned into Python values at a time: bounds the text held at once.
+_BATCH_ROWS = 256
 
 
 class NearDuplicateConfig(BaseModel):
@@ -140,6 +163,24 @@ def shingles(text: str, size: int) -> frozenset[str]:
     return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
 
 
+def shingle_hashes(text: str, size: int) -> npt.NDArray[np.uint64]:
+    """A text's shingles as sorted distinct 64-bit hashes: its compact fingerprint.
+
+    The hash is datasketch's `sha1_hash64` (the first 8 bytes of SHA-1, little-endian), whose
+    low 32 bits are `sha1_hash32`, the hash MinHash applies to each shingle: one SHA-1 per
+    shingle gives both. Two distinct shingles of a corpus collide with probability about
+    2**-64 per pair, so overlaps counted on hashes equal overlaps counted on the strings.
+
+    text (str): Document text.
+    size (int): Words per shingle (as `shingles`).
+    RETURNS (npt.NDArray[np.uint64]): Sorted distinct hashes; empty for a text with no words.
+    """
+    hashes = np.fromiter(
+        (sha1_hash64(s.encode("utf-8")) for s in shingles(text, size)), dtype=np.uint64
+    )
+    return np.unique(hashes)
+
+
 @dataclass(frozen=True, slots=True)
 class NearDuplicatePair:
     """Two documents found to be near-duplicates, `a` < `b` by doc_id."""
@@ -148,6 +189,153 @@ class NearDuplicatePair:
     b: str
     jaccard: float
     containment: float
+
+
+class NearDuplicateIndex:
+    """Near-duplicate detection over a stream of documents, in memory that does not grow with
+    their text.
+
+    Per document, `add` keeps its doc_id and the MinHash values LSH bands on (a few hundred
+    bytes) in memory, and appends its shingle fingerprint (`shingle_hashes`) to a temporary
+    file; the text is dropped. `pairs` then finds the candidate pairs of MinHash LSH (pairs
+    that agree on every value of at least one band, as `datasketch.MinHashLSH` would with the
+    same settings) and confirms each exactly from the two fingerprints read back from disk.
+    Use it as a context manager, or call `close`, to delete the temporary file.
+
+    config (NearDuplicateConfig): Shingle size, MinHash and threshold settings.
+    """
+
+    def __init__(self, config: NearDuplicateConfig) -> None:
+        self.config = config
+        # The band layout MinHashLSH picks for these settings: b bands of r values each.
+        lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
+        self._bands: list[tuple[int, int]] = list(lsh.hashranges)
+        self._width = max(end for _, end in self._bands)
+        self._permutations = MinHash(
+            num_perm=config.num_perm, seed=config.minhash_seed, scheme="affine32"
+        ).permutations
+        self._ids: list[str] = []
+        self._sketches: list[npt.NDArray[Any]] = []
+        self._offsets: list[int] = []
+        self._sizes: list[int] = []
+        # Closed by close() / the context manager, not here.
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="summit-shingles-")  # noqa: SIM115
+        self._end = 0
+
+    def __enter__(self) -> NearDuplicateIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the temporary fingerprint file."""
+        self._file.close()
+
+    @property
+    def doc_ids(self) -> list[str]:
+        """RETURNS (list[str]): The doc_ids added so far, in the order added."""
+        return list(self._ids)
+
+    def add(self, doc_id: str, text: str) -> None:
+        """Sketch one document and store its fingerprint; the text is not kept.
+
+        doc_id (str): The document's id.
+        text (str): Its text.
+        """
+        hashes = shingle_hashes(text, self.config.shingle_size)
+        sketch = MinHash(
+            num_perm=self.config.num_perm,
+            seed=self.config.minhash_seed,
+            scheme="affine32",
+            hashfunc=int,
+            permutations=self._permutations,
+        )
+        # The low 32 bits of sha1_hash64 are sha1_hash32, MinHash's default hash of a shingle.
+        sketch.update_batch((hashes & np.uint64(0xFFFFFFFF)).tolist())
+        self._ids.append(doc_id)
+        self._sketches.append(np.asarray(sketch.hashvalues[: self._width]))
+        self._offsets.append(self._end)
+        self._sizes.append(len(hashes))
+        data = hashes.tobytes()
+        self._file.write(data)
+        self._end += len(data)
+
+    def _fingerprint(self, index: int) -> npt.NDArray[np.uint64]:
+        size = self._sizes[index] * 8
+        data = os.pread(self._file.fileno(), size, self._offsets[index]) if size else b""
+        return np.frombuffer(data, dtype=np.uint64)
+
+    def _candidates(self, order: Sequence[int]) -> npt.NDArray[np.int64]:
+        """Pairs (i, j), positions in `order` with i < j, that share a whole band."""
+        n = len(order)
+        if n < 2:
+            return np.empty(0, dtype=np.int64)
+        matrix = np.stack(self._sketches)[np.asarray(order)]
+        codes: list[npt.NDArray[np.int64]] = []
+        for start, end in self._bands:
+            band = matrix[:, start:end]
+            # Rows sorted by the band's values (lexsort keys go last-first), equal rows adjacent.
+            rank = np.lexsort(band.T[::-1])
+            ordered = band[rank]
+            same = np.all(ordered[1:] == ordered[:-1], axis=1)
+            if not same.any():
+                continue
+            # Runs of equal rows: every pair within a run is a candidate.
+            edges = np.flatnonzero(np.diff(np.concatenate(([False], same, [False])).astype(int)))
+            for first, last in zip(edges[::2], edges[1::2], strict=True):
+                members = np.sort(rank[first : last + 1]).astype(np.int64)
+                i, j = np.triu_indices(len(members), k=1)
+                codes.append(members[i] * n + members[j])
+        if not codes:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(codes))
+
+    def pairs(self) -> list[NearDuplicatePair]:
+        """The near-duplicate pairs among the documents added so far.
+
+        RETURNS (list[NearDuplicatePair]): Pairs sorted by (a, b).
+        """
+        self._file.flush()
+        order = sorted(range(len(self._ids)), key=self._ids.__getitem__)
+        ids = [self._ids[k] for k in order]
+        sizes = np.asarray([self._sizes[k] for k in order], dtype=np.int64)
+        codes = self._candidates(order)
+        firsts, seconds = np.divmod(codes, len(order))
+        # A document with no words pairs with nothing.
+        keep = (sizes[firsts] > 0) & (sizes[seconds] > 0)
+        firsts, seconds = firsts[keep], seconds[keep]
+        config = self.config
+        pairs: list[NearDuplicatePair] = []
+        if not len(firsts):
+            return pairs
+        # Candidates come sorted by (i, j): confirm all of one i's candidates at once.
+        starts = np.flatnonzero(np.diff(firsts, prepend=-1))
+        for i, js in zip(firsts[starts].tolist(), np.split(seconds, starts[1:]), strict=True):
+            left = self._fingerprint(order[i])
+            rights = [self._fingerprint(order[j]) for j in js.tolist()]
+            lengths = sizes[js]
+            # Both sides are sorted and distinct: look every right hash up in left.
+            flat = np.concatenate(rights)
+            at = np.minimum(np.searchsorted(left, flat), len(left) - 1)
+            hits = (left[at] == flat).astype(np.int64)
+            shared = np.add.reduceat(hits, np.concatenate(([0], np.cumsum(lengths)[:-1])))
+            # Same float operations as on Python ints: exact conversion, IEEE division.
+            jaccard = shared / (len(left) + lengths - shared)
+            containment = shared / np.minimum(len(left), lengths)
+            found = (jaccard >= config.jaccard_threshold) | (
+                containment >= config.containment_threshold
+            )
+            for k in np.flatnonzero(found).tolist():
+                pairs.append(
+                    NearDuplicatePair(
+                        ids[i],
+                        ids[int(js[k])],
+                        round(float(jaccard[k]), 6),
+                        round(float(containment[k]), 6),
+                    )
+                )
+        return pairs
 
 
 def near_duplicates(
@@ -159,26 +347,10 @@ def near_duplicates(
     config (NearDuplicateConfig): Shingle size, MinHash and threshold settings.
     RETURNS (list[NearDuplicatePair]): Pairs sorted by (a, b).
     """
-    ids = sorted(texts)
-    sets = {d: shingles(texts[d], config.shingle_size) for d in ids}
-    lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
-    sketches: dict[str, MinHash] = {}
-    for doc_id in ids:
-        sketch = MinHash(num_perm=config.num_perm, seed=config.minhash_seed, scheme="affine32")
-        sketch.update_batch([s.encode("utf-8") for s in sorted(sets[doc_id])])
-        sketches[doc_id] = sketch
-        lsh.insert(doc_id, sketch)
-    pairs: list[NearDuplicatePair] = []
-    for a in ids:
-        for b in sorted(lsh.query(sketches[a])):
-            if b <= a or not sets[a] or not sets[b]:
-                continue
-            shared = len(sets[a] & sets[b])
-            jaccard = shared / len(sets[a] | sets[b])
-            containment = shared / min(len(sets[a]), len(sets[b]))
-            if jaccard >= config.jaccard_threshold or containment >= config.containment_threshold:
-                pairs.append(NearDuplicatePair(a, b, round(jaccard, 6), round(containment, 6)))
-    return pairs
+    with NearDuplicateIndex(config) as index:
+        for doc_id in sorted(texts):
+            index.add(doc_id, texts[doc_id])
+        return index.pairs()
 
 
 # --- story key ------------------------------------------------------------------------------
@@ -320,26 +492,51 @@ def split_of(group_id: str, config: SplitConfig) -> str:
     return next(s for s in reversed(SPLITS) if config.proportions[s] > 0)
 
 
-def assign_splits(documents: pa.Table, config: SplitConfig | None = None) -> pa.Table:
+def _batches(documents: pa.Table | Iterable[pa.Table | pa.RecordBatch]) -> Iterator[pa.Table]:
+    """Documents as tables of at most _BATCH_ROWS rows, only the columns assignment reads."""
+    parts = [documents] if isinstance(documents, pa.Table) else documents
+    for part in parts:
+        table = pa.Table.from_batches([part]) if isinstance(part, pa.RecordBatch) else part
+        table = table.select([c for c in ASSIGNMENT_COLUMNS if c in table.column_names])
+        for batch in table.to_batches(max_chunksize=_BATCH_ROWS):
+            yield pa.Table.from_batches([batch])
+
+
+def assign_splits(
+    documents: pa.Table | Iterable[pa.Table | pa.RecordBatch], config: SplitConfig | None = None
+) -> pa.Table:
     """Assign every document to a split, keeping near-duplicates and stories together.
 
-    documents (pa.Table): The documents table (tables.DOCUMENTS; needs doc_id and text, uses
-        title, standfirst and the stated dates when present).
+    Memory does not grow with the documents' text: each batch is reduced to its documents'
+    story keys and MinHash sketches (their shingle fingerprints go to a temporary file), then
+    dropped. The result depends only on the set of documents, not on how they are batched or
+    ordered.
+
+    documents (pa.Table | Iterable[pa.Table | pa.RecordBatch]): The documents table
+        (tables.DOCUMENTS), whole or as batches (e.g. read from a Parquet file with
+        `columns=ASSIGNMENT_COLUMNS`). Needs doc_id and text; uses title, standfirst and the
+        stated dates when present; other columns are ignored.
     config (SplitConfig | None): Split settings; None reads schemas/splits.yaml.
     RETURNS (pa.Table): tables.SPLIT_ASSIGNMENT: doc_id, split, group_id, group_size,
         story_key, near_duplicate_of, near_duplicate_jaccard, grouped_by; one row per
         document, by doc_id.
     """
     config = load_split_config() if config is None else config
-    rows = sorted(documents.to_pylist(), key=lambda r: r["doc_id"])
-    ids = [r["doc_id"] for r in rows]
-    if len(set(ids)) != len(ids):
-        dup = next(i for i in ids if ids.count(i) > 1)
-        raise ValueError(f"'doc_id' must be unique in documents (got {dup!r} twice)")
+    keys: dict[str, str | None] = {}
+    with NearDuplicateIndex(config.near_duplicate) as index:
+        for batch in _batches(documents):
+            for row in batch.to_pylist():
+                doc_id = row["doc_id"]
+                index.add(doc_id, row["text"])
+                keys[doc_id] = story_key(row, config.story_key)
+        ids = sorted(index.doc_ids)
+        for previous, doc_id in itertools.pairwise(ids):
+            if previous == doc_id:
+                raise ValueError(f"'doc_id' must be unique in documents (got {doc_id!r} twice)")
+        pairs = index.pairs()
     groups = _UnionFind(ids)
     rules: dict[str, set[str]] = {d: set() for d in ids}
 
-    pairs = near_duplicates({r["doc_id"]: r["text"] for r in rows}, config.near_duplicate)
     closest: dict[str, NearDuplicatePair] = {}
     for pair in pairs:
         groups.union(pair.a, pair.b)
@@ -349,7 +546,6 @@ def assign_splits(documents: pa.Table, config: SplitConfig | None = None) -> pa.
         if pair.b not in closest:
             closest[pair.b] = pair
 
-    keys = {r["doc_id"]: story_key(r, config.story_key) for r in rows}
     first_with_key: dict[str, str] = {}
     for doc_id in ids:
         key = keys[doc_id]
