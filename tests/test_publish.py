@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -17,6 +18,7 @@ from summit_corpus import layout
 from summit_corpus import tables as T
 from summit_corpus.errors import PublishError
 from summit_corpus.publish import (
+    DatasetWriter,
     arrow_to_feature,
     build_configs,
     documents_config,
@@ -282,6 +284,47 @@ class TestWriteDataset:
         }
         second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
         assert first == second
+
+    def test_chunk_by_chunk_is_byte_identical_to_one_piece(self, tmp_path, published, scheme):
+        """Publishing one document at a time writes the bytes publishing all at once writes."""
+        corpus, out = _corpus(), tmp_path / "chunked"
+        writer = DatasetWriter(out, scheme, list(corpus))
+        for doc_id in TEXTS:
+            writer.add(
+                {
+                    name: table.filter(pc.equal(table.column("doc_id"), doc_id))
+                    for name, table in corpus.items()
+                },
+                _assignment(ALL_SPLITS),
+            )
+        writer.close()
+        whole = {
+            p.relative_to(published): p.read_bytes() for p in published.rglob("*") if p.is_file()
+        }
+        chunked = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        assert chunked == whole
+
+    def test_a_document_file_has_row_groups_of_fixed_size(self, tmp_path, scheme):
+        """Documents are stored in row groups of DOCUMENT_GROUP_ROWS, so readers can stream them."""
+        from summit_corpus import publish
+
+        corpus, out = _corpus(), tmp_path / "groups"
+        assignment = _assignment({"a": "train", "b": "train", "c": "train"})
+        publish.DOCUMENT_GROUP_ROWS, saved = 2, publish.DOCUMENT_GROUP_ROWS
+        try:
+            write_dataset(corpus, assignment, out, scheme)
+        finally:
+            publish.DOCUMENT_GROUP_ROWS = saved
+        metadata = pq.ParquetFile(layout.split_file(out, "documents", "train")).metadata
+        assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [2, 1]
+
+    def test_a_failed_write_leaves_no_data_file(self, tmp_path, scheme):
+        """Rows of a document with no split assignment abort the write without partial files."""
+        out = tmp_path / "out"
+        with pytest.raises(PublishError) as info:
+            write_dataset(_corpus(), _assignment({"a": "train", "b": "train"}), out, scheme)
+        assert info.value.rule == "publish_assignment"
+        assert not [p for p in out.rglob("*") if p.is_file()]
 
     def test_writes_only_inside_the_folder(self, tmp_path, scheme):
         """Nothing appears beside the output folder."""
