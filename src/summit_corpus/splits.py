@@ -315,27 +315,42 @@ class NearDuplicateIndex:
             left = self._fingerprint(order[i])
             rights = [self._fingerprint(order[j]) for j in js.tolist()]
             lengths = sizes[js]
-            # Both sides are sorted and distinct: look every right hash up in left.
+            # An exact upper bound on each overlap, cheap to take: a right hash that falls in
+            # a bucket (top bits) no left hash occupies is not shared. Only pairs whose bound
+            # could pass a threshold are counted exactly.
+            shift = 64 - min(24, max(16, len(left).bit_length() + 6))
+            occupied = np.zeros(1 << (64 - shift), dtype=np.int64)
+            occupied[left >> shift] = 1
             flat = np.concatenate(rights)
-            at = np.minimum(np.searchsorted(left, flat), len(left) - 1)
-            hits = (left[at] == flat).astype(np.int64)
-            shared = np.add.reduceat(hits, np.concatenate(([0], np.cumsum(lengths)[:-1])))
-            # Same float operations as on Python ints: exact conversion, IEEE division.
-            jaccard = shared / (len(left) + lengths - shared)
-            containment = shared / np.minimum(len(left), lengths)
-            found = (jaccard >= config.jaccard_threshold) | (
-                containment >= config.containment_threshold
-            )
-            for k in np.flatnonzero(found).tolist():
-                pairs.append(
-                    NearDuplicatePair(
-                        ids[i],
-                        ids[int(js[k])],
-                        round(float(jaccard[k]), 6),
-                        round(float(containment[k]), 6),
+            ends = np.cumsum(lengths)
+            upper = np.add.reduceat(occupied[flat >> shift], ends - lengths)
+            for k in np.flatnonzero(self._passes(upper, len(left), lengths)).tolist():
+                right = rights[k]
+                # Both sides are sorted and distinct: look every right hash up in left.
+                at = np.minimum(np.searchsorted(left, right), len(left) - 1)
+                shared = int(np.count_nonzero(left[at] == right))
+                jaccard = shared / (len(left) + len(right) - shared)
+                containment = shared / min(len(left), len(right))
+                if jaccard >= config.jaccard_threshold or (
+                    containment >= config.containment_threshold
+                ):
+                    pairs.append(
+                        NearDuplicatePair(
+                            ids[i], ids[int(js[k])], round(jaccard, 6), round(containment, 6)
+                        )
                     )
-                )
         return pairs
+
+    def _passes(
+        self, shared: npt.NDArray[np.int64], size: int, sizes: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.bool_]:
+        """Which overlaps reach a threshold; both measures grow with the overlap."""
+        jaccard = shared / (size + sizes - shared)
+        containment = shared / np.minimum(size, sizes)
+        passes: npt.NDArray[np.bool_] = (jaccard >= self.config.jaccard_threshold) | (
+            containment >= self.config.containment_threshold
+        )
+        return passes
 
 
 def near_duplicates(
