@@ -8,13 +8,20 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from datasketch import MinHash, MinHashLSH
+from datasketch.hashfunc import sha1_hash32
 
-from summit_corpus import ingest, tables
+from summit_corpus import ingest, synthetic, tables
 from summit_corpus.errors import SplitConfigError
 from summit_corpus.splits import (
+    ASSIGNMENT_COLUMNS,
+    NearDuplicateConfig,
+    NearDuplicateIndex,
+    NearDuplicatePair,
     assign_splits,
     load_split_config,
     near_duplicates,
+    shingle_hashes,
     shingles,
     split_of,
     split_sizes,
@@ -61,9 +68,52 @@ def _row(doc_id: str, text: str, **fields: Any) -> dict[str, Any]:
     return row
 
 
+def _reference_pairs(texts: dict[str, str], config: NearDuplicateConfig) -> list[NearDuplicatePair]:
+    """Near-duplicates the direct way: datasketch's LSH index over string shingle sets."""
+    ids = sorted(texts)
+    sets = {d: shingles(texts[d], config.shingle_size) for d in ids}
+    lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
+    sketches = {}
+    for d in ids:
+        sketch = MinHash(num_perm=config.num_perm, seed=config.minhash_seed, scheme="affine32")
+        sketch.update_batch([x.encode("utf-8") for x in sorted(sets[d])])
+        sketches[d] = sketch
+        lsh.insert(d, sketch)
+    pairs = []
+    for a in ids:
+        for b in sorted(lsh.query(sketches[a])):
+            if b <= a or not sets[a] or not sets[b]:
+                continue
+            shared = len(sets[a] & sets[b])
+            jaccard = shared / len(sets[a] | sets[b])
+            containment = shared / min(len(sets[a]), len(sets[b]))
+            if jaccard >= config.jaccard_threshold or containment >= config.containment_threshold:
+                pairs.append(NearDuplicatePair(a, b, round(jaccard, 6), round(containment, 6)))
+    return pairs
+
+
 @pytest.fixture(scope="module")
 def config():
     return load_split_config()
+
+
+@pytest.fixture(scope="module")
+def synthetic_rows(tmp_path_factory) -> list[dict[str, Any]]:
+    """120 synthetic articles, plus edited, trimmed and extended copies of some of them."""
+    folder = tmp_path_factory.mktemp("synthetic")
+    synthetic.write_corpus(SEEDS, folder, 120)
+    rows = _seed_rows(folder)
+    copies = []
+    for k, row in enumerate(rows[:12]):
+        text = row["text"]
+        variants = (
+            _lightly_edited(text) if text.count(". ") > 3 else text + " Updated.",
+            text[: len(text) * 3 // 4],
+            text + "\n" + rows[-1 - k]["text"][: len(text) // 3],
+        )
+        for v, variant in enumerate(variants):
+            copies.append(dict(row, doc_id=f"{row['doc_id']}_copy{v}", text=variant))
+    return [*rows, *copies, _row("zz_empty", "")]
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +152,35 @@ class TestNearDuplicates:
         texts = {ORIGINAL: original, "zz_longer": original + "\n" + other[: len(original) // 2]}
         pairs = near_duplicates(texts, config.near_duplicate)
         assert len(pairs) == 1 and pairs[0].containment >= 0.8
+
+
+class TestNearDuplicateIndex:
+    def test_pairs_equal_the_reference_on_a_synthetic_corpus(self, config, synthetic_rows):
+        """Pairs, Jaccard and containment equal datasketch's LSH over string shingle sets."""
+        texts = {r["doc_id"]: r["text"] for r in synthetic_rows}
+        expected = _reference_pairs(texts, config.near_duplicate)
+        assert len(expected) >= 20
+        assert near_duplicates(texts, config.near_duplicate) == expected
+
+    def test_order_of_adding_does_not_matter(self, config, synthetic_rows):
+        """Documents added in reverse order give the same pairs."""
+        texts = {r["doc_id"]: r["text"] for r in synthetic_rows}
+        with NearDuplicateIndex(config.near_duplicate) as index:
+            for doc_id in sorted(texts, reverse=True):
+                index.add(doc_id, texts[doc_id])
+            assert index.pairs() == near_duplicates(texts, config.near_duplicate)
+
+    def test_sketch_equals_minhash_of_the_string_shingles(self, config):
+        """The low 32 bits of each shingle hash are datasketch's sha1_hash32 of the shingle."""
+        text = "The Kremlin said on Wednesday that a summit depends on Washington."
+        hashes = shingle_hashes(text, config.near_duplicate.shingle_size)
+        expected = sorted(sha1_hash32(s.encode("utf-8")) for s in shingles(text, 3))
+        assert sorted((hashes & 0xFFFFFFFF).tolist()) == expected
+        assert hashes.tolist() == sorted(set(hashes.tolist()))
+
+    def test_texts_without_words_pair_with_nothing(self, config):
+        """Two documents with no words share every MinHash band but are not near-duplicates."""
+        assert near_duplicates({"a": "", "b": " ... ", "c": "one"}, config.near_duplicate) == []
 
 
 class TestStoryKey:
@@ -205,6 +284,28 @@ class TestAssignSplits:
         rows = assign_splits(docs, config).to_pylist()
         assert [r["group_id"] for r in rows] == ["a", "a"]
         assert [r["story_key"] for r in rows] == ["2021-12-07/call"] * 2
+
+    def test_batches_give_the_same_table_as_the_whole_table(self, config, synthetic_rows):
+        """The documents as one table or as unsorted batches of any size give one assignment."""
+        whole = assign_splits(_documents(synthetic_rows), config)
+        assert whole.column("near_duplicate_of").null_count < whole.num_rows - 20
+        shuffled = pa.Table.from_pylist(synthetic_rows[::-1], schema=tables.DOCUMENTS.schema)
+        batches = [shuffled.slice(k, 17) for k in range(0, shuffled.num_rows, 17)]
+        assert assign_splits(batches, config).equals(whole)
+        assert assign_splits(iter(shuffled.to_batches(max_chunksize=50)), config).equals(whole)
+
+    def test_assignment_columns_are_enough(self, config, synthetic_rows):
+        """A table with only ASSIGNMENT_COLUMNS (as a build reads them) gives the same table."""
+        documents = _documents(synthetic_rows)
+        assert set(ASSIGNMENT_COLUMNS) <= set(tables.DOCUMENTS.names)
+        narrow = documents.select(list(ASSIGNMENT_COLUMNS))
+        assert assign_splits([narrow], config).equals(assign_splits(documents, config))
+
+    def test_duplicate_doc_id_across_batches_is_rejected(self, config):
+        """A doc_id in two batches is an error naming the id."""
+        batches = [_documents([_row("a", "one text")]), _documents([_row("a", "another")])]
+        with pytest.raises(ValueError, match="\\(got 'a' twice\\)"):
+            assign_splits(batches, config)
 
     def test_duplicate_doc_ids_are_rejected(self, config):
         """A doc_id given twice is an error naming the id."""
