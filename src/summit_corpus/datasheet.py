@@ -1,9 +1,12 @@
 """DATASHEET.md: Datasheets for Datasets (Gebru et al., 2021) answered from the published corpus.
 
-`render(corpus_dir, out_path)` reads the published folder (layout.py), computes every figure
-from its tables (`publish.corpus_facts`, agreement from `annotate.agreement`, model-vs-human
-scores from `evaluate.evaluate_tables`), and writes the datasheet and two PNG plots beside it
-(label distribution, article length). Nothing in the output depends on the time or the
+`render(corpus_dir, out_path)` reads the published folder (layout.py) batch by batch
+(`summarize_corpus`: only the columns it counts, one batch in memory at a time, counts gathered
+by `publish.FactsAccumulator`), takes agreement from `annotate.agreement` and model-vs-human
+scores from `evaluate.evaluate_tables` (over the human and adjudicated layers only), and writes
+the datasheet and two PNG plots beside it (label distribution, article length). Up to
+`DOCUMENT_TABLE_LIMIT` documents it lists each one and plots one bar per document; above it, a
+summary per split and a length histogram. Nothing in the output depends on the time or the
 machine: rows are sorted, the PNGs carry no metadata, and the plot style is fixed, so two
 renders of the same corpus are byte-identical.
 """
@@ -11,12 +14,15 @@ renders of the same corpus are byte-identical.
 from __future__ import annotations
 
 import io as _io
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from summit_corpus import io, layout
 from summit_corpus import tables as T
@@ -69,6 +75,206 @@ def read_corpus(corpus_dir: Path) -> tuple[dict[str, pa.Table], pa.Table]:
         )
         tables[definition.name] = definition.sorted(part)
     return tables, assignment
+
+
+# --- reading the corpus in bounded batches ---------------------------------------------------
+# Up to this many documents the datasheet lists each one; above it, a summary per split.
+DOCUMENT_TABLE_LIMIT = 50
+# Rows per batch: documents carry their text (read for the character count), the other
+# configs only short columns.
+_DOCUMENT_BATCH_ROWS = 256
+_BATCH_ROWS = 65_536
+_DOCUMENT_COLUMNS = (
+    "doc_id",
+    "text",
+    "title",
+    "published_at",
+    "published_at_local",
+    "byline",
+    "credits",
+    "split",
+    "group_id",
+    "story_key",
+    "near_duplicate_of",
+    "grouped_by",
+)
+# Only the reason of each removed line, not the line itself (a nested column path).
+_REMOVED_REASON = "removed_lines.list.element.reason"
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusSummary:
+    """What the datasheet states about a published corpus, gathered batch by batch.
+
+    facts (dict[str, Any]): `publish.FactsAccumulator.facts` over every table.
+    lengths (dict[str, int]): doc_id -> tokens.
+    sentences (dict[str, int]): doc_id -> sentences.
+    split_of (dict[str, str]): doc_id -> split.
+    documents (list[dict[str, Any]]): Per document (by doc_id) its headline, stated
+        publication, byline and assignment; empty when the corpus has more documents than
+        the table limit.
+    removed (dict[str, int]): Removed lines per reason.
+    label_values (dict[tuple[str, str, str], int]): (name, value, layer) -> document labels.
+    agreement_tables (dict[str, pa.Table]): The annotations and the human layer's spans and
+        document labels (all `annotate.agreement` reads).
+    evaluation_tables (dict[str, pa.Table]): Spans, relations and document labels of the
+        documents an adjudicated layer covers (all `evaluate.evaluate_tables` reads).
+    """
+
+    facts: dict[str, Any]
+    lengths: dict[str, int]
+    sentences: dict[str, int]
+    split_of: dict[str, str]
+    documents: list[dict[str, Any]]
+    removed: dict[str, int]
+    label_values: dict[tuple[str, str, str], int]
+    agreement_tables: dict[str, pa.Table]
+    evaluation_tables: dict[str, pa.Table]
+
+
+def _files(corpus_dir: Path, name: str) -> list[Path]:
+    return sorted(layout.config_dir(corpus_dir, name).glob("*.parquet"))
+
+
+def _batches(files: Sequence[Path], columns: Sequence[str], rows: int) -> Iterator[pa.Table]:
+    """Batches of some columns of every file in turn: one batch in memory at a time."""
+    for path in files:
+        parquet = pq.ParquetFile(path)
+        for batch in parquet.iter_batches(batch_size=rows, columns=list(columns)):
+            yield pa.Table.from_batches([batch])
+
+
+def _doc_counts(column: Any) -> Counter[str]:
+    """RETURNS (Counter[str]): Rows per value of a string column, counted by Arrow."""
+    counts = pc.value_counts(column)
+    return Counter(
+        dict(
+            zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)
+        )
+    )
+
+
+class _TableReader:
+    """Reads one config batch by batch, keeping the rows a filter selects (typed, sorted)."""
+
+    def __init__(self, corpus_dir: Path, definition: T.Table) -> None:
+        self.definition = definition
+        self.files = _files(corpus_dir, definition.name)
+
+    def batches(self) -> Iterator[pa.Table]:
+        for batch in _batches(self.files, self.definition.names, _BATCH_ROWS):
+            yield batch.cast(self.definition.schema)
+
+    def select(self, keep: Callable[[pa.Table], Any] | None) -> pa.Table:
+        """RETURNS (pa.Table): The rows `keep` marks (all if None), sorted by the definition."""
+        parts = [b if keep is None else b.filter(keep(b)) for b in self.batches()]
+        if not parts:
+            return self.definition.schema.empty_table()
+        return self.definition.sorted(pa.concat_tables(parts))
+
+
+def summarize_corpus(
+    corpus_dir: Path, scheme: Any | None = None, document_table_limit: int = DOCUMENT_TABLE_LIMIT
+) -> CorpusSummary:
+    """Gather the datasheet's figures from a published corpus, one batch at a time.
+
+    Memory holds counters, a few values per document and the human and adjudicated layers'
+    rows; never the text or the tokens of the whole corpus.
+
+    corpus_dir (Path): The published folder (data/<config>/<split>-*.parquet).
+    scheme (Any | None): The annotation scheme, for its version in the facts.
+    document_table_limit (int): Keep per-document rows up to this many documents.
+    RETURNS (CorpusSummary): The figures.
+    """
+    from summit_corpus.publish import FactsAccumulator
+
+    document_files = _files(corpus_dir, T.DOCUMENTS.name)
+    if not document_files:
+        folder = layout.config_dir(corpus_dir, T.DOCUMENTS.name)
+        raise CorpusError(Errors.E705.format(path=folder, table=T.DOCUMENTS.name))
+    total = sum(pq.ParquetFile(path).metadata.num_rows for path in document_files)
+    listed = total <= document_table_limit
+    accumulator = FactsAccumulator()
+    no_documents = T.DOCUMENTS.schema.empty_table()
+    no_assignment = T.SPLIT_ASSIGNMENT.schema.empty_table()
+
+    def count(name: str, table: pa.Table) -> None:
+        accumulator.add({T.DOCUMENTS.name: no_documents, name: table}, no_assignment)
+
+    # Every table is in the row counts, with 0 rows when the corpus has no file of it.
+    for definition in T.ALL_TABLES[1:]:
+        count(definition.name, definition.schema.empty_table())
+
+    split_of: dict[str, str] = {}
+    documents: list[dict[str, Any]] = []
+    removed: Counter[str] = Counter()
+    columns = [*_DOCUMENT_COLUMNS, _REMOVED_REASON]
+    for batch in _batches(document_files, columns, _DOCUMENT_BATCH_ROWS):
+        accumulator.add({T.DOCUMENTS.name: batch}, batch)
+        ids = batch.column("doc_id").to_pylist()
+        split_of.update(zip(ids, batch.column("split").to_pylist(), strict=True))
+        removed.update(
+            _doc_counts(pc.struct_field(pc.list_flatten(batch.column("removed_lines")), "reason"))
+        )
+        if listed:
+            documents += batch.drop_columns(["text", "removed_lines"]).to_pylist()
+    documents.sort(key=lambda r: r["doc_id"])
+
+    per_doc: dict[str, Counter[str]] = {}
+    for definition in (T.SENTENCES, T.TOKENS, T.ANNOTATION_NOTES):
+        per_doc[definition.name] = Counter()
+        for batch in _batches(_files(corpus_dir, definition.name), ["doc_id"], _BATCH_ROWS):
+            count(definition.name, batch)
+            per_doc[definition.name].update(_doc_counts(batch.column("doc_id")))
+
+    adjudicated: set[str] = set()
+    human: dict[str, pa.Table] = {}
+    label_values: Counter[tuple[str, str, str]] = Counter()
+    for definition in (T.SPANS, T.DOCUMENT_LABELS):
+        reader = _TableReader(corpus_dir, definition)
+        parts = []
+        for batch in reader.batches():
+            count(definition.name, batch)
+            layer = batch.column("layer")
+            parts.append(batch.filter(pc.equal(layer, T.LAYER_HUMAN)))
+            reference = batch.filter(pc.equal(layer, T.LAYER_ADJUDICATED))
+            adjudicated.update(pc.unique(reference.column("doc_id")).to_pylist())
+            if definition is T.DOCUMENT_LABELS:
+                label_values.update(
+                    zip(
+                        batch.column("name").to_pylist(),
+                        batch.column("value").to_pylist(),
+                        layer.to_pylist(),
+                        strict=True,
+                    )
+                )
+        human[definition.name] = definition.sorted(
+            pa.concat_tables(parts) if parts else definition.schema.empty_table()
+        )
+    for batch in _TableReader(corpus_dir, T.RELATIONS).batches():
+        count(T.RELATIONS.name, batch)
+    annotations = _TableReader(corpus_dir, T.ANNOTATIONS).select(None)
+    count(T.ANNOTATIONS.name, annotations)
+
+    wanted = pa.array(sorted(adjudicated), pa.string())
+    evaluation = {
+        d.name: _TableReader(corpus_dir, d).select(
+            lambda batch: pc.is_in(batch.column("doc_id"), value_set=wanted)
+        )
+        for d in (T.SPANS, T.RELATIONS, T.DOCUMENT_LABELS)
+    }
+    ids = sorted(split_of)
+    return CorpusSummary(
+        facts=accumulator.facts(scheme),
+        lengths={d: per_doc[T.TOKENS.name].get(d, 0) for d in ids},
+        sentences={d: per_doc[T.SENTENCES.name].get(d, 0) for d in ids},
+        split_of=split_of,
+        documents=documents,
+        removed=dict(sorted(removed.items())),
+        label_values=dict(sorted(label_values.items())),
+        agreement_tables={T.ANNOTATIONS.name: annotations, **human},
+        evaluation_tables=evaluation,
+    )
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -161,6 +367,44 @@ def plot_lengths(lengths: Mapping[str, int], splits: Mapping[str, str]) -> bytes
     return data
 
 
+def plot_length_histogram(lengths: Mapping[str, int], splits: Mapping[str, str]) -> bytes:
+    """Histogram: documents per token-count bin, stacked by split (for corpora too big for a
+    bar per document).
+
+    lengths (Mapping[str, int]): doc_id -> token count.
+    splits (Mapping[str, str]): doc_id -> split.
+    RETURNS (bytes): PNG.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colours = {"train": "#4363d8", "validation": "#f58231", "test": "#3cb44b"}
+    present = [s for s in T.SPLITS if any(splits.get(d) == s for d in lengths)]
+    values = [sorted(n for d, n in lengths.items() if splits.get(d) == s) for s in present]
+    low, high = min(lengths.values(), default=0), max(lengths.values(), default=0)
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        if present:
+            ax.hist(
+                values,
+                bins=40,
+                range=(low, max(high, low + 1)),
+                stacked=True,
+                color=[colours[s] for s in present],
+                label=present,
+            )
+            ax.legend(loc="upper right")
+        ax.set_xlabel("tokens per document")
+        ax.set_ylabel("documents")
+        ax.set_title(f"Article length in tokens, by split ({len(lengths):,} documents)")
+        fig.tight_layout()
+        data = _figure_bytes(fig)
+        plt.close(fig)
+    return data
+
+
 # --- text ------------------------------------------------------------------------------------
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -211,62 +455,115 @@ def _counts(mapping: Mapping[str, float]) -> str:
     return ", ".join(f"{k}: {v:,}" for k, v in mapping.items()) if mapping else "none"
 
 
-def render_text(corpus_dir: Path, scheme: Any | None = None) -> Datasheet:
+def _quantile(values: Sequence[int], q: float) -> int:
+    """Nearest-rank quantile of sorted integers (q=0.5 is the datasheet's median, n // 2)."""
+    return values[min(len(values) - 1, int(q * len(values)))] if values else 0
+
+
+def _document_table(summary: CorpusSummary) -> str:
+    """Every document with its split and group, as a Markdown table."""
+    rows = [
+        [
+            f"`{r['doc_id']}`",
+            (r["title"] or "(no headline stated)").replace("|", "\\|"),
+            r["published_at_local"] or "not stated",
+            ", ".join(r["byline"]) or "none",
+            summary.sentences[r["doc_id"]],
+            summary.lengths[r["doc_id"]],
+            r["split"],
+            f"`{r['group_id']}`",
+            r["story_key"] or "none",
+            ", ".join(r["grouped_by"]) or "none",
+        ]
+        for r in summary.documents
+    ]
+    header = [
+        "doc_id",
+        "headline",
+        "published (as stated)",
+        "byline",
+        "sentences",
+        "tokens",
+        "split",
+        "group",
+        "story key",
+        "grouped by",
+    ]
+    return _table(header, rows)
+
+
+def _split_summary(summary: CorpusSummary, limit: int) -> str:
+    """Documents, sentences and token-length quantiles per split, for corpora too big to list."""
+    quantiles = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9)
+    rows = []
+    for split in (*T.SPLITS, "all"):
+        ids = [d for d, s in summary.split_of.items() if split in (s, "all")]
+        lengths = sorted(summary.lengths[d] for d in ids)
+        rows.append(
+            [
+                split,
+                f"{len(ids):,}",
+                f"{sum(summary.sentences[d] for d in ids):,}",
+                f"{sum(lengths):,}",
+                *[f"{_quantile(lengths, q):,}" for q in quantiles],
+                f"{lengths[-1] if lengths else 0:,}",
+            ]
+        )
+    header = [
+        "split",
+        "documents",
+        "sentences",
+        "tokens",
+        "min",
+        "10%",
+        "25%",
+        "median",
+        "75%",
+        "90%",
+        "max",
+    ]
+    return (
+        f"With more than {limit} documents the per-document table is left out: the `documents` "
+        "config gives every document's split, group, story key and near-duplicate. Tokens per "
+        "document by split (nearest-rank quantiles):\n\n" + _table(header, rows)
+    )
+
+
+def render_text(
+    corpus_dir: Path, scheme: Any | None = None, document_table_limit: int = DOCUMENT_TABLE_LIMIT
+) -> Datasheet:
     """Render the datasheet from a published corpus (no writing).
+
+    The corpus is read batch by batch (`summarize_corpus`), so memory does not grow with its
+    text or tokens.
 
     corpus_dir (Path): The published folder.
     scheme (Any | None): The annotation scheme; None loads schemas/annotation_scheme.yaml.
+    document_table_limit (int): List every document up to this many; above it, summarize
+        per split and plot a length histogram instead of one bar per document.
     RETURNS (Datasheet): Markdown and PNGs.
     """
-    from summit_corpus.publish import HUMAN_LAYER_PROVENANCE, corpus_facts, ner_labels
+    from summit_corpus.publish import HUMAN_LAYER_PROVENANCE, ner_labels
     from summit_corpus.scheme import load_scheme
     from summit_corpus.splits import load_split_config
 
     scheme = load_scheme() if scheme is None else scheme
-    tables, assignment = read_corpus(corpus_dir)
-    facts = corpus_facts(tables, assignment, scheme)
+    summary = summarize_corpus(corpus_dir, scheme, document_table_limit)
+    facts = summary.facts
     split_cfg = load_split_config()
-    documents = tables[T.DOCUMENTS.name]
-    tokens = tables[T.TOKENS.name]
     rows = facts["rows"]
-    doc_ids = documents.column("doc_id").to_pylist()
-    lengths = dict.fromkeys(doc_ids, 0)
-    for d in tokens.column("doc_id").to_pylist():
-        lengths[d] += 1
-    sentences_per_doc = dict.fromkeys(doc_ids, 0)
-    for d in tables[T.SENTENCES.name].column("doc_id").to_pylist():
-        sentences_per_doc[d] += 1
-    split_of = dict(
-        zip(
-            assignment.column("doc_id").to_pylist(),
-            assignment.column("split").to_pylist(),
-            strict=True,
-        )
-    )
+    lengths = summary.lengths
+    listed = len(lengths) <= document_table_limit
     labels = list(scheme.vocabularies()["span_labels"])
     spans_by_layer = facts["spans_by_layer"]
     images = {
         LABELS_PNG: plot_labels(spans_by_layer, labels),
-        LENGTHS_PNG: plot_lengths(lengths, split_of),
+        LENGTHS_PNG: (
+            plot_lengths(lengths, summary.split_of)
+            if listed
+            else plot_length_histogram(lengths, summary.split_of)
+        ),
     }
-
-    doc_rows = []
-    for r in documents.select(["doc_id", "title", "published_at_local", "byline"]).to_pylist():
-        a = next(x for x in assignment.to_pylist() if x["doc_id"] == r["doc_id"])
-        doc_rows.append(
-            [
-                f"`{r['doc_id']}`",
-                (r["title"] or "(no headline stated)").replace("|", "\\|"),
-                r["published_at_local"] or "not stated",
-                ", ".join(r["byline"]) or "none",
-                sentences_per_doc[r["doc_id"]],
-                lengths[r["doc_id"]],
-                a["split"],
-                f"`{a['group_id']}`",
-                a["story_key"] or "none",
-                ", ".join(a["grouped_by"]) or "none",
-            ]
-        )
     layers = sorted(
         {
             layer
@@ -282,18 +579,10 @@ def render_text(corpus_dir: Path, scheme: Any | None = None) -> Datasheet:
         [label, *[facts["relations_by_layer"].get(layer, {}).get(label, 0) for layer in layers]]
         for label in scheme.vocabularies()["relation_labels"]
     ]
-    doc_label_rows = []
-    doc_labels = tables[T.DOCUMENT_LABELS.name]
-    value_counts: dict[tuple[str, str, str], int] = {}
-    for r in doc_labels.select(["name", "value", "layer"]).to_pylist():
-        key = (r["name"], r["value"], r["layer"])
-        value_counts[key] = value_counts.get(key, 0) + 1
-    for (name, value, layer), n in sorted(value_counts.items()):
-        doc_label_rows.append([name, value, layer, n])
-    removed: dict[str, int] = {}
-    for lines in documents.column("removed_lines").to_pylist():
-        for line in lines:
-            removed[line["reason"]] = removed.get(line["reason"], 0) + 1
+    doc_label_rows = [
+        [name, value, layer, n] for (name, value, layer), n in summary.label_values.items()
+    ]
+    removed = summary.removed
     token_counts = sorted(lengths.values())
     human_layers = [x for x in layers if x != T.LAYER_PREDICTION]
     ner_tags = len(ner_labels(scheme))
@@ -346,20 +635,10 @@ def render_text(corpus_dir: Path, scheme: Any | None = None) -> Datasheet:
                     f"{token_counts[0] if token_counts else 0}, median "
                     f"{token_counts[len(token_counts) // 2] if token_counts else 0}, max "
                     f"{token_counts[-1] if token_counts else 0} (plot: `{LENGTHS_PNG}`).\n\n"
-                    + _table(
-                        [
-                            "doc_id",
-                            "headline",
-                            "published (as stated)",
-                            "byline",
-                            "sentences",
-                            "tokens",
-                            "split",
-                            "group",
-                            "story key",
-                            "grouped by",
-                        ],
-                        doc_rows,
+                    + (
+                        _document_table(summary)
+                        if listed
+                        else _split_summary(summary, document_table_limit)
                     ),
                 ),
                 (
@@ -540,9 +819,9 @@ def render_text(corpus_dir: Path, scheme: Any | None = None) -> Datasheet:
                     f"{facts.get('scheme_version')}). The `ner` config turns each document's "
                     f"best layer into {ner_tags} BIO tags. {HUMAN_LAYER_PROVENANCE}"
                     "\n\nInter-annotator agreement: "
-                    + _agreement_text(tables)
+                    + _agreement_text(summary.agreement_tables)
                     + "\n\nModel layer against the adjudicated layer:\n\n"
-                    + _evaluation_text(tables),
+                    + _evaluation_text(summary.evaluation_tables),
                 ),
                 (
                     "Was the raw data saved in addition to the preprocessed/cleaned/labeled data?",
