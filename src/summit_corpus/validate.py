@@ -42,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ from pandera.errors import SchemaErrorReason, SchemaErrors
 
 from summit_corpus import layout
 from summit_corpus import tables as T
+from summit_corpus.chunks import DocumentChunk, iter_chunks
 from summit_corpus.errors import Errors
 from summit_corpus.io import sha256_file
 
@@ -1190,24 +1192,31 @@ def _nested_detail(definition: T.Table) -> Detail:
     return detail
 
 
+def _sorts_before(cur: pa.Table, prev: pa.Table, sort_by: Sequence[str]) -> NDArray[Any]:
+    """RETURNS (np.ndarray): Per row, whether `cur`'s row sorts strictly before `prev`'s."""
+    n = cur.num_rows
+    less = np.zeros(n, dtype=bool)
+    equal = np.ones(n, dtype=bool)
+    for name in sort_by:
+        c, p = cur.column(name).combine_chunks(), prev.column(name).combine_chunks()
+        cv, pv = _valid(c), _valid(p)
+        lt = _bools(pc.less(c, p)) & cv & pv
+        eq = _bools(pc.equal(c, p)) & cv & pv
+        # Arrow's sort puts nulls last.
+        lt |= cv & ~pv
+        eq |= ~cv & ~pv
+        less |= equal & lt
+        equal &= eq
+    return less
+
+
 def _rows_sorted(definition: T.Table) -> Check:
     def check(f: _Frame) -> NDArray[Any]:
         good = np.ones(f.n, dtype=bool)
         if f.n < 2 or not definition.sort_by:
             return good
-        less = np.zeros(f.n - 1, dtype=bool)
-        equal = np.ones(f.n - 1, dtype=bool)
-        for name in definition.sort_by:
-            column = f.col(name).combine_chunks()
-            cur, prev = column.slice(1), column.slice(0, f.n - 1)
-            cv, pv = _valid(cur), _valid(prev)
-            lt = _bools(pc.less(cur, prev)) & cv & pv
-            eq = _bools(pc.equal(cur, prev)) & cv & pv
-            # Arrow's sort puts nulls last.
-            lt |= cv & ~pv
-            eq |= ~cv & ~pv
-            less |= equal & lt
-            equal &= eq
+        keys = f.table.select(list(definition.sort_by))
+        less = _sorts_before(keys.slice(1), keys.slice(0, f.n - 1), definition.sort_by)
         good[1:] = ~(less & f.ctx.same_file(f.name, f.n))
         return good
 
@@ -1975,10 +1984,16 @@ def rule_schema(definition: T.Table, frame: _Frame, rules: Sequence[_Rule]) -> p
 
 
 def _as_check(rule: _Rule, frame: _Frame) -> Callable[[Any], pa.Array]:
+    # A weak reference: pandera caches check functions (an lru_cache of 1,024 in its
+    # narwhals backend), and a strong one would keep every chunk's tables alive in it.
+    ref = weakref.ref(frame)
+
     def run(data: Any) -> pa.Array:
         # `data.table` is `frame.table` plus the row-number column; the rule reads the
         # frame so that arrays shared by several rules are computed once.
-        return pa.array(rule.check(frame), pa.bool_())
+        live = ref()
+        assert live is not None, "the frame outlives its schema's validation"
+        return pa.array(rule.check(live), pa.bool_())
 
     return run
 
@@ -2174,7 +2189,55 @@ def validate_tables(
         config, flattened with their doc_id (`nested_tables`), checked against the flat table.
     RETURNS (ValidationReport): Every failure.
     """
-    scheme = _scheme(vocabularies)
+    row_files = {k: _file_array(v) for k, v in (files or {}).items()}
+    part = _validate_part(tables, splits, _scheme(vocabularies), row_files, nested=nested)
+    failures = sorted(part.failures, key=_failure_order)
+    return ValidationReport(tuple(failures), part.rows)
+
+
+def _failure_order(f: Failure) -> tuple[str, str, str, int]:
+    return (f.table, f.rule, f.file or "", f.index if f.index is not None else -1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What validating some rows of a corpus found.
+
+    failures (list[Failure]): In the order found (not sorted).
+    rows (dict[str, int]): Rows checked per table.
+    sound (dict[str, pa.Table]): The tables whose structure let their row rules run,
+        conformed to their definitions.
+    """
+
+    failures: list[Failure]
+    rows: dict[str, int]
+    sound: dict[str, pa.Table]
+
+
+def _validate_part(
+    tables: Mapping[str, pa.Table],
+    splits: Mapping[str, pa.Array | pa.ChunkedArray] | None,
+    scheme: _Scheme,
+    files: Mapping[str, pa.DictionaryArray],
+    *,
+    index: Mapping[str, NDArray[Any]] | None = None,
+    nested: Mapping[str, pa.Table] | None = None,
+    context: Mapping[str, pa.Table] | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> _Part:
+    """Run the column schemas and row rules on some rows of a corpus: a whole corpus, a chunk
+    of whole documents, or the rows of a few documents gathered from several files.
+
+    tables, splits, nested: As in `validate_tables`.
+    scheme (_Scheme): The vocabularies and label constraints.
+    files (Mapping[str, pa.DictionaryArray]): Table name -> the data file of each row.
+    index (Mapping[str, np.ndarray] | None): Table name -> each row's number in its file;
+        tables left out count rows from the start of each file's run of rows.
+    context (Mapping[str, pa.Table] | None): Conformed tables that rules may read but that are
+        not validated themselves.
+    skip (frozenset[str]): Names of row rules not to run.
+    RETURNS (_Part): The failures, rows per table and the sound tables.
+    """
     failures: list[Failure] = []
     sound: dict[str, pa.Table] = {}
     located_by_name: dict[str, _Located] = {}
@@ -2184,33 +2247,34 @@ def validate_tables(
             continue
         table = tables[definition.name]
         rows[definition.name] = table.num_rows
-        row_files = (
-            _file_array(files[definition.name]) if files and definition.name in files else None
-        )
-        index = _file_index(row_files, table.num_rows)
-        located = _Located(definition, table, row_files, index)
+        row_files = files.get(definition.name)
+        given = index.get(definition.name) if index is not None else None
+        row_index = given if given is not None else _file_index(row_files, table.num_rows)
+        located = _Located(definition, table, row_files, row_index)
         found, ok = _run_columns(located, scheme.vocabularies)
         failures += found
         if ok:
             cast = _conform(definition, table)
             sound[definition.name] = cast
-            located_by_name[definition.name] = _Located(definition, cast, row_files, index)
+            located_by_name[definition.name] = _Located(definition, cast, row_files, row_index)
     ctx_splits = None
     if splits is not None:
         ctx_splits = {
             k: (v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v)
             for k, v in splits.items()
         }
-    ctx_files = {k: _file_array(v) for k, v in (files or {}).items()}
-    ctx = _Context(sound, ctx_splits, scheme, ctx_files, _sound_nested(nested, sound))
+    ctx = _Context(
+        {**(context or {}), **sound}, ctx_splits, scheme, files, _sound_nested(nested, sound)
+    )
     for name, located in located_by_name.items():
         frame = ctx.frame(name)
         assert frame is not None
-        failures += _run_rules(located, frame, _applicable_rules(located.definition, ctx))
-    failures.sort(
-        key=lambda f: (f.table, f.rule, f.file or "", f.index if f.index is not None else -1)
-    )
-    return ValidationReport(tuple(failures), rows)
+        rules = [r for r in _applicable_rules(located.definition, ctx) if r.name not in skip]
+        failures += _run_rules(located, frame, rules)
+    # Frames and context refer to each other: break the cycle so that a chunk's arrays are
+    # freed now, not at the next garbage collection.
+    ctx.frames.clear()
+    return _Part(failures, rows, sound)
 
 
 def _applicable_rules(definition: T.Table, ctx: _Context) -> list[_Rule]:
@@ -2473,46 +2537,358 @@ def _scheme_constraints(scheme: Any) -> dict[str, Any]:
 
 
 def validate_corpus(
-    corpus_dir: Path, vocabularies: Mapping[str, Any] | None = None
+    corpus_dir: Path, vocabularies: Mapping[str, Any] | None = None, *, docs_per_chunk: int = 500
 ) -> ValidationReport:
     """Validate a corpus folder: every table file, every cross-table rule, the manifest.
+
+    The data files are read in chunks of whole documents (`chunks.iter_chunks`, driven by the
+    documents config, one split file at a time), so memory stays flat in the number of
+    documents; the failures are the ones a run over the whole tables finds (see `_Stream`).
 
     corpus_dir (Path): The corpus folder (layout.py): data/<table>/<split>-*.parquet and
         MANIFEST.json.
     vocabularies (Mapping[str, Any] | None): As in `validate_tables`; None reads the scheme.
+    docs_per_chunk (int): Documents validated together; bounds memory.
     RETURNS (ValidationReport): Every failure.
     """
     failures: list[Failure] = []
-    tables: dict[str, pa.Table] = {}
-    splits: dict[str, pa.Array] = {}
-    files: dict[str, pa.DictionaryArray] = {}
-    nested: dict[str, pa.Table] = {}
-    for definition in (*T.ALL_TABLES, T.NER):
-        read = _read_config(corpus_dir, definition, failures)
-        if read is None:
-            continue
-        table, split_of_row, file_of_row = read
-        if definition.name == "documents":
-            failures += _documents_config_columns(table)
-            # The published documents config also has each document's split assignment and
-            # its nested records; the documents table is its own columns.
-            own = [c for c in table.column_names if c in definition.names]
-            assigned = [c for c in table.column_names if c in T.SPLIT_ASSIGNMENT.names]
-            if len(assigned) > 1:
-                name = T.SPLIT_ASSIGNMENT.name
-                tables[name] = table.select(assigned)
-                splits[name], files[name] = split_of_row, file_of_row
-            nested = nested_tables(table)
-            table = table.select(own)
-        tables[definition.name] = table
-        splits[definition.name], files[definition.name] = split_of_row, file_of_row
-    report = validate_tables(tables, splits, vocabularies, files=files, nested=nested)
-    failures += list(report.failures)
+    configs = _inventory(corpus_dir, failures)
+    if "documents" in configs:
+        failures += _documents_config_columns(configs["documents"].schema.empty_table())
+    stream = _Stream(corpus_dir, configs, _scheme(vocabularies))
+    for file_name in sorted({p.name for c in configs.values() for p in c.paths}):
+        group = {n: c.folder / file_name for n, c in configs.items() if file_name in c.names}
+        for chunk in iter_chunks(group, "documents", docs_per_chunk):
+            stream.add_chunk(file_name, chunk)
+    failures += stream.finish()
     failures += check_manifest(corpus_dir)
-    failures.sort(
-        key=lambda f: (f.table, f.rule, f.file or "", f.index if f.index is not None else -1)
+    failures.sort(key=_failure_order)
+    return ValidationReport(tuple(failures), stream.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _ConfigFiles:
+    """The readable data files of one config.
+
+    definition (T.Table): The config's table.
+    folder (Path): data/<config>.
+    paths (tuple[Path, ...]): Its readable Parquet files, sorted.
+    schema (pa.Schema): Their schemas unified as `pa.concat_tables` would (permissive).
+    """
+
+    definition: T.Table
+    folder: Path
+    paths: tuple[Path, ...]
+    schema: pa.Schema
+
+    @property
+    def names(self) -> set[str]:
+        return {p.name for p in self.paths}
+
+
+def _inventory(corpus_dir: Path, failures: list[Failure]) -> dict[str, _ConfigFiles]:
+    """Find every config's data files and check what the folder rules check.
+
+    Reads only Parquet footers: 'table_present', 'split_name', 'parquet_readable', and
+    'dtype' when the files of one config cannot be read as one table.
+    RETURNS (dict[str, _ConfigFiles]): Config name -> its readable files (configs with none
+        are left out).
+    """
+    out: dict[str, _ConfigFiles] = {}
+    for definition in (*T.ALL_TABLES, T.NER):
+        folder = layout.config_dir(corpus_dir, definition.name)
+        paths = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+        if not paths:
+            if definition in T.CORE_TABLES:
+                where = f"{layout.DATA}/{definition.name}/"
+                failures.append(_table_failure(definition.name, "table_present", where))
+            continue
+        readable: list[Path] = []
+        schemas: list[pa.Schema] = []
+        for path in paths:
+            rel = path.relative_to(corpus_dir).as_posix()
+            if layout.split_of_file(path) not in T.SPLITS:
+                failures.append(_table_failure(definition.name, "split_name", path.name, file=rel))
+            try:
+                # No columns: the footer is read and checked (same errors as a full read).
+                pq.read_table(path, columns=[])
+                schema = pq.read_schema(path)
+            except Exception as error:  # noqa: BLE001 - any unreadable file is this rule's failure
+                failures.append(
+                    _table_failure(definition.name, "parquet_readable", str(error), file=rel)
+                )
+                continue
+            readable.append(path)
+            schemas.append(_timestamp_schema(definition, schema))
+        if not readable:
+            continue
+        try:
+            unified = pa.unify_schemas(schemas, promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            failures.append(_table_failure(definition.name, "dtype", str(error)))
+            continue
+        out[definition.name] = _ConfigFiles(definition, folder, tuple(readable), unified)
+    return out
+
+
+def _timestamp_schema(definition: T.Table, schema: pa.Schema) -> pa.Schema:
+    """RETURNS (pa.Schema): `schema` with the timestamp types `_parquet_timestamps` restores."""
+    for c in definition.columns:
+        i = schema.get_field_index(c.name)
+        if i >= 0 and pa.types.is_timestamp(c.type) and pa.types.is_timestamp(schema.field(i).type):
+            schema = schema.set(i, schema.field(i).with_type(c.type))
+    return schema
+
+
+def _promote(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """RETURNS (pa.Table): `table` as `pa.concat_tables(..., promote_options="permissive")`
+    makes it beside other files of the same config: the unified columns, missing ones null."""
+    if table.schema.equals(schema):
+        return table
+    columns = []
+    for field_ in schema:
+        if field_.name not in table.column_names:
+            columns.append(pa.nulls(table.num_rows, field_.type))
+            continue
+        column = table.column(field_.name)
+        if not column.type.equals(field_.type):
+            with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                column = pc.cast(column, field_.type)
+        columns.append(column)
+    return pa.table(columns, names=schema.names)
+
+
+_NULL_ID = "\x00null"  # stands for a null doc_id where doc_ids are counted
+
+
+def _doc_keys(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """RETURNS (pa.Array): doc_ids as strings, null as `_NULL_ID`."""
+    keys = pc.fill_null(pc.cast(values, pa.string()), _NULL_ID)
+    return keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+
+
+class _Stream:
+    """Validates a corpus chunk by chunk and ends with what a whole-table run would report.
+
+    Every rule but two sees only the rows of one document (all keys start with doc_id, and
+    cross-table lookups match on doc_id), so it gives the same answer on a chunk as on the
+    whole tables, provided the chunk holds *all* of the document's rows. That is true of a
+    document whose doc_id occurs in one chunk only; the doc_ids seen in several chunks (a
+    file out of order, a document in two splits, rows filed under another split than their
+    document: all invalid corpora) are collected, their chunk failures dropped, and their rows
+    gathered from every file and validated once more together (`_recheck`). The two other
+    rules: 'rows_sorted' compares neighbouring rows of a file, so each chunk's first row is
+    also compared with the previous chunk's last one; the split assignment (leakage groups
+    span documents) is small and checked once, whole, at the end.
+    """
+
+    def __init__(self, corpus_dir: Path, configs: Mapping[str, _ConfigFiles], scheme: _Scheme):
+        self.corpus_dir = corpus_dir
+        self.configs = configs
+        self.scheme = scheme
+        self.rows: dict[str, int] = {}
+        self.failures: list[tuple[Failure, str | None]] = []  # with the row's doc key
+        self.table_failures: dict[str, Failure] = {}  # without a row: once each
+        self.seen: list[pa.Array] = []  # per chunk, the doc keys it holds
+        self.last: dict[tuple[str, str], pa.Table] = {}  # (table, file) -> sort key of last row
+        self.assignment: list[tuple[pa.Table, str, str]] = []  # (columns, file, split)
+        self.documents_sound = True
+
+    def _tables(
+        self, parts: Mapping[str, pa.Table]
+    ) -> tuple[dict[str, pa.Table], dict[str, pa.Table], pa.Table | None]:
+        """Rows as read -> the tables `_validate_part` takes, the nested records and the
+        split-assignment columns (published documents config)."""
+        tables: dict[str, pa.Table] = {}
+        nested: dict[str, pa.Table] = {}
+        assignment = None
+        for name, config in self.configs.items():
+            definition = config.definition
+            part = parts.get(name)
+            if part is None:
+                part = config.schema.empty_table()
+            table = _promote(_parquet_timestamps(definition, part), config.schema)
+            if name == "documents":
+                assigned = [c for c in table.column_names if c in T.SPLIT_ASSIGNMENT.names]
+                if len(assigned) > 1:
+                    assignment = table.select(assigned)
+                nested = nested_tables(table)
+                table = table.select([c for c in table.column_names if c in definition.names])
+            tables[name] = table
+        return tables, nested, assignment
+
+    def add_chunk(self, file_name: str, chunk: DocumentChunk) -> None:
+        """Validate one chunk of the files named `file_name` (one split) of every config."""
+        split = layout.split_of_file(Path(file_name))
+        tables, nested, assignment = self._tables(chunk.tables)
+        rel = {n: f"{layout.DATA}/{n}/{file_name}" for n in tables}
+        files = {n: _constant_files(rel[n], t.num_rows) for n, t in tables.items()}
+        index = {
+            n: chunk.first_rows.get(n, 0) + np.arange(t.num_rows, dtype=np.int64)
+            for n, t in tables.items()
+        }
+        splits = {
+            n: pa.repeat(pa.scalar(split, pa.string()), t.num_rows) for n, t in tables.items()
+        }
+        part = _validate_part(tables, splits, self.scheme, files, index=index, nested=nested)
+        for name, n in part.rows.items():
+            self.rows[name] = self.rows.get(name, 0) + n
+        for failure in part.failures:
+            self._keep(failure)
+        for failure in self._boundaries(part, rel, files, index):
+            self._keep(failure)
+        if "documents" in tables:
+            self.documents_sound &= "documents" in part.sound
+            if assignment is not None:
+                self.assignment.append((assignment, rel["documents"], split))
+        keys = [
+            _doc_keys(t.column("doc_id")) for t in tables.values() if "doc_id" in t.column_names
+        ]
+        if keys:
+            self.seen.append(pc.unique(pa.concat_arrays(keys)))
+
+    def _keep(self, failure: Failure) -> None:
+        if failure.index is None:
+            key = json.dumps(failure.to_json(), sort_keys=True, default=str)
+            self.table_failures.setdefault(key, failure)
+            return
+        doc_id = None
+        if "doc_id" in failure.row:
+            doc_id = failure.row["doc_id"] if failure.row["doc_id"] is not None else _NULL_ID
+        self.failures.append((failure, doc_id))
+
+    def _boundaries(
+        self,
+        part: _Part,
+        rel: Mapping[str, str],
+        files: Mapping[str, pa.DictionaryArray],
+        index: Mapping[str, NDArray[Any]],
+    ) -> list[Failure]:
+        """'rows_sorted' across chunk boundaries: each first row against the file's last."""
+        out: list[Failure] = []
+        for name, table in part.sound.items():
+            definition = DEFINITIONS[name]
+            key = (name, rel[name])
+            if not definition.sort_by:
+                continue
+            if table.num_rows == 0:
+                continue
+            sort_by = list(definition.sort_by)
+            first = table.select(sort_by).slice(0, 1)
+            before = self.last.get(key)
+            if before is not None and _sorts_before(first, before, sort_by)[0]:
+                located = _Located(definition, table, files[name], index[name])
+                detail = {"row": first.to_pylist()[0], "after": before.to_pylist()[0]}
+                out += located.failures("rows_sorted", np.zeros(1, np.int64), [detail], None)
+            # A copy: a slice would keep the whole chunk's buffers alive.
+            self.last[key] = table.select(sort_by).take(pa.array([table.num_rows - 1]))
+        for name in self.configs:
+            if name not in part.sound:
+                self.last.pop((name, rel.get(name, "")), None)
+        return out
+
+    def finish(self) -> list[Failure]:
+        """RETURNS (list[Failure]): Every failure, once the last chunk has been added."""
+        displaced = self._displaced()
+        out = list(self.table_failures.values())
+        out += [f for f, doc in self.failures if f.rule == "rows_sorted" or doc not in displaced]
+        if displaced:
+            for failure in self._recheck(displaced):
+                if failure.index is None:
+                    key = json.dumps(failure.to_json(), sort_keys=True, default=str)
+                    if key in self.table_failures:
+                        continue
+                out.append(failure)
+        out += self._check_assignment()
+        return out
+
+    def _displaced(self) -> set[str]:
+        """RETURNS (set[str]): Doc keys that occur in more than one chunk."""
+        if not self.seen:
+            return set()
+        counts = pc.value_counts(pa.concat_arrays(self.seen))
+        many = pc.greater(counts.field("counts"), 1)
+        return set(counts.field("values").filter(many).to_pylist())
+
+    def _recheck(self, displaced: set[str]) -> list[Failure]:
+        """Validate the rows of `displaced` documents, gathered from every file, together."""
+        wanted = pa.array(sorted(displaced), pa.string())
+        parts: dict[str, pa.Table] = {}
+        files: dict[str, pa.DictionaryArray] = {}
+        index: dict[str, NDArray[Any]] = {}
+        splits: dict[str, pa.Array] = {}
+        for name, config in self.configs.items():
+            pieces, where, rels, split_of = [], [], [], []
+            for path in config.paths:
+                rel = path.relative_to(self.corpus_dir).as_posix()
+                offset = 0
+                for batch in pq.ParquetFile(path).iter_batches(batch_size=65536):
+                    if "doc_id" not in batch.schema.names:
+                        break
+                    mask = _bools(pc.is_in(_doc_keys(batch.column("doc_id")), value_set=wanted))
+                    rows = np.flatnonzero(mask)
+                    if len(rows):
+                        table = pa.Table.from_batches([batch.take(pa.array(rows))])
+                        table = _promote(
+                            _parquet_timestamps(config.definition, table), config.schema
+                        )
+                        pieces.append(table)
+                        where.append(offset + rows)
+                        rels += [rel] * len(rows)
+                        split_of += [layout.split_of_file(path)] * len(rows)
+                    offset += batch.num_rows
+            table = (
+                pa.concat_tables(pieces, promote_options="permissive")
+                if pieces
+                else config.schema.empty_table()
+            )
+            parts[name] = table
+            files[name] = _file_array(pa.array(rels, pa.string()))
+            index[name] = np.concatenate(where) if where else np.zeros(0, np.int64)
+            splits[name] = pa.array(split_of, pa.string())
+        tables, nested, _ = self._tables(parts)
+        part = _validate_part(
+            tables,
+            {n: splits[n] for n in tables},
+            self.scheme,
+            {n: files[n] for n in tables},
+            index={n: index[n] for n in tables},
+            nested=nested,
+            skip=frozenset({"rows_sorted"}),
+        )
+        return part.failures
+
+    def _check_assignment(self) -> list[Failure]:
+        """The split assignment of every document, checked once (groups span documents)."""
+        if not self.assignment:
+            return []
+        table = pa.concat_tables([t for t, _, _ in self.assignment], promote_options="permissive")
+        rels = [rel for t, rel, _ in self.assignment for _ in range(t.num_rows)]
+        split_of = [split for t, _, split in self.assignment for _ in range(t.num_rows)]
+        name = T.SPLIT_ASSIGNMENT.name
+        context = {}
+        if self.documents_sound and "doc_id" in table.column_names:
+            # Its one rule reading the documents ('document_exists') needs only their ids.
+            doc_ids = table.column("doc_id")
+            context["documents"] = pa.table(
+                {"doc_id": doc_ids, "text": pa.nulls(len(doc_ids), pa.string())}
+            )
+        part = _validate_part(
+            {name: table},
+            {name: pa.array(split_of, pa.string())},
+            self.scheme,
+            {name: _file_array(pa.array(rels, pa.string()))},
+            context=context,
+        )
+        self.rows[name] = part.rows.get(name, 0)
+        return part.failures
+
+
+def _constant_files(rel: str, n: int) -> pa.DictionaryArray:
+    """RETURNS (pa.DictionaryArray): `rel` as the file of each of `n` rows."""
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(n, dtype=np.int32)), pa.array([rel], pa.string())
     )
-    return ValidationReport(tuple(failures), report.rows)
 
 
 def _documents_config_columns(table: pa.Table) -> list[Failure]:
@@ -2555,50 +2931,6 @@ def _same_type(got: pa.DataType, want: pa.DataType) -> bool:
         if a.name != b.name or not _same_type(a.type, b.type):
             return False
     return True
-
-
-def _read_config(
-    corpus_dir: Path, definition: T.Table, failures: list[Failure]
-) -> tuple[pa.Table, pa.Array, pa.DictionaryArray] | None:
-    """Read one config's files; RETURNS its rows, each row's split and file, or None."""
-    folder = layout.config_dir(corpus_dir, definition.name)
-    paths = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if not paths:
-        if definition in T.CORE_TABLES:
-            where = f"{layout.DATA}/{definition.name}/"
-            failures.append(_table_failure(definition.name, "table_present", where))
-        return None
-    parts: list[pa.Table] = []
-    part_splits: list[pa.Array] = []
-    part_files: list[str] = []
-    part_rows: list[int] = []
-    for path in paths:
-        rel = path.relative_to(corpus_dir).as_posix()
-        split = layout.split_of_file(path)
-        if split not in T.SPLITS:
-            failures.append(_table_failure(definition.name, "split_name", path.name, file=rel))
-        try:
-            part = pq.read_table(path)
-        except Exception as error:  # noqa: BLE001 - any unreadable file is this rule's failure
-            failures.append(
-                _table_failure(definition.name, "parquet_readable", str(error), file=rel)
-            )
-            continue
-        part = _parquet_timestamps(definition, part)
-        parts.append(part)
-        part_splits.append(pa.array([split] * part.num_rows, pa.string()))
-        part_files.append(rel)
-        part_rows.append(part.num_rows)
-    if not parts:
-        return None
-    try:
-        table = pa.concat_tables(parts, promote_options="permissive")
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-        failures.append(_table_failure(definition.name, "dtype", str(error)))
-        return None
-    codes = np.repeat(np.arange(len(part_files), dtype=np.int32), part_rows)
-    files = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(part_files, pa.string()))
-    return table, pa.concat_arrays(part_splits), files
 
 
 def _parquet_timestamps(definition: T.Table, part: pa.Table) -> pa.Table:
