@@ -10,7 +10,16 @@ import pytest
 
 from summit_corpus import layout
 from summit_corpus import tables as T
-from summit_corpus.datasheet import LABELS_PNG, LENGTHS_PNG, read_corpus, render, render_text
+from summit_corpus.datasheet import (
+    LABELS_PNG,
+    LENGTHS_PNG,
+    read_corpus,
+    render,
+    render_text,
+    summarize_corpus,
+)
+from summit_corpus.publish import corpus_facts
+from summit_corpus.scheme import load_scheme
 
 REPO = Path(__file__).resolve().parents[1]
 GEBRU_SECTIONS = (
@@ -92,6 +101,55 @@ class TestFigures:
             counts[layout.split_of_file(path)] += pq.ParquetFile(path).metadata.num_rows
         expected = ", ".join(f"{k}: {v:,}" for k, v in counts.items())
         assert f"Documents per split: {expected}." in sheet.markdown
+
+
+class TestSummary:
+    def test_batched_facts_equal_the_facts_of_the_whole_tables(self, built_corpus):
+        """Facts gathered batch by batch equal publish.corpus_facts over the tables read whole."""
+        scheme = load_scheme()
+        tables, assignment = read_corpus(built_corpus)
+        summary = summarize_corpus(built_corpus, scheme)
+        assert summary.facts == corpus_facts(tables, assignment, scheme)
+
+    def test_per_document_counts_equal_the_tables(self, built_corpus):
+        """Tokens, sentences and split per document are those of the published tables."""
+        tables, assignment = read_corpus(built_corpus)
+        summary = summarize_corpus(built_corpus)
+        ids = assignment.column("doc_id").to_pylist()
+        tokens = tables["tokens"].column("doc_id").to_pylist()
+        sentences = tables["sentences"].column("doc_id").to_pylist()
+        assert summary.lengths == {d: tokens.count(d) for d in ids}
+        assert summary.sentences == {d: sentences.count(d) for d in ids}
+        assert summary.split_of == dict(
+            zip(ids, assignment.column("split").to_pylist(), strict=True)
+        )
+
+    def test_documents_are_listed_up_to_the_limit(self, sheet, built_corpus):
+        """A limit equal to the number of documents still lists every document."""
+        documents = read_corpus(built_corpus)[1].num_rows
+        assert render_text(built_corpus, document_table_limit=documents) == sheet
+
+    def test_above_the_limit_a_split_summary_replaces_the_document_rows(self, built_corpus):
+        """Over the limit no document has a row; a per-split table gives counts and lengths."""
+        tables, assignment = read_corpus(built_corpus)
+        small = render_text(built_corpus, document_table_limit=assignment.num_rows - 1)
+        assert "| `" not in small.markdown
+        answer = _answer(small.markdown, "How many instances are there in total?")
+        assert f"With more than {assignment.num_rows - 1} documents" in answer
+        all_row = next(x for x in answer.splitlines() if x.startswith("| all |"))
+        cells = [c.strip() for c in all_row.strip("|").split("|")]
+        assert cells[1:4] == [
+            f"{assignment.num_rows:,}",
+            f"{tables['sentences'].num_rows:,}",
+            f"{tables['tokens'].num_rows:,}",
+        ]
+
+    def test_above_the_limit_lengths_are_a_histogram(self, sheet, built_corpus):
+        """Over the limit the length plot is a different, still deterministic, PNG."""
+        one = render_text(built_corpus, document_table_limit=1).images[LENGTHS_PNG]
+        two = render_text(built_corpus, document_table_limit=1).images[LENGTHS_PNG]
+        assert one == two and one != sheet.images[LENGTHS_PNG]
+        assert one.startswith(b"\x89PNG") and b"Software" not in one
 
 
 class TestCommittedDatasheet:
