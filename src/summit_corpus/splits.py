@@ -73,6 +73,8 @@ ASSIGNMENT_COLUMNS: tuple[str, ...] = (
 )
 # Rows turned into Python values at a time: bounds the text held at once.
 _BATCH_ROWS = 256
+# Candidate pairs of one document confirmed at a time: bounds the fingerprints held at once.
+_CONFIRM_ROWS = 512
 
 
 class NearDuplicateConfig(BaseModel):
@@ -266,33 +268,46 @@ class NearDuplicateIndex:
         data = os.pread(self._file.fileno(), size, self._offsets[index]) if size else b""
         return np.frombuffer(data, dtype=np.uint64)
 
-    def _candidates(self, order: Sequence[int]) -> npt.NDArray[np.int64]:
-        """Pairs (i, j), positions in `order` with i < j, that share a whole band."""
+    def _band_groups(
+        self, order: Sequence[int]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], Any]:
+        """Documents that agree on a whole band, as groups numbered across all bands.
+
+        RETURNS (tuple): `members` (positions in `order`, grouped), each group's `start` in
+            members and `size`, and `group_of` (bands x documents -> group number).
+        """
         n = len(order)
-        if n < 2:
-            return np.empty(0, dtype=np.int64)
-        matrix = np.stack(self._sketches)[np.asarray(order)]
-        codes: list[npt.NDArray[np.int64]] = []
-        for start, end in self._bands:
+        matrix = np.stack(self._sketches)[np.asarray(order, dtype=np.int64)]
+        members, starts, sizes, group_of = [], [], [], []
+        numbered = 0
+        for index, (start, end) in enumerate(self._bands):
             band = matrix[:, start:end]
-            # Rows sorted by the band's values (lexsort keys go last-first), equal rows adjacent.
+            # Rows sorted by the band's values (lexsort keys go last-first): equal rows adjacent.
             rank = np.lexsort(band.T[::-1])
             ordered = band[rank]
-            same = np.all(ordered[1:] == ordered[:-1], axis=1)
-            if not same.any():
-                continue
-            # Runs of equal rows: every pair within a run is a candidate.
-            edges = np.flatnonzero(np.diff(np.concatenate(([False], same, [False])).astype(int)))
-            for first, last in zip(edges[::2], edges[1::2], strict=True):
-                members = np.sort(rank[first : last + 1]).astype(np.int64)
-                i, j = np.triu_indices(len(members), k=1)
-                codes.append(members[i] * n + members[j])
-        if not codes:
-            return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate(codes))
+            first = np.concatenate(([True], np.any(ordered[1:] != ordered[:-1], axis=1)))
+            group_starts = np.flatnonzero(first)
+            group = np.empty(n, dtype=np.int64)
+            group[rank] = np.cumsum(first) - 1 + numbered
+            members.append(rank)
+            # Every band lists all n documents: its groups start at index * n in `members`.
+            starts.append(group_starts + index * n)
+            sizes.append(np.diff(np.append(group_starts, n)))
+            group_of.append(group)
+            numbered += len(group_starts)
+        return (
+            np.concatenate(members).astype(np.int64),
+            np.concatenate(starts),
+            np.concatenate(sizes),
+            np.stack(group_of),
+        )
 
     def pairs(self) -> list[NearDuplicatePair]:
         """The near-duplicate pairs among the documents added so far.
+
+        A candidate is a pair that agrees on every value of some band (MinHash LSH). Documents
+        are visited in doc_id order and each one's later candidates confirmed together, so
+        memory holds one document's candidates at a time, never the list of all pairs.
 
         RETURNS (list[NearDuplicatePair]): Pairs sorted by (a, b).
         """
@@ -300,45 +315,63 @@ class NearDuplicateIndex:
         order = sorted(range(len(self._ids)), key=self._ids.__getitem__)
         ids = [self._ids[k] for k in order]
         sizes = np.asarray([self._sizes[k] for k in order], dtype=np.int64)
-        codes = self._candidates(order)
-        firsts, seconds = np.divmod(codes, len(order))
-        # A document with no words pairs with nothing.
-        keep = (sizes[firsts] > 0) & (sizes[seconds] > 0)
-        firsts, seconds = firsts[keep], seconds[keep]
-        config = self.config
         pairs: list[NearDuplicatePair] = []
-        if not len(firsts):
+        if len(order) < 2:
             return pairs
-        # Candidates come sorted by (i, j): confirm all of one i's candidates at once.
-        starts = np.flatnonzero(np.diff(firsts, prepend=-1))
-        for i, js in zip(firsts[starts].tolist(), np.split(seconds, starts[1:]), strict=True):
-            left = self._fingerprint(order[i])
-            rights = [self._fingerprint(order[j]) for j in js.tolist()]
-            lengths = sizes[js]
-            # An exact upper bound on each overlap, cheap to take: a right hash that falls in
-            # a bucket (top bits) no left hash occupies is not shared. Only pairs whose bound
-            # could pass a threshold are counted exactly.
-            shift = 64 - min(24, max(16, len(left).bit_length() + 6))
-            occupied = np.zeros(1 << (64 - shift), dtype=np.int64)
-            occupied[left >> shift] = 1
-            flat = np.concatenate(rights)
-            ends = np.cumsum(lengths)
-            upper = np.add.reduceat(occupied[flat >> shift], ends - lengths)
-            for k in np.flatnonzero(self._passes(upper, len(left), lengths)).tolist():
-                right = rights[k]
-                # Both sides are sorted and distinct: look every right hash up in left.
-                at = np.minimum(np.searchsorted(left, right), len(left) - 1)
-                shared = int(np.count_nonzero(left[at] == right))
-                jaccard = shared / (len(left) + len(right) - shared)
-                containment = shared / min(len(left), len(right))
-                if jaccard >= config.jaccard_threshold or (
-                    containment >= config.containment_threshold
-                ):
-                    pairs.append(
-                        NearDuplicatePair(
-                            ids[i], ids[int(js[k])], round(jaccard, 6), round(containment, 6)
-                        )
+        members, starts, group_sizes, group_of = self._band_groups(order)
+        for i in range(len(order)):
+            if not sizes[i]:
+                continue  # A document with no words pairs with nothing.
+            groups = group_of[:, i]
+            groups = groups[group_sizes[groups] > 1]
+            if not len(groups):
+                continue
+            found = np.concatenate(
+                [members[starts[g] : starts[g] + group_sizes[g]] for g in groups]
+            )
+            later = np.unique(found[found > i])
+            later = later[sizes[later] > 0]
+            if len(later):
+                left = self._fingerprint(order[i])
+                for chunk in range(0, len(later), _CONFIRM_ROWS):
+                    js = later[chunk : chunk + _CONFIRM_ROWS]
+                    pairs += self._confirm(ids, i, left, js, [order[j] for j in js.tolist()])
+        return pairs
+
+    def _confirm(
+        self,
+        ids: Sequence[str],
+        i: int,
+        left: npt.NDArray[np.uint64],
+        js: npt.NDArray[np.int64],
+        stored: Sequence[int],
+    ) -> list[NearDuplicatePair]:
+        """Confirm candidates (i, j) for every j in `js` by exact shingle overlap."""
+        config = self.config
+        rights = [self._fingerprint(k) for k in stored]
+        lengths = np.asarray([len(r) for r in rights], dtype=np.int64)
+        # An exact upper bound on each overlap, cheap to take: a right hash that falls in a
+        # bucket (top bits) no left hash occupies is not shared. Only pairs whose bound could
+        # pass a threshold are counted exactly.
+        shift = 64 - min(24, max(16, len(left).bit_length() + 6))
+        occupied = np.zeros(1 << (64 - shift), dtype=np.int64)
+        occupied[left >> shift] = 1
+        flat = np.concatenate(rights)
+        upper = np.add.reduceat(occupied[flat >> shift], np.cumsum(lengths) - lengths)
+        pairs = []
+        for k in np.flatnonzero(self._passes(upper, len(left), lengths)).tolist():
+            right = rights[k]
+            # Both sides are sorted and distinct: look every right hash up in left.
+            at = np.minimum(np.searchsorted(left, right), len(left) - 1)
+            shared = int(np.count_nonzero(left[at] == right))
+            jaccard = shared / (len(left) + len(right) - shared)
+            containment = shared / min(len(left), len(right))
+            if jaccard >= config.jaccard_threshold or containment >= config.containment_threshold:
+                pairs.append(
+                    NearDuplicatePair(
+                        ids[i], ids[int(js[k])], round(jaccard, 6), round(containment, 6)
                     )
+                )
         return pairs
 
     def _passes(
