@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import struct
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,9 +30,14 @@ CACHE_DIR_NAME = ".corpus-cache"
 _PACKAGE = Path(__file__).resolve().parent
 # Toolkit modules whose edits cannot change an article's rows.
 _NOT_STAGE = frozenset({"errors", "__init__"})
-# zstd keeps an entry near the size of its published Parquet rows (uncompressed IPC is ~8x).
-_IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
-# An entry is one Arrow IPC file of (table name, that table's rows as an IPC stream).
+# An entry is one Arrow IPC file of (table name, that table's rows as an IPC stream),
+# compressed with zstd as a whole behind a small header (magic, format, uncompressed size).
+# One zstd frame per entry, not one per column buffer: an entry of a few KB then decodes in
+# ~0.6 ms instead of ~4.5 ms, which is most of a cache-warm rebuild. The format is part of
+# the namespace, so entries of another format are never read.
+_FORMAT = 2
+_MAGIC = b"SCCE"
+_HEADER = struct.Struct("<4sHQ")
 _ENTRY_SCHEMA = pa.schema(
     [
         pa.field("table", pa.string(), nullable=False),
@@ -91,7 +97,8 @@ def _stage_sources(root: str = "pipeline") -> list[Path]:
 
 def namespace(pipeline_version: str) -> str:
     """RETURNS (str): Folder name for entries made by this pipeline version and this code."""
-    return hashlib.sha256(f"{pipeline_version}\0{code_digest()}".encode()).hexdigest()[:20]
+    key = f"{pipeline_version}\0{code_digest()}\0entry format {_FORMAT}"
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
 def article_key(source_file: str, data: bytes) -> str:
@@ -133,11 +140,13 @@ class ArticleCache:
         """
         path = self.path(raw)
         try:
-            entry = decode_entry(path.read_bytes())
+            data = path.read_bytes()
         except FileNotFoundError:
             self.misses += 1
             return None
-        except (pa.ArrowException, KeyError, ValueError):
+        try:
+            entry = decode_entry(data)
+        except (pa.ArrowException, OSError, KeyError, ValueError):
             path.unlink(missing_ok=True)
             self.misses += 1
             return None
@@ -164,25 +173,35 @@ class ArticleCache:
 
 
 def encode_entry(rows: Mapping[str, pa.Table]) -> bytes:
-    """RETURNS (bytes): An article's tables as one Arrow IPC file (tables in sorted name order)."""
+    """RETURNS (bytes): An article's tables as one zstd-compressed Arrow IPC file (tables in
+    sorted name order)."""
     names = sorted(rows)
     payloads = [_ipc_stream(rows[name]) for name in names]
     container = pa.table({"table": names, "ipc": payloads}, schema=_ENTRY_SCHEMA)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, _ENTRY_SCHEMA) as writer:
         writer.write_table(container)
-    return bytes(sink.getvalue().to_pybytes())
+    body = sink.getvalue()
+    packed = pa.compress(body, codec="zstd", asbytes=True)
+    return _HEADER.pack(_MAGIC, _FORMAT, body.size) + packed
 
 
 def decode_entry(data: bytes) -> dict[str, pa.Table]:
-    """RETURNS (dict[str, pa.Table]): The tables `encode_entry` stored."""
-    container = pa.ipc.open_file(pa.py_buffer(data)).read_all()
+    """RETURNS (dict[str, pa.Table]): The tables `encode_entry` stored.
+    RAISES (ValueError): The bytes are not an entry of this format."""
+    if len(data) < _HEADER.size:
+        raise ValueError("not a summit-corpus cache entry")
+    magic, version, size = _HEADER.unpack_from(data)
+    if magic != _MAGIC or version != _FORMAT:
+        raise ValueError("not a summit-corpus cache entry")
+    body = pa.decompress(memoryview(data)[_HEADER.size :], decompressed_size=size, codec="zstd")
+    container = pa.ipc.open_file(body).read_all()
     if container.schema != _ENTRY_SCHEMA:
         raise ValueError("not a summit-corpus cache entry")
     names = container.column("table").to_pylist()
-    payloads = container.column("ipc").to_pylist()
+    payloads = container.column("ipc").combine_chunks()
     return {
-        name: pa.ipc.open_stream(pa.py_buffer(payload)).read_all()
+        name: pa.ipc.open_stream(payload.as_buffer()).read_all()
         for name, payload in zip(names, payloads, strict=True)
     }
 
@@ -207,6 +226,6 @@ def split_by_article(
 
 def _ipc_stream(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema, options=_IPC_OPTIONS) as writer:
+    with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return bytes(sink.getvalue().to_pybytes())

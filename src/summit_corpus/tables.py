@@ -10,6 +10,7 @@ Offsets (`start`, `end`) are Python `str` indices into the document's `text`, en
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,11 @@ class Column:
         return pa.field(self.name, self.type, nullable=self.nullable)
 
 
+@functools.cache
+def _empty_table(definition: Table) -> pa.Table:
+    return definition.schema.empty_table()
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """A table of the corpus.
@@ -98,7 +104,8 @@ class Table:
         return self.sorted(table)
 
     def empty(self) -> pa.Table:
-        return self.schema.empty_table()
+        """RETURNS (pa.Table): No rows, this schema (made once: Arrow takes ~0.5 ms to make one)."""
+        return _empty_table(self)
 
     def sorted(self, table: pa.Table) -> pa.Table:
         if not self.sort_by or table.num_rows == 0:
