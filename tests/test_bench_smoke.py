@@ -41,7 +41,8 @@ class TestSynthetic:
 
 class TestBenchSmoke:
     def test_small_run_prints_every_figure(self, tmp_path: Path) -> None:
-        """`bench.py --sizes 3,6` prints the table, all ratios, and writes the report."""
+        """`bench.py --sizes 3,6 --engines local,dask` prints the table and every ratio, and
+        writes the report."""
         pytest.importorskip("distributed")
         report = tmp_path / "BENCHMARKS.md"
         done = subprocess.run(
@@ -52,6 +53,8 @@ class TestBenchSmoke:
                 "3,6",
                 "--workers",
                 "2",
+                "--engines",
+                "local,dask",
                 "--work",
                 str(tmp_path / "work"),
                 "--report",
