@@ -24,7 +24,6 @@ Every file is deterministic: rows sorted, fixed Parquet settings, no time or mac
 
 from __future__ import annotations
 
-import bisect
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -38,6 +37,8 @@ import pyarrow.compute as pc
 from summit_corpus import io, layout
 from summit_corpus import tables as T
 from summit_corpus.errors import Errors, PublishError
+from summit_corpus.ner import NER_LAYERS as NER_LAYERS  # re-exported: the validator reads it here
+from summit_corpus.ner import NerResult, ner_rows
 
 DEFAULT_CONFIG = "documents"
 NER_CONFIG = "ner"
@@ -48,8 +49,6 @@ FLAT: tuple[T.Table, ...] = (*NESTED, T.ANNOTATIONS, T.ANNOTATION_NOTES)
 # A QUOTE contains entity spans and crosses sentences; BIO tags cannot nest, so quotes stay
 # out of the ner config (they are in the spans config and nested in documents).
 NER_EXCLUDED_LABELS = ("QUOTE",)
-# Layer that feeds the ner config, best first; a document uses the first one it has.
-NER_LAYERS = (T.LAYER_ADJUDICATED, T.LAYER_PREDICTION)
 
 PRETTY_NAME = "Summit News Corpus"
 # Who made the human layer of the committed snapshots (annotations/README.md). The tables only
@@ -209,18 +208,6 @@ def ner_labels(scheme: SchemeLike) -> tuple[str, ...]:
     return ("O", *(f"{p}-{x}" for x in labels for p in ("B", "I")))
 
 
-@dataclass(frozen=True, slots=True)
-class NerResult:
-    """The ner config and what building it left out.
-
-    table (pa.Table): tables.NER rows.
-    dropped_overlaps (int): Entity spans left out because they overlap a longer one.
-    """
-
-    table: pa.Table
-    dropped_overlaps: int
-
-
 def ner_config(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerResult:
     """One row per sentence with BIO tags from the best layer each document has.
 
@@ -230,74 +217,7 @@ def ner_config(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerR
     RETURNS (NerResult): The table and the number of overlapping spans left out (the longer
         span wins, then the earlier one).
     """
-    index = {name: i for i, name in enumerate(tag_names)}
-    sentences = T.SENTENCES.sorted(tables[T.SENTENCES.name])
-    tokens = T.TOKENS.sorted(tables[T.TOKENS.name])
-    spans = tables.get(T.SPANS.name, T.SPANS.empty())
-    labels = tables.get(T.DOCUMENT_LABELS.name, T.DOCUMENT_LABELS.empty())
-    entity = {name[2:] for name in tag_names if name != "O"}
-
-    has_layer: dict[str, set[str]] = {}
-    for source in (spans, labels):
-        for doc_id, layer in zip(
-            source.column("doc_id").to_pylist(), source.column("layer").to_pylist(), strict=True
-        ):
-            has_layer.setdefault(doc_id, set()).add(layer)
-
-    by_doc: dict[str, list[tuple[int, int, str, str]]] = {}
-    for row in spans.select(["doc_id", "start", "end", "label", "layer", "span_id"]).to_pylist():
-        if row["label"] in entity:
-            by_doc.setdefault(row["doc_id"], []).append(
-                (row["start"], row["end"], row["label"], row["layer"])
-            )
-
-    tok = tokens.select(["doc_id", "sentence_id", "start", "end", "text"]).to_pydict()
-    doc_tokens: dict[str, list[int]] = {}
-    for i, doc_id in enumerate(tok["doc_id"]):
-        doc_tokens.setdefault(doc_id, []).append(i)
-
-    tags = [0] * len(tok["doc_id"])
-    layer_of: dict[str, str] = {}
-    dropped = 0
-    for doc_id, rows in doc_tokens.items():
-        layer = next((x for x in NER_LAYERS if x in has_layer.get(doc_id, set())), NER_LAYERS[-1])
-        layer_of[doc_id] = layer
-        chosen = [s for s in by_doc.get(doc_id, []) if s[3] == layer]
-        chosen.sort(key=lambda s: (-(s[1] - s[0]), s[0], s[2]))
-        # Tokens are sorted and do not overlap: the ones a span touches are found by bisection
-        # (token end > span start and token start < span end), not by a scan of the document.
-        starts = [tok["start"][i] for i in rows]
-        ends = [tok["end"][i] for i in rows]
-        for start, end, label, _ in chosen:
-            covered = rows[bisect.bisect_right(ends, start) : bisect.bisect_left(starts, end)]
-            if not covered or any(tags[i] for i in covered):
-                dropped += bool(covered)
-                continue
-            tags[covered[0]] = index[f"B-{label}"]
-            for i in covered[1:]:
-                tags[i] = index[f"I-{label}"]
-
-    per_sentence: dict[tuple[str, int], list[int]] = {}
-    for i, (doc_id, sid) in enumerate(zip(tok["doc_id"], tok["sentence_id"], strict=True)):
-        per_sentence.setdefault((doc_id, sid), []).append(i)
-    out = []
-    for doc_id, sid in zip(
-        sentences.column("doc_id").to_pylist(),
-        sentences.column("sentence_id").to_pylist(),
-        strict=True,
-    ):
-        members = per_sentence.get((doc_id, sid), [])
-        out.append(
-            {
-                "id": f"{doc_id}/{sid}",
-                "doc_id": doc_id,
-                "sentence_id": sid,
-                "tokens": [tok["text"][i] for i in members],
-                "ner_tags": [tags[i] for i in members],
-                "layer": layer_of.get(doc_id, NER_LAYERS[-1]),
-            }
-        )
-    return NerResult(T.NER.from_rows(out), dropped)
+    return ner_rows(tables, tag_names)
 
 
 # --- splitting and writing -------------------------------------------------------------------
