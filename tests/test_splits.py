@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 from datasketch import MinHash, MinHashLSH
-from datasketch.hashfunc import sha1_hash32
+from datasketch.hashfunc import sha1_hash32, sha1_hash64
 
 from summit_corpus import ingest, synthetic, tables
 from summit_corpus.errors import SplitConfigError
@@ -170,13 +170,13 @@ class TestNearDuplicateIndex:
                 index.add(doc_id, texts[doc_id])
             assert index.pairs() == near_duplicates(texts, config.near_duplicate)
 
-    def test_sketch_equals_minhash_of_the_string_shingles(self, config):
-        """The low 32 bits of each shingle hash are datasketch's sha1_hash32 of the shingle."""
+    def test_shingle_hashes_are_datasketchs_sha1_hashes(self, config):
+        """Each shingle hash is sha1_hash64 of the shingle; its low 32 bits are sha1_hash32."""
         text = "The Kremlin said on Wednesday that a summit depends on Washington."
         hashes = shingle_hashes(text, config.near_duplicate.shingle_size)
-        expected = sorted(sha1_hash32(s.encode("utf-8")) for s in shingles(text, 3))
-        assert sorted((hashes & 0xFFFFFFFF).tolist()) == expected
-        assert hashes.tolist() == sorted(set(hashes.tolist()))
+        strings = [s.encode("utf-8") for s in shingles(text, 3)]
+        assert hashes.tolist() == sorted(sha1_hash64(s) for s in strings)
+        assert sorted((hashes & 0xFFFFFFFF).tolist()) == sorted(sha1_hash32(s) for s in strings)
 
     def test_texts_without_words_pair_with_nothing(self, config):
         """Two documents with no words share every MinHash band but are not near-duplicates."""

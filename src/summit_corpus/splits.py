@@ -49,7 +49,6 @@ import numpy.typing as npt
 import pyarrow as pa
 import yaml
 from datasketch import MinHash, MinHashLSH
-from datasketch.hashfunc import sha1_hash64
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from summit_corpus.errors import Errors, SplitConfigError
@@ -177,10 +176,10 @@ def shingle_hashes(text: str, size: int) -> npt.NDArray[np.uint64]:
     size (int): Words per shingle (as `shingles`).
     RETURNS (npt.NDArray[np.uint64]): Sorted distinct hashes; empty for a text with no words.
     """
-    hashes = np.fromiter(
-        (sha1_hash64(s.encode("utf-8")) for s in shingles(text, size)), dtype=np.uint64
-    )
-    return np.unique(hashes)
+    sha1 = hashlib.sha1
+    # sha1_hash64 is struct.unpack("<Q", digest[:8]): read the joined 8-byte prefixes at once.
+    data = b"".join([sha1(s.encode("utf-8")).digest()[:8] for s in shingles(text, size)])
+    return np.unique(np.frombuffer(data, dtype="<u8").astype(np.uint64))
 
 
 @dataclass(frozen=True, slots=True)
