@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 # runs and machines (no timestamps or paths are written by pyarrow).
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
-    "compression_level": 9,
+    "compression_level": 6,
     "use_dictionary": True,
     "write_statistics": True,
     "row_group_size": 100_000,

@@ -50,6 +50,14 @@ def _pair_key(hi: NDArray[Any], lo: NDArray[Any]) -> NDArray[Any]:
     return (hi.astype(np.int64) << 32) | (lo.astype(np.int64) & 0xFFFFFFFF)
 
 
+def _ranges(lengths: NDArray[Any]) -> NDArray[Any]:
+    """RETURNS (np.ndarray): 0..n-1 for each n in `lengths`, concatenated."""
+    ends = np.cumsum(lengths)
+    return np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) - np.repeat(
+        ends - lengths, lengths
+    )
+
+
 def _codes(values: pa.ChunkedArray, reference: pa.Array) -> NDArray[Any]:
     """RETURNS (np.ndarray): Position of each doc_id in `reference`, or -1."""
     return _ints(pc.index_in(values.combine_chunks().cast(pa.string()), value_set=reference))
@@ -97,34 +105,60 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
     t_end = _ints(tokens.column("end"))[order]
     t_sid = _ints(tokens.column("sentence_id"))[order]
     start_key, end_key = _pair_key(td, t_start), _pair_key(td, t_end)
-    tags = np.zeros(len(order), dtype=np.int64)
-    taken = np.zeros(len(order), dtype=bool)
 
     # The chosen layer's entity spans, longest first, then earliest, then by label.
     sd = _codes(spans.column("doc_id"), all_ids)
     s_start, s_end = _ints(spans.column("start")), _ints(spans.column("end"))
     s_label = spans.column("label").to_pylist()
-    s_layer = spans.column("layer").to_pylist()
-    chosen = [
-        i
-        for i in range(len(s_label))
-        if s_label[i] in entity and sd[i] >= 0 and s_layer[i] == NER_LAYERS[layer_of[sd[i]]]
-    ]
-    chosen.sort(key=lambda i: (sd[i], -(s_end[i] - s_start[i]), s_start[i], s_label[i]))
+    s_layer = spans.column("layer")
+    wanted_layer = pa.array(list(NER_LAYERS), pa.string()).take(
+        pa.array(layer_of[np.maximum(sd, 0)])
+    )
+    usable = pc.and_(
+        pc.is_in(spans.column("label"), value_set=pa.array(sorted(entity), pa.string())),
+        pc.equal(s_layer, wanted_layer),
+    )
+    mask = np.asarray(pc.fill_null(usable, False).to_numpy(zero_copy_only=False), dtype=bool)
+    mask &= sd >= 0
+    # Labels ranked in string order, so that sorting by rank sorts by label.
+    ranks = {label: r for r, label in enumerate(sorted(set(s_label)))}
+    s_rank = np.asarray([ranks[x] for x in s_label], dtype=np.int64)
+    candidates = np.flatnonzero(mask)
+    chosen = candidates[
+        np.lexsort(
+            (
+                s_rank[candidates],
+                s_start[candidates],
+                -(s_end[candidates] - s_start[candidates]),
+                sd[candidates],
+            )
+        )
+    ].tolist()
     # The tokens a span touches: token end > span start and token start < span end.
     lo = np.searchsorted(end_key, _pair_key(sd, s_start), side="right")
     hi = np.searchsorted(start_key, _pair_key(sd, s_end), side="left")
+    # The greedy pass is sequential; a bytearray keeps each step to a slice test.
+    taken = bytearray(len(order))
+    accepted: list[int] = []
     dropped = 0
     for i in chosen:
-        a, b = lo[i], hi[i]
+        a, b = int(lo[i]), int(hi[i])
         if b <= a:
             continue
-        if taken[a:b].any():
+        if 1 in taken[a:b]:
             dropped += 1
             continue
-        taken[a:b] = True
-        tags[a] = index[f"B-{s_label[i]}"]
-        tags[a + 1 : b] = index[f"I-{s_label[i]}"]
+        taken[a:b] = b"\x01" * (b - a)
+        accepted.append(i)
+    tags = np.zeros(len(order), dtype=np.int64)
+    if accepted:
+        won = np.asarray(accepted, dtype=np.int64)
+        begin, stop = lo[won], hi[won]
+        b_tag = np.asarray([index[f"B-{s_label[i]}"] for i in accepted], dtype=np.int64)
+        i_tag = np.asarray([index[f"I-{s_label[i]}"] for i in accepted], dtype=np.int64)
+        inside = stop - begin - 1
+        tags[np.repeat(begin, inside) + _ranges(inside) + 1] = np.repeat(i_tag, inside)
+        tags[begin] = b_tag
 
     # One list of tokens per sentence, in the sentences' order.
     sent_key = _pair_key(td, t_sid)
