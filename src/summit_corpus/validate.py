@@ -344,6 +344,21 @@ def _np(values: pa.Array | pa.ChunkedArray, fill: int = -1) -> NDArray[Any]:
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
+def _gather(values: NDArray[Any], where: NDArray[Any], fill: int = 0) -> NDArray[Any]:
+    """RETURNS (np.ndarray): values[where], `fill` where `where` < 0 (also if `values` is empty:
+    a chunk's rows may point into another table that has no rows in the chunk)."""
+    if len(values) == 0:
+        return np.full(len(where), fill, dtype=np.int64)
+    return np.where(where >= 0, values[np.maximum(where, 0)], fill)
+
+
+def _take(values: pa.Array | pa.ChunkedArray, where: NDArray[Any]) -> pa.Array | pa.ChunkedArray:
+    """RETURNS: values[where], null where `where` < 0 (also if `values` is empty)."""
+    if len(values) == 0:
+        return pa.nulls(len(where), values.type)
+    return values.take(pa.array(np.maximum(where, 0), pa.int64(), mask=where < 0))
+
+
 def _valid(values: pa.Array | pa.ChunkedArray) -> NDArray[Any]:
     if not values.null_count:
         return np.ones(len(values), dtype=bool)
@@ -431,7 +446,7 @@ class _Frame:
         docs = self.ctx.docs
         if docs is None:
             return np.zeros(self.n, dtype=np.int64)
-        return np.where(self.has_doc, docs.length[np.maximum(self.d, 0)], 0)
+        return np.where(self.has_doc, _gather(docs.length, self.d), 0)
 
     @cached_property
     def offsets_known(self) -> NDArray[Any]:
@@ -788,9 +803,8 @@ def _token_in_sentence(f: _Frame) -> NDArray[Any]:
     sentences = f.ctx.frame("sentences")
     assert sentences is not None
     found = where >= 0
-    w = np.maximum(where, 0)
-    s_start = sentences.start[w]
-    s_end = sentences.end[w]
+    s_start = _gather(sentences.start, where)
+    s_end = _gather(sentences.end, where)
     inside = (s_start <= f.start) & (f.end <= s_end)
     return ~(found & f.offsets_known) | inside
 
@@ -925,7 +939,7 @@ def _endpoint_same_layer(f: _Frame) -> NDArray[Any]:
     for column in ("head_span_id", "tail_span_id"):
         where = _endpoint_row(f, column)
         found = where >= 0
-        taken = span_layer.take(pa.array(np.maximum(where, 0)))
+        taken = _take(span_layer, where)
         same = np.asarray(
             pc.fill_null(pc.equal(taken, layer), True).to_numpy(zero_copy_only=False), dtype=bool
         )
@@ -936,7 +950,7 @@ def _endpoint_same_layer(f: _Frame) -> NDArray[Any]:
 def _endpoint_labels(f: _Frame, column: str) -> pa.Array:
     spans = f.ctx.tables["spans"]
     where = _endpoint_row(f, column)
-    labels = spans.column("label").take(pa.array(np.maximum(where, 0)))
+    labels = _take(spans.column("label"), where)
     return pc.if_else(pa.array(where >= 0), labels, pa.scalar(None, pa.string()))
 
 
@@ -1620,8 +1634,7 @@ def _stated_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
 
 def _stale_flag_matches(f: _Frame) -> NDArray[Any]:
     documents = f.ctx.tables["documents"]
-    where = np.maximum(f.d, 0)
-    doc_sha = documents.column("text_sha256").take(pa.array(where))
+    doc_sha = _take(documents.column("text_sha256"), f.d)
     changed = pc.not_equal(f.col("text_sha256"), doc_sha)
     same = _bools(pc.fill_null(pc.equal(f.col("stale"), changed), True))
     return ~f.has_doc | same
@@ -2112,6 +2125,10 @@ def _run_columns(
                 structural_ok = False
                 value: Any = _failure_values(error.failure_cases, column)
                 if rule == "column_present":
+                    # pandera names the missing column in its failure case, not its schema;
+                    # its error text would print the table's rows into the message.
+                    if column is None and isinstance(error.failure_cases, str):
+                        column = error.failure_cases
                     value = column or str(error)
                 elif rule == "unknown_column":
                     value = value[0] if value else str(error)
