@@ -1441,7 +1441,6 @@ def ner_table(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> pa.Ta
     """
     from summit_corpus.publish import NER_LAYERS
 
-    index = {name: i for i, name in enumerate(tag_names)}
     entity = {name[2:] for name in tag_names if name != "O"}
     sentences = tables["sentences"]
     tokens = tables["tokens"]
@@ -1476,28 +1475,45 @@ def ner_table(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> pa.Ta
     order = np.lexsort((_np(tokens.column("token_id")), td))
     td, t_start, t_end, t_sid = td[order], t_start[order], t_end[order], t_sid[order]
     start_key, end_key = _pair_key(td, t_start), _pair_key(td, t_end)
-    tags = np.zeros(len(order), dtype=np.int64)
-    taken = np.zeros(len(order), dtype=bool)
-
     sd = code["spans"]
     s_start, s_end = _np(spans.column("start")), _np(spans.column("end"))
-    s_label = spans.column("label").to_pylist()
-    s_layer = spans.column("layer").to_pylist()
-    chosen = [
-        i
-        for i in range(len(s_label))
-        if s_label[i] in entity and sd[i] >= 0 and s_layer[i] == NER_LAYERS[layer_of[sd[i]]]
-    ]
-    chosen.sort(key=lambda i: (sd[i], -(s_end[i] - s_start[i]), s_start[i], s_label[i]))
+    s_label = spans.column("label")
+    layer_names = pa.array(list(NER_LAYERS), pa.string())
+    wanted_layer = layer_names.take(pa.array(layer_of[np.maximum(sd, 0)] if len(sd) else []))
+    usable = pc.and_(
+        pc.is_in(s_label, value_set=pa.array(sorted(entity), pa.string())),
+        pc.equal(spans.column("layer"), wanted_layer),
+    )
+    candidates = np.flatnonzero(_bools(usable) & (sd >= 0))
+    # Longest first, then earliest, then by label (ranked in string order), per document.
+    c_labels = s_label.take(pa.array(candidates, pa.int64())).combine_chunks()
+    distinct = pc.unique(c_labels)
+    distinct = distinct.take(pc.array_sort_indices(distinct))
+    label_rank = _np(pc.index_in(c_labels, value_set=distinct))
+    c_start, c_end = s_start[candidates], s_end[candidates]
+    chosen = candidates[np.lexsort((label_rank, c_start, -(c_end - c_start), sd[candidates]))]
     lo = np.searchsorted(end_key, _pair_key(sd, s_start), side="right")
     hi = np.searchsorted(start_key, _pair_key(sd, s_end), side="left")
-    for i in chosen:
-        a, b = lo[i], hi[i]
-        if b <= a or taken[a:b].any():
+    # The greedy pass is sequential: one step per span, a slice test on a bytearray.
+    taken = bytearray(len(order))
+    accepted: list[int] = []
+    for i, a, b in zip(chosen.tolist(), lo[chosen].tolist(), hi[chosen].tolist(), strict=True):
+        if b <= a or 1 in taken[a:b]:
             continue
-        taken[a:b] = True
-        tags[a] = index[f"B-{s_label[i]}"]
-        tags[a + 1 : b] = index[f"I-{s_label[i]}"]
+        taken[a:b] = b"\x01" * (b - a)
+        accepted.append(i)
+    tags = np.zeros(len(order), dtype=np.int64)
+    if accepted:
+        won = np.asarray(accepted, dtype=np.int64)
+        names = pa.array(list(tag_names), pa.string())
+        won_labels = s_label.take(pa.array(won))
+        b_tag = _np(pc.index_in(pc.binary_join_element_wise("B-", won_labels, ""), names))
+        i_tag = _np(pc.index_in(pc.binary_join_element_wise("I-", won_labels, ""), names))
+        begin, inside = lo[won], hi[won] - lo[won] - 1
+        ends = np.cumsum(inside)
+        steps = np.arange(int(ends[-1]), dtype=np.int64) - np.repeat(ends - inside, inside)
+        tags[np.repeat(begin, inside) + steps + 1] = np.repeat(i_tag, inside)
+        tags[begin] = b_tag
 
     # One list of tokens per sentence, in the sentences table's order.
     sent_key = _pair_key(td, t_sid)
@@ -1516,7 +1532,6 @@ def ner_table(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> pa.Ta
     token_lists = pa.ListArray.from_arrays(pa.array(offsets), texts.combine_chunks())
     tag_lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(tags[gather], pa.int64()))
     doc_ids = sentences.column("doc_id")
-    layer_names = pa.array(list(NER_LAYERS), pa.string())
     layers = layer_names.take(pa.array(layer_of[np.maximum(sd_rows, 0)]))
     ids = pc.binary_join_element_wise(
         doc_ids, pc.cast(sentences.column("sentence_id"), pa.string()), "/"
