@@ -1479,7 +1479,7 @@ def ner_table(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> pa.Ta
     s_start, s_end = _np(spans.column("start")), _np(spans.column("end"))
     s_label = spans.column("label")
     layer_names = pa.array(list(NER_LAYERS), pa.string())
-    wanted_layer = layer_names.take(pa.array(layer_of[np.maximum(sd, 0)] if len(sd) else []))
+    wanted_layer = layer_names.take(pa.array(layer_of[np.maximum(sd, 0)], pa.int64()))
     usable = pc.and_(
         pc.is_in(s_label, value_set=pa.array(sorted(entity), pa.string())),
         pc.equal(spans.column("layer"), wanted_layer),
