@@ -23,7 +23,6 @@ from summit_corpus import engines, ingest, io, layout, tables
 from summit_corpus.cache import ArticleCache
 from summit_corpus.cache import default_dir as default_cache_dir
 from summit_corpus.errors import BuildError, Errors
-from summit_corpus.staging import read_staged
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +129,16 @@ def _publish(
     from summit_corpus.chunks import iter_chunks
     from summit_corpus.publish import DatasetWriter
     from summit_corpus.scheme import load_scheme
-    from summit_corpus.splits import assign_splits, split_sizes
+    from summit_corpus.splits import ASSIGNMENT_COLUMNS, assign_splits, split_sizes
     from summit_corpus.validate import validate_corpus
 
     human = _human_layer(annotations, staged.files[tables.DOCUMENTS.name])
     names = [*staged.files, *(name for name in human if name not in staged.files)]
-    assignment = assign_splits(read_staged(staged.files[tables.DOCUMENTS.name], tables.DOCUMENTS))
+    # The split assignment reads the documents a row group at a time (texts are not kept).
+    staged_documents = pq.ParquetFile(staged.files[tables.DOCUMENTS.name])
+    assignment = assign_splits(
+        staged_documents.iter_batches(batch_size=256, columns=list(ASSIGNMENT_COLUMNS))
+    )
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:

@@ -182,7 +182,7 @@ def encode_entry(rows: Mapping[str, pa.Table]) -> bytes:
     with pa.ipc.new_file(sink, _ENTRY_SCHEMA) as writer:
         writer.write_table(container)
     body = sink.getvalue()
-    packed = pa.compress(body, codec="zstd", asbytes=True)
+    packed: bytes = pa.compress(body, codec="zstd", asbytes=True)
     return _HEADER.pack(_MAGIC, _FORMAT, body.size) + packed
 
 

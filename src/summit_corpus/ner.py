@@ -53,9 +53,9 @@ def _pair_key(hi: NDArray[Any], lo: NDArray[Any]) -> NDArray[Any]:
 def _ranges(lengths: NDArray[Any]) -> NDArray[Any]:
     """RETURNS (np.ndarray): 0..n-1 for each n in `lengths`, concatenated."""
     ends = np.cumsum(lengths)
-    return np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) - np.repeat(
-        ends - lengths, lengths
-    )
+    starts: NDArray[Any] = np.repeat(ends - lengths, lengths)
+    counting: NDArray[Any] = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+    return counting - starts
 
 
 def _codes(values: pa.ChunkedArray, reference: pa.Array) -> NDArray[Any]:
