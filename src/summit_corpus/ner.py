@@ -55,7 +55,8 @@ def _ranges(lengths: NDArray[Any]) -> NDArray[Any]:
     ends = np.cumsum(lengths)
     starts: NDArray[Any] = np.repeat(ends - lengths, lengths)
     counting: NDArray[Any] = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
-    return counting - starts
+    within: NDArray[Any] = counting - starts
+    return within
 
 
 def _codes(values: pa.ChunkedArray, reference: pa.Array) -> NDArray[Any]:
