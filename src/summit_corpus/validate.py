@@ -61,7 +61,7 @@ from pandera.errors import SchemaErrorReason, SchemaErrors
 
 from summit_corpus import layout
 from summit_corpus import tables as T
-from summit_corpus.chunks import DocumentChunk, iter_chunks
+from summit_corpus.chunks import DocumentChunk, iter_chunks, prefetch
 from summit_corpus.errors import Errors
 from summit_corpus.io import sha256_file
 
@@ -904,15 +904,18 @@ def _head_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
 def _span_on_token_boundaries(f: _Frame) -> NDArray[Any]:
     tokens = f.ctx.frame("tokens")
     assert tokens is not None
-    starts = pa.array(_pair_key(tokens.d, tokens.start))
-    ends = pa.array(_pair_key(tokens.d, tokens.end))
-    s_ok = np.asarray(
-        pc.is_in(pa.array(_pair_key(f.d, f.start)), value_set=starts).to_numpy(zero_copy_only=False)
-    )
-    e_ok = np.asarray(
-        pc.is_in(pa.array(_pair_key(f.d, f.end)), value_set=ends).to_numpy(zero_copy_only=False)
-    )
+    s_ok = _member(_pair_key(f.d, f.start), _pair_key(tokens.d, tokens.start))
+    e_ok = _member(_pair_key(f.d, f.end), _pair_key(tokens.d, tokens.end))
     return ~f.offsets_ok | (s_ok & e_ok)
+
+
+def _member(query: NDArray[Any], reference: NDArray[Any]) -> NDArray[Any]:
+    """RETURNS (np.ndarray): Whether each query value occurs in `reference`."""
+    if len(reference) and bool(np.all(reference[1:] >= reference[:-1])):
+        # Tokens in order: their start and end keys ascend, and a binary search beats a hash.
+        at = np.minimum(np.searchsorted(reference, query), len(reference) - 1)
+        return np.asarray(reference[at] == query, dtype=bool)
+    return _bools(pc.is_in(pa.array(query), value_set=pa.array(reference)))
 
 
 def _endpoint_row(f: _Frame, column: str) -> NDArray[Any]:
@@ -1341,7 +1344,13 @@ def _nested_partner(f: _Frame) -> tuple[NDArray[Any], pa.Table]:
         nested_d = docs.index(nested.column("doc_id"))
         mine = np.where(f.d >= 0, _pair_key(f.d, f.ids(key[1])), -1)
         theirs = np.where(nested_d >= 0, _pair_key(nested_d, _np(nested.column(key[1]))), -2)
-        where = _lookup(mine, theirs)
+        where: NDArray[Any]
+        same = len(mine) == len(theirs) and bool(np.all(mine[1:] > mine[:-1]))
+        if same and np.array_equal(mine, theirs):
+            # Same unique keys in the same order (as published): row i is record i.
+            where = np.arange(len(mine), dtype=np.int64)
+        else:
+            where = _lookup(mine, theirs)
     else:
         where = _lookup(_composite_key(f.table, key), _composite_key(nested, key))
     f._nested = (where, nested)  # type: ignore[attr-defined]
@@ -1355,9 +1364,10 @@ def _nested_matches_flat(f: _Frame) -> NDArray[Any]:
     good = found.copy()
     if len(nested) == 0:
         return good
+    identity = len(where) == len(nested) and bool(np.all(where == np.arange(len(where))))
     for name in f.table.column_names:
         mine = f.col(name)
-        theirs = nested.column(name).take(take)
+        theirs = nested.column(name) if identity else nested.column(name).take(take)
         both_null = _bools(pc.and_(pc.is_null(mine), pc.is_null(theirs)))
         good &= _bools(pc.equal(mine, theirs)) | both_null
     return good
@@ -2590,7 +2600,8 @@ def validate_corpus(
     stream = _Stream(corpus_dir, configs, _scheme(vocabularies))
     for file_name in sorted({p.name for c in configs.values() for p in c.paths}):
         group = {n: c.folder / file_name for n, c in configs.items() if file_name in c.names}
-        for chunk in iter_chunks(group, "documents", docs_per_chunk):
+        # The next chunk is read while this one is validated (Parquet decoding frees the GIL).
+        for chunk in prefetch(iter_chunks(group, "documents", docs_per_chunk)):
             stream.add_chunk(file_name, chunk)
     failures += stream.finish()
     failures += check_manifest(corpus_dir)
