@@ -61,7 +61,7 @@ from pandera.errors import SchemaErrorReason, SchemaErrors
 
 from summit_corpus import layout
 from summit_corpus import tables as T
-from summit_corpus.chunks import DocumentChunk, iter_chunks, prefetch
+from summit_corpus.chunks import DocumentChunk, iter_chunks
 from summit_corpus.errors import Errors
 from summit_corpus.io import sha256_file
 
@@ -2600,8 +2600,7 @@ def validate_corpus(
     stream = _Stream(corpus_dir, configs, _scheme(vocabularies))
     for file_name in sorted({p.name for c in configs.values() for p in c.paths}):
         group = {n: c.folder / file_name for n, c in configs.items() if file_name in c.names}
-        # The next chunk is read while this one is validated (Parquet decoding frees the GIL).
-        for chunk in prefetch(iter_chunks(group, "documents", docs_per_chunk)):
+        for chunk in iter_chunks(group, "documents", docs_per_chunk):
             stream.add_chunk(file_name, chunk)
     failures += stream.finish()
     failures += check_manifest(corpus_dir)
