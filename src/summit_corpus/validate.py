@@ -388,6 +388,16 @@ def _string_key(*columns: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray | pa.Ar
 
 def _lookup(query: NDArray[Any] | pa.Array, reference: NDArray[Any] | pa.Array) -> NDArray[Any]:
     """RETURNS (np.ndarray): Position of each query key in `reference` (first match), or -1."""
+    if (
+        isinstance(query, np.ndarray)
+        and isinstance(reference, np.ndarray)
+        and len(reference)
+        and bool(np.all(reference[1:] > reference[:-1]))
+    ):
+        # Keys of rows in table order ascend (tokens by (document, token_id)): a binary
+        # search finds each one without hashing the reference.
+        at = np.minimum(np.searchsorted(reference, query), len(reference) - 1)
+        return np.where(reference[at] == query, at, -1).astype(np.int64)
     q = pa.array(query) if isinstance(query, np.ndarray) else query
     r = pa.array(reference) if isinstance(reference, np.ndarray) else reference
     return _np(pc.index_in(q, value_set=r), fill=-1)
