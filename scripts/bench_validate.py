@@ -21,6 +21,12 @@ Each engine runs in a fresh Python process that reads the generated tables from 
 Arrow IPC copy, so its peak memory (peak RSS, Arrow pool peak) is its own; the RSS
 after loading the tables is printed beside it.
 
+With --corpus DIR (repeatable), no tables are generated: `validate_corpus` is timed on each
+existing published folder (e.g. one `corpus build` made from `scripts/make_synthetic.py`
+articles), once per --docs-per-chunk value (default 500 and 1000000, i.e. one chunk per split
+file, the memory of reading whole files), each in its own process: seconds, CPU seconds and
+peak RSS.
+
 With --published, the tables are also written as a published corpus folder (publish.py's
 documents config with nested records, ner config, card, manifest) into a temporary folder,
 and `validate.validate_corpus` is timed on it end to end (reading Parquet, hashing files for
@@ -252,6 +258,57 @@ def _child(mode: str, data: Path, repeat: int) -> dict[str, Any]:
     }
 
 
+def _child_folder(folder: Path, docs_per_chunk: int, repeat: int) -> dict[str, Any]:
+    """Time validate_corpus on an existing folder in this (fresh) process."""
+    from summit_corpus.validate import validate_corpus
+
+    best, best_cpu, result = float("inf"), float("inf"), None
+    for _ in range(repeat):
+        gc.collect()
+        start, cpu = time.perf_counter(), time.process_time()
+        result = validate_corpus(folder, docs_per_chunk=docs_per_chunk)
+        best = min(best, time.perf_counter() - start)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    assert result is not None
+    return {
+        "folder": str(folder),
+        "docs_per_chunk": docs_per_chunk,
+        "documents": result.rows.get("documents", 0),
+        "rows": sum(result.rows.values()),
+        "ok": result.ok,
+        "seconds": round(best, 2),
+        "cpu_seconds": round(best_cpu, 2),
+        "peak_rss_mb": _rss_mb(),
+    }
+
+
+def _folders(args: argparse.Namespace) -> int:
+    """Time validate_corpus on existing folders (--corpus), one process per measurement."""
+    import subprocess
+
+    results = []
+    for folder in args.corpus:
+        for per_chunk in args.docs_per_chunk:
+            command = [sys.executable, __file__, "--child", "folder", "--data", str(folder)]
+            command += ["--repeat", str(args.repeat), "--docs-per-chunk", str(per_chunk)]
+            done = subprocess.run(command, check=True, capture_output=True, text=True)
+            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    if args.json:
+        print(json.dumps({"validate_corpus": results, "cpus": os.cpu_count()}, indent=2))
+        return 0 if all(r["ok"] for r in results) else 1
+    print(f"validate_corpus, each in its own process, best of {args.repeat}, "
+          f"{os.cpu_count()} CPUs")  # fmt: skip
+    print(f"{'documents':>9} {'rows':>10} {'docs/chunk':>10} {'seconds':>8} {'cpu s':>6} "
+          f"{'peak RSS MB':>11}  ok  folder")  # fmt: skip
+    for r in results:
+        print(
+            f"{r['documents']:>9,} {r['rows']:>10,} {r['docs_per_chunk']:>10,} "
+            f"{r['seconds']:>8.2f} {r['cpu_seconds']:>6.2f} {r['peak_rss_mb']:>11.0f}  "
+            f"{'yes' if r['ok'] else 'NO ':3} {r['folder']}"
+        )
+    return 0 if all(r["ok"] for r in results) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=1_000_000, help="Token rows to generate.")
@@ -262,13 +319,31 @@ def main(argv: list[str] | None = None) -> int:
         "--published", action="store_true", help="Also time validate_corpus on a written folder."
     )
     parser.add_argument(
-        "--child", choices=("pandera", "baseline", "corpus"), help=argparse.SUPPRESS
+        "--corpus",
+        type=Path,
+        action="append",
+        help="Time validate_corpus on this published folder instead (repeatable).",
+    )
+    parser.add_argument(
+        "--docs-per-chunk",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[500, 1_000_000],
+        help="With --corpus: comma-separated chunk sizes to time (default 500,1000000).",
+    )
+    parser.add_argument(
+        "--child", choices=("pandera", "baseline", "corpus", "folder"), help=argparse.SUPPRESS
     )
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child == "folder":
+        [per_chunk] = args.docs_per_chunk
+        print(json.dumps(_child_folder(args.data, per_chunk, args.repeat)))
+        return 0
     if args.child:
         print(json.dumps(_child(args.child, args.data, args.repeat)))
         return 0
+    if args.corpus:
+        return _folders(args)
 
     import subprocess
     import tempfile
