@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -246,3 +249,15 @@ class TestChunkedValidation:
         assert validate_corpus(built_corpus, docs_per_chunk=2).ok
         assert seen and max(seen) <= 2
         assert sum(seen) == whole_table_report(built_corpus).rows["documents"]
+
+
+class TestBenchScript:
+    def test_times_validate_corpus_on_a_folder(self, built_corpus: Path, repo: Path) -> None:
+        """`bench_validate.py --corpus DIR` reports seconds and peak RSS per chunk size."""
+        command = [sys.executable, str(repo / "scripts" / "bench_validate.py"), "--corpus"]
+        command += [str(built_corpus), "--docs-per-chunk", "1,500", "--repeat", "1", "--json"]
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        results = json.loads(done.stdout)["validate_corpus"]
+        assert [r["docs_per_chunk"] for r in results] == [1, 500]
+        assert all(r["ok"] and r["seconds"] > 0 and r["peak_rss_mb"] > 0 for r in results)
+        assert results[0]["rows"] == results[1]["rows"]

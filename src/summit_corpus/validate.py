@@ -24,6 +24,17 @@ and the `ner` config must equal what `ner_table` makes from tokens and spans. Th
 (`check_manifest`) is one rule among the others: every content rule fires on its own, also
 when MANIFEST.json has been rewritten to match a corrupted file.
 
+`validate_corpus` streams: one split file at a time, the files of every config are read
+together in chunks of whole documents (`chunks.iter_chunks`, `docs_per_chunk` documents of the
+documents config plus their rows of every other config), and each chunk is validated like a
+small corpus, so peak memory depends on the chunk size, not on the number of documents. The
+result is the one a run over whole tables gives (`validate_tables`; the tests compare them):
+rows are reported by their index in their file, 'rows_sorted' also compares each chunk's first
+row with the previous chunk's last, the split assignment (leakage groups span documents) is
+collected for all documents and checked once, and the rows of any document seen in more than
+one chunk (only in an invalid corpus: files out of order, a document in two splits, rows
+filed under another split) are gathered from every file and checked together (`_Stream`).
+
 A few rules need Python per *document* (SHA-256 of the text, rebuilding the raw file, parsing
 stated times); no rule loops in Python per token, sentence or span row, except the greedy
 overlap pass of `ner_table` (one step per entity span).
