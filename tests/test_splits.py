@@ -237,6 +237,41 @@ class TestAssignSplits:
         )
         assert first.equals(second)
 
+    def test_fingerprints_made_apart_give_the_same_assignment(self, synthetic_rows, config):
+        """Fingerprints made per article (as the build's workers do) give the same table."""
+        from summit_corpus.splits import Fingerprinter
+
+        fingerprint = Fingerprinter(config.near_duplicate)
+        rows = []
+        for row in synthetic_rows:
+            hashes, bands = fingerprint(row["text"])
+            rows.append(
+                {
+                    "doc_id": row["doc_id"],
+                    "shingle_hashes": hashes.tolist(),
+                    "band_values": bands.tolist(),
+                }
+            )
+        fingerprints = tables.FINGERPRINTS.from_rows(rows)
+        documents = _documents(synthetic_rows)
+        expected = assign_splits(documents, config)
+        given = assign_splits(documents, config, fingerprints=fingerprints.to_batches(17))
+        assert given.equals(expected)
+        assert "near_duplicate" in str(given.column("grouped_by").to_pylist())
+
+    def test_fingerprints_of_other_documents_are_refused(self, seed_rows, config):
+        """Fingerprints that do not cover exactly the documents are an error naming one."""
+        from summit_corpus.splits import Fingerprinter
+
+        fingerprint = Fingerprinter(config.near_duplicate)
+        hashes, bands = fingerprint(seed_rows[0]["text"])
+        only_one = tables.FINGERPRINTS.from_rows(
+            [{"doc_id": seed_rows[0]["doc_id"], "shingle_hashes": hashes.tolist(),
+              "band_values": bands.tolist()}]
+        )  # fmt: skip
+        with pytest.raises(ValueError, match="documents and fingerprints differ"):
+            assign_splits(_documents(seed_rows), config, fingerprints=[only_one])
+
     def test_lightly_edited_copy_lands_in_its_originals_split(self, seed_rows):
         """A near-duplicate of a seed joins the seed's group and split."""
         original = next(r for r in seed_rows if r["doc_id"] == ORIGINAL)

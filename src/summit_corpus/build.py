@@ -133,18 +133,24 @@ def _publish(
     from summit_corpus.validate import validate_corpus
 
     human = _human_layer(annotations, staged.files[tables.DOCUMENTS.name])
-    names = [*staged.files, *(name for name in human if name not in staged.files)]
-    # The split assignment reads the documents a row group at a time (texts are not kept).
+    # The fingerprints feed the split assignment only; every other staged table is published.
+    published = {k: v for k, v in staged.files.items() if k != tables.FINGERPRINTS.name}
+    names = [*published, *(name for name in human if name not in published)]
+    # The split assignment reads the documents a row group at a time (texts are not kept),
+    # with the near-duplicate fingerprints the per-article stage made.
     staged_documents = pq.ParquetFile(staged.files[tables.DOCUMENTS.name])
     assignment = assign_splits(
-        staged_documents.iter_batches(batch_size=256, columns=list(ASSIGNMENT_COLUMNS))
+        staged_documents.iter_batches(batch_size=256, columns=list(ASSIGNMENT_COLUMNS)),
+        fingerprints=pq.ParquetFile(staged.files[tables.FINGERPRINTS.name]).iter_batches(
+            batch_size=1024
+        ),
     )
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         writer = DatasetWriter(tmp, load_scheme(), names)
         merged = dict.fromkeys(human, 0)
-        for chunk in iter_chunks(staged.files, tables.DOCUMENTS.name, chunk_documents):
+        for chunk in iter_chunks(published, tables.DOCUMENTS.name, chunk_documents):
             rows = dict(chunk.tables)
             doc_ids = rows[tables.DOCUMENTS.name].column("doc_id")
             for name, layer in human.items():

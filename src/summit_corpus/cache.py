@@ -62,8 +62,10 @@ def code_digest() -> str:
     files = _stage_sources()
     try:
         from summit_corpus.scheme import SCHEME_PATH
+        from summit_corpus.splits import DEFAULT_CONFIG_PATH
 
-        files.append(SCHEME_PATH)
+        # The scheme decides the annotations; the split settings decide the fingerprints.
+        files += [SCHEME_PATH, DEFAULT_CONFIG_PATH]
     except ImportError:  # the scheme module is optional for the cache itself
         pass
     for path in files:

@@ -31,6 +31,7 @@ PER_ARTICLE_TABLES = (
     tables.SPANS,
     tables.RELATIONS,
     tables.DOCUMENT_LABELS,
+    tables.FINGERPRINTS,
 )
 # Raw articles travel between processes and machines as Arrow: the file's relative path and bytes.
 RAW_SCHEMA = pa.schema(
@@ -77,6 +78,14 @@ def pipeline_version() -> str:
     )
 
 
+@functools.cache
+def _fingerprinter() -> Any:
+    """The split settings' near-duplicate fingerprinter, made once per process."""
+    from summit_corpus.splits import Fingerprinter, load_split_config
+
+    return Fingerprinter(load_split_config().near_duplicate)
+
+
 @dataclass(frozen=True, slots=True)
 class ArticleResult:
     """Rows of one article, or the problem that rejected it.
@@ -114,6 +123,7 @@ def process_articles(
 
     nlp = nlp or load_nlp()
     scheme = load_scheme()
+    fingerprint = _fingerprinter()
     results: dict[int, ArticleResult] = {}
     cleaned: list[tuple[int, ingest.Document]] = []
     for index, raw in enumerate(raws):
@@ -126,6 +136,8 @@ def process_articles(
         try:
             seg = segment.split(document.doc_id, doc)
             pre = annotate_doc(document.doc_id, document.text, doc, scheme)
+            # Made here, not at split time: it runs in parallel and is cached with the rows.
+            hashes, band_values = fingerprint(document.text)
         except Exception as error:  # one article's crash is reported by file name, not fatal
             message = Errors.E103.format(path=document.source_file, error=repr(error))
             results[index] = ArticleResult(
@@ -148,6 +160,13 @@ def process_articles(
                 tables.SPANS.name: list(pre.spans),
                 tables.RELATIONS.name: list(pre.relations),
                 tables.DOCUMENT_LABELS.name: list(pre.document_labels),
+                tables.FINGERPRINTS.name: [
+                    {
+                        "doc_id": document.doc_id,
+                        "shingle_hashes": hashes.tolist(),
+                        "band_values": band_values.tolist(),
+                    }
+                ],
             },
         )
     return [results[i] for i in range(len(raws))]

@@ -192,6 +192,39 @@ class NearDuplicatePair:
     containment: float
 
 
+class Fingerprinter:
+    """A text's near-duplicate fingerprint: its shingle hashes and the MinHash values the LSH
+    bands compare. The per-article stage makes it where the article is parsed (and caches it),
+    so the split assignment only bands and confirms.
+
+    config (NearDuplicateConfig): Shingle size, MinHash and threshold settings.
+    """
+
+    def __init__(self, config: NearDuplicateConfig) -> None:
+        self.config = config
+        # The band layout MinHashLSH picks for these settings: b bands of r values each.
+        lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
+        self.bands: list[tuple[int, int]] = list(lsh.hashranges)
+        self.width = max(end for _, end in self.bands)
+        self._permutations = MinHash(
+            num_perm=config.num_perm, seed=config.minhash_seed, scheme="affine32"
+        ).permutations
+
+    def __call__(self, text: str) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """RETURNS (tuple): The sorted distinct shingle hashes and the banded MinHash values."""
+        hashes = shingle_hashes(text, self.config.shingle_size)
+        sketch = MinHash(
+            num_perm=self.config.num_perm,
+            seed=self.config.minhash_seed,
+            scheme="affine32",
+            hashfunc=int,
+            permutations=self._permutations,
+        )
+        # The low 32 bits of sha1_hash64 are sha1_hash32, MinHash's default hash of a shingle.
+        sketch.update_batch((hashes & np.uint64(0xFFFFFFFF)).tolist())
+        return hashes, np.asarray(sketch.hashvalues[: self.width], dtype=np.uint64)
+
+
 class NearDuplicateIndex:
     """Near-duplicate detection over a stream of documents, in memory that does not grow with
     their text.
@@ -208,13 +241,9 @@ class NearDuplicateIndex:
 
     def __init__(self, config: NearDuplicateConfig) -> None:
         self.config = config
-        # The band layout MinHashLSH picks for these settings: b bands of r values each.
-        lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
-        self._bands: list[tuple[int, int]] = list(lsh.hashranges)
-        self._width = max(end for _, end in self._bands)
-        self._permutations = MinHash(
-            num_perm=config.num_perm, seed=config.minhash_seed, scheme="affine32"
-        ).permutations
+        self._fingerprinter = Fingerprinter(config)
+        self._bands = self._fingerprinter.bands
+        self._width = self._fingerprinter.width
         self._ids: list[str] = []
         self._sketches: list[npt.NDArray[Any]] = []
         self._offsets: list[int] = []
@@ -244,21 +273,28 @@ class NearDuplicateIndex:
         doc_id (str): The document's id.
         text (str): Its text.
         """
-        hashes = shingle_hashes(text, self.config.shingle_size)
-        sketch = MinHash(
-            num_perm=self.config.num_perm,
-            seed=self.config.minhash_seed,
-            scheme="affine32",
-            hashfunc=int,
-            permutations=self._permutations,
-        )
-        # The low 32 bits of sha1_hash64 are sha1_hash32, MinHash's default hash of a shingle.
-        sketch.update_batch((hashes & np.uint64(0xFFFFFFFF)).tolist())
+        self.add_fingerprint(doc_id, *self._fingerprinter(text))
+
+    def add_fingerprint(
+        self, doc_id: str, hashes: npt.NDArray[np.uint64], band_values: npt.NDArray[np.uint64]
+    ) -> None:
+        """Add a document by the fingerprint `Fingerprinter` made of its text.
+
+        doc_id (str): The document's id.
+        hashes (npt.NDArray[np.uint64]): Its sorted distinct shingle hashes.
+        band_values (npt.NDArray[np.uint64]): Its MinHash values the bands compare.
+        RAISES (ValueError): The band values do not fit these settings.
+        """
+        if len(band_values) != self._width:
+            raise ValueError(
+                f"fingerprint of {doc_id!r} has {len(band_values)} band values, the split "
+                f"settings need {self._width}"
+            )
         self._ids.append(doc_id)
-        self._sketches.append(np.asarray(sketch.hashvalues[: self._width]))
+        self._sketches.append(np.asarray(band_values, dtype=np.uint64))
         self._offsets.append(self._end)
         self._sizes.append(len(hashes))
-        data = hashes.tobytes()
+        data = np.asarray(hashes, dtype=np.uint64).tobytes()
         self._file.write(data)
         self._end += len(data)
 
@@ -550,7 +586,9 @@ def _batches(documents: pa.Table | Iterable[pa.Table | pa.RecordBatch]) -> Itera
 
 
 def assign_splits(
-    documents: pa.Table | Iterable[pa.Table | pa.RecordBatch], config: SplitConfig | None = None
+    documents: pa.Table | Iterable[pa.Table | pa.RecordBatch],
+    config: SplitConfig | None = None,
+    fingerprints: Iterable[pa.Table | pa.RecordBatch] | None = None,
 ) -> pa.Table:
     """Assign every document to a split, keeping near-duplicates and stories together.
 
@@ -564,18 +602,38 @@ def assign_splits(
         `columns=ASSIGNMENT_COLUMNS`). Needs doc_id and text; uses title, standfirst and the
         stated dates when present; other columns are ignored.
     config (SplitConfig | None): Split settings; None reads schemas/splits.yaml.
+    fingerprints (Iterable[pa.Table | pa.RecordBatch] | None): The documents' rows of
+        tables.FINGERPRINTS, made with the same settings (the build's per-article stage makes
+        them); None computes them from the texts.
     RETURNS (pa.Table): tables.SPLIT_ASSIGNMENT: doc_id, split, group_id, group_size,
         story_key, near_duplicate_of, near_duplicate_jaccard, grouped_by; one row per
         document, by doc_id.
     """
     config = load_split_config() if config is None else config
     keys: dict[str, str | None] = {}
+    rows = 0
     with NearDuplicateIndex(config.near_duplicate) as index:
         for batch in _batches(documents):
+            rows += batch.num_rows
             for row in batch.to_pylist():
                 doc_id = row["doc_id"]
-                index.add(doc_id, row["text"])
+                if fingerprints is None:
+                    index.add(doc_id, row["text"])
                 keys[doc_id] = story_key(row, config.story_key)
+        for part in fingerprints or ():
+            table = pa.Table.from_batches([part]) if isinstance(part, pa.RecordBatch) else part
+            hashes = table.column("shingle_hashes").combine_chunks()
+            bands = table.column("band_values").combine_chunks()
+            for i, doc_id in enumerate(table.column("doc_id").to_pylist()):
+                index.add_fingerprint(
+                    doc_id, hashes[i].values.to_numpy(), bands[i].values.to_numpy()
+                )
+        if fingerprints is not None and (rows, sorted(set(index.doc_ids))) != (
+            len(index.doc_ids),
+            sorted(keys),
+        ):
+            differ = sorted(set(keys) ^ set(index.doc_ids))
+            raise ValueError(f"documents and fingerprints differ (first: {differ[0]!r})")
         ids = sorted(index.doc_ids)
         for previous, doc_id in itertools.pairwise(ids):
             if previous == doc_id:

@@ -447,6 +447,29 @@ NER = Table(
     ),
 )
 
+# Internal: made by the per-article stage, staged and cached with the article's rows, read by
+# the split assignment; never published (it is not in ALL_TABLES).
+FINGERPRINTS = Table(
+    name="fingerprints",
+    description="Each article's near-duplicate fingerprint (splits.py), computed where the "
+    "article is parsed so that a rebuild reuses it from the cache.",
+    key=("doc_id",),
+    sort_by=("doc_id",),
+    columns=(
+        _c("doc_id", pa.string(), "Document id."),
+        _c(
+            "shingle_hashes",
+            pa.list_(pa.uint64()),
+            "Sorted distinct 64-bit hashes of the text's word shingles.",
+        ),
+        _c(
+            "band_values",
+            pa.list_(pa.uint64()),
+            "The MinHash values the LSH bands compare, in band order.",
+        ),
+    ),
+)
+
 CORE_TABLES: tuple[Table, ...] = (DOCUMENTS, SENTENCES, TOKENS)
 ANNOTATION_TABLES: tuple[Table, ...] = (SPANS, RELATIONS, DOCUMENT_LABELS)
 HUMAN_TABLES: tuple[Table, ...] = (ANNOTATIONS, ANNOTATION_NOTES)
