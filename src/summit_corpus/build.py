@@ -168,7 +168,7 @@ def _publish(
                 raise BuildError(Errors.E104.format(table=name, doc_id=doc_id), [])
         writer.close()
         write_manifest(tmp)
-        report = validate_corpus(tmp)
+        report = validate_corpus(tmp, docs_per_chunk=chunk_documents)
         if not report.ok:
             raise BuildError(Errors.E102.format(count=len(report.failures)), list(report.lines()))
         _swap_in(tmp, out)

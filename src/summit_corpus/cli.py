@@ -44,6 +44,9 @@ def build(
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Parse every article again."),
     batch_size: int = typer.Option(32, min=1, help="Articles per batch sent to a worker."),
+    chunk_documents: int = typer.Option(
+        500, min=1, help="Documents published and validated at a time (bounds memory)."
+    ),
 ) -> None:
     """Build, validate and publish the corpus from the raw articles in SEEDS."""
     from summit_corpus.build import build_corpus
@@ -61,6 +64,7 @@ def build(
             cache=not no_cache,
             cache_dir=cache_dir,
             batch_size=batch_size,
+            chunk_documents=chunk_documents,
         )
     except InputError as error:
         _fail(str(error))
