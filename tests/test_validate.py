@@ -29,7 +29,6 @@ from summit_corpus.validate import (
     check_manifest,
     column_schema,
     count_failures_plain,
-    ner_table,
     validate_corpus,
     validate_tables,
 )
@@ -1023,25 +1022,6 @@ class TestPlainBaseline:
             (t, r): n for t, rules in report.counts().items() for r, n in rules.items()
         }
         assert plain == pandera_counts
-
-
-class TestNerTable:
-    def test_matches_publish_ner_config(self, valid: dict[str, pa.Table]) -> None:
-        """validate.ner_table makes exactly the rows publish.ner_config makes."""
-        tags = ner_labels(load_scheme_stub())
-        flat = {k: v for k, v in valid.items() if not k.startswith("nested:")}
-        assert ner_table(flat, tags).equals(ner_config(flat, tags).table)
-
-    def test_overlapping_spans_drop_the_shorter(self, valid: dict[str, pa.Table]) -> None:
-        """A span overlapping a longer one of the same layer is dropped, as publish does."""
-        text = valid["documents"].column("text")[0].as_py()
-        extra = _span("a/one", text, "x1", "Putin 👋 met", "EVENT")
-        spans = pa.concat_tables([valid["spans"], T.SPANS.from_rows([extra])])
-        flat = {**{k: v for k, v in valid.items() if not k.startswith("nested:")}, "spans": spans}
-        tags = ner_labels(load_scheme_stub())
-        expected = ner_config(flat, tags)
-        assert expected.dropped_overlaps == 1
-        assert ner_table(flat, tags).equals(expected.table)
 
 
 class TestDocumentsConfig:

@@ -122,8 +122,10 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
     mask = np.asarray(pc.fill_null(usable, False).to_numpy(zero_copy_only=False), dtype=bool)
     mask &= sd >= 0
     # Labels ranked in string order, so that sorting by rank sorts by label.
-    ranks = {label: r for r, label in enumerate(sorted(set(s_label)))}
-    s_rank = np.asarray([ranks[x] for x in s_label], dtype=np.int64)
+    # (The validator runs this on tables that may be broken: nulls rank first, and are never
+    # chosen.)
+    ranks = {label: r for r, label in enumerate(sorted({x for x in s_label if x is not None}))}
+    s_rank = np.asarray([ranks.get(x, -1) for x in s_label], dtype=np.int64)
     candidates = np.flatnonzero(mask)
     chosen = candidates[
         np.lexsort(
@@ -167,6 +169,9 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
     key = _pair_key(sd_rows, _ints(sentences.column("sentence_id")))
     first = np.searchsorted(sent_key, key, side="left")
     last = np.searchsorted(sent_key, key, side="right")
+    # A sentence without a document id (only in a broken table) gets no tokens.
+    first = np.where(sd_rows >= 0, first, 0)
+    last = np.where(sd_rows >= 0, last, 0)
     lengths = last - first
     offsets = np.zeros(len(key) + 1, dtype=np.int32)
     np.cumsum(lengths, out=offsets[1:])

@@ -20,7 +20,7 @@ Besides tables.ALL_TABLES, a published corpus folder is checked as published: th
 documents config must have publish.documents_schema()'s columns, its split-assignment
 columns are validated as the `split_assignment` table (split = file's split, leakage groups
 in one split), its nested records must equal the flat configs' rows (`nested_matches_table`),
-and the `ner` config must equal what `ner_table` makes from tokens and spans. The manifest
+and the `ner` config must equal what `ner.ner_rows` makes from tokens and spans. The manifest
 (`check_manifest`) is one rule among the others: every content rule fires on its own, also
 when MANIFEST.json has been rewritten to match a corrupted file.
 
@@ -37,7 +37,7 @@ filed under another split) are gathered from every file and checked together (`_
 
 A few rules need Python per *document* (SHA-256 of the text, rebuilding the raw file, parsing
 stated times); no rule loops in Python per token, sentence or span row, except the greedy
-overlap pass of `ner_table` (one step per entity span).
+overlap pass of `ner.ner_rows` (one step per entity span).
 
 A failing row gives one `Failure` per rule it breaks, naming the table, the row's ids, the
 rule and the offending value; nothing stops at the first failure. `ValidationReport.lines`
@@ -75,6 +75,7 @@ from summit_corpus import tables as T
 from summit_corpus.chunks import DocumentChunk, iter_chunks
 from summit_corpus.errors import Errors
 from summit_corpus.io import sha256_file
+from summit_corpus.ner import ner_rows
 
 # Tables the published documents config nests (publish.NESTED), checked against their flat
 # configs by 'nested_matches_table'.
@@ -1450,132 +1451,11 @@ def _ner_expected(f: _Frame) -> pa.Table:
     cached = getattr(f, "_ner", None)
     if cached is not None:
         return cached
-    expected = ner_table(f.ctx.tables, f.ctx.scheme.vocabularies["ner_tags"])
+    # The same function publish uses (ner.py, checked against a plain reference in
+    # tests/test_ner.py): the rule catches a ner file that does not match the other configs.
+    expected = ner_rows(f.ctx.tables, f.ctx.scheme.vocabularies["ner_tags"]).table
     f._ner = expected  # type: ignore[attr-defined]
     return expected
-
-
-def ner_table(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> pa.Table:
-    """The ner config that publish.ner_config makes from these tables, computed with arrays.
-
-    Same rules: each document takes the first layer of publish.NER_LAYERS it has rows of (in
-    spans or document_labels); its entity spans of that layer tag the tokens they overlap,
-    longest span first (then earliest, then label), and a span touching an already tagged
-    token is dropped. Tokens are found by binary search; only the greedy pass over the chosen
-    spans is a Python loop (one step per span, not per token), so a million tokens take about
-    a second where publish's per-span token scan takes half a minute.
-
-    tables (Mapping[str, pa.Table]): Conformed sentences and tokens (spans and
-        document_labels when present), sorted as tables.py says.
-    tag_names (Sequence[str]): The ner tag names ('O' first).
-    RETURNS (pa.Table): tables.NER rows, one per sentence, in the sentences table's order.
-    """
-    from summit_corpus.publish import NER_LAYERS
-
-    entity = {name[2:] for name in tag_names if name != "O"}
-    sentences = tables["sentences"]
-    tokens = tables["tokens"]
-    spans = tables.get("spans", T.SPANS.empty())
-    labels = tables.get("document_labels", T.DOCUMENT_LABELS.empty())
-    # Every document id that occurs anywhere, coded as an integer.
-    all_ids = pa.concat_arrays(
-        [t.column("doc_id").combine_chunks().cast(pa.string()) for t in (sentences, tokens, spans)]
-    ).unique()
-    code = {name: _lookup(t.column("doc_id").combine_chunks(), all_ids) for name, t in
-            (("sentences", sentences), ("tokens", tokens), ("spans", spans))}  # fmt: skip
-    # The layer of each document: the first of NER_LAYERS it has rows of, else the last.
-    layer_of = np.full(len(all_ids), len(NER_LAYERS) - 1, dtype=np.int64)
-    for rank in reversed(range(len(NER_LAYERS) - 1)):
-        having = pa.concat_arrays(
-            [
-                t.filter(pc.equal(t.column("layer"), NER_LAYERS[rank]))
-                .column("doc_id")
-                .combine_chunks()
-                .cast(pa.string())
-                for t in (spans, labels)
-            ]
-        )
-        layer_of[_bools(pc.is_in(all_ids, value_set=having))] = rank
-
-    td = code["tokens"]
-    t_start, t_end, t_sid = (
-        _np(tokens.column("start")),
-        _np(tokens.column("end")),
-        _np(tokens.column("sentence_id")),
-    )
-    order = np.lexsort((_np(tokens.column("token_id")), td))
-    td, t_start, t_end, t_sid = td[order], t_start[order], t_end[order], t_sid[order]
-    start_key, end_key = _pair_key(td, t_start), _pair_key(td, t_end)
-    sd = code["spans"]
-    s_start, s_end = _np(spans.column("start")), _np(spans.column("end"))
-    s_label = spans.column("label")
-    layer_names = pa.array(list(NER_LAYERS), pa.string())
-    wanted_layer = layer_names.take(pa.array(layer_of[np.maximum(sd, 0)], pa.int64()))
-    usable = pc.and_(
-        pc.is_in(s_label, value_set=pa.array(sorted(entity), pa.string())),
-        pc.equal(spans.column("layer"), wanted_layer),
-    )
-    candidates = np.flatnonzero(_bools(usable) & (sd >= 0))
-    # Longest first, then earliest, then by label (ranked in string order), per document.
-    c_labels = s_label.take(pa.array(candidates, pa.int64())).combine_chunks()
-    distinct = pc.unique(c_labels)
-    distinct = distinct.take(pc.array_sort_indices(distinct))
-    label_rank = _np(pc.index_in(c_labels, value_set=distinct))
-    c_start, c_end = s_start[candidates], s_end[candidates]
-    chosen = candidates[np.lexsort((label_rank, c_start, -(c_end - c_start), sd[candidates]))]
-    lo = np.searchsorted(end_key, _pair_key(sd, s_start), side="right")
-    hi = np.searchsorted(start_key, _pair_key(sd, s_end), side="left")
-    # The greedy pass is sequential: one step per span, a slice test on a bytearray.
-    taken = bytearray(len(order))
-    accepted: list[int] = []
-    for i, a, b in zip(chosen.tolist(), lo[chosen].tolist(), hi[chosen].tolist(), strict=True):
-        if b <= a or 1 in taken[a:b]:
-            continue
-        taken[a:b] = b"\x01" * (b - a)
-        accepted.append(i)
-    tags = np.zeros(len(order), dtype=np.int64)
-    if accepted:
-        won = np.asarray(accepted, dtype=np.int64)
-        names = pa.array(list(tag_names), pa.string())
-        won_labels = s_label.take(pa.array(won))
-        b_tag = _np(pc.index_in(pc.binary_join_element_wise("B-", won_labels, ""), names))
-        i_tag = _np(pc.index_in(pc.binary_join_element_wise("I-", won_labels, ""), names))
-        begin, inside = lo[won], hi[won] - lo[won] - 1
-        ends = np.cumsum(inside)
-        steps = np.arange(int(ends[-1]), dtype=np.int64) - np.repeat(ends - inside, inside)
-        tags[np.repeat(begin, inside) + steps + 1] = np.repeat(i_tag, inside)
-        tags[begin] = b_tag
-
-    # One list of tokens per sentence, in the sentences table's order.
-    sent_key = _pair_key(td, t_sid)
-    sd_rows = code["sentences"]
-    sid = _np(sentences.column("sentence_id"))
-    key = _pair_key(sd_rows, sid)
-    first = np.searchsorted(sent_key, key, side="left")
-    last = np.searchsorted(sent_key, key, side="right")
-    first = np.where(sd_rows >= 0, first, 0)
-    last = np.where(sd_rows >= 0, last, 0)
-    lengths = last - first
-    offsets = np.zeros(len(key) + 1, dtype=np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    gather = np.repeat(first - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
-    texts = tokens.column("text").take(pa.array(order[gather]))
-    token_lists = pa.ListArray.from_arrays(pa.array(offsets), texts.combine_chunks())
-    tag_lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(tags[gather], pa.int64()))
-    doc_ids = sentences.column("doc_id")
-    layers = layer_names.take(pa.array(layer_of[np.maximum(sd_rows, 0)]))
-    ids = pc.binary_join_element_wise(
-        doc_ids, pc.cast(sentences.column("sentence_id"), pa.string()), "/"
-    )
-    columns = {
-        "id": ids,
-        "doc_id": doc_ids,
-        "sentence_id": sentences.column("sentence_id"),
-        "tokens": token_lists,
-        "ner_tags": tag_lists,
-        "layer": layers,
-    }
-    return pa.table([columns[n] for n in T.NER.names], schema=T.NER.schema)
 
 
 def _ner_matches(f: _Frame) -> NDArray[Any]:
