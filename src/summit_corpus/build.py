@@ -147,8 +147,8 @@ def _publish(
     )
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
+    writer = DatasetWriter(tmp, load_scheme(), names)
     try:
-        writer = DatasetWriter(tmp, load_scheme(), names)
         merged = dict.fromkeys(human, 0)
         for chunk in iter_chunks(published, tables.DOCUMENTS.name, chunk_documents):
             rows = dict(chunk.tables)
@@ -172,6 +172,9 @@ def _publish(
         if not report.ok:
             raise BuildError(Errors.E102.format(count=len(report.failures)), list(report.lines()))
         _swap_in(tmp, out)
+    except BaseException:
+        writer.abort()
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return BuildSummary(

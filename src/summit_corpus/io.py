@@ -126,8 +126,9 @@ class RowGroupWriter:
         return self.path
 
     def abort(self) -> None:
-        """Close and delete the unfinished file."""
-        self._writer.close()
+        """Close and delete the unfinished file (nothing to do once `close` has succeeded)."""
+        if self._writer.is_open:
+            self._writer.close()
         self._tmp.unlink(missing_ok=True)
 
     def _flush(self, final: bool) -> None:
