@@ -323,10 +323,14 @@ def process_corpus(
                     hits += 1
                 for t in pipeline.PER_ARTICLE_TABLES:
                     parts[t.name].append(entry.get(t.name, t.empty()))
+            # Each part is sorted, and cached entries come in window (doc_id) order: only a
+            # window that mixes parsed and cached articles needs sorting again.
+            mixed = result is not None and any(cached)
             for t in pipeline.PER_ARTICLE_TABLES:
                 nonempty = [p for p in parts[t.name] if p.num_rows]
                 if nonempty:
-                    writer.write(t.name, t.sorted(pa.concat_tables(nonempty).cast(t.schema)))
+                    rows = pa.concat_tables(nonempty).cast(t.schema)
+                    writer.write(t.name, t.sorted(rows) if mixed else rows)
             advance(len(window))
 
         for result in engine.map(misses()):
