@@ -253,12 +253,8 @@ def split_rows(table: pa.Table, assignment: pa.Table, config: str) -> dict[str, 
     return {s: t for s, t in parts.items() if t.num_rows}
 
 
-def _with_features(table: pa.Table, features: Any) -> pa.Table:
-    """Attach the features as `datasets` reads them from a Parquet file's schema metadata."""
-    return table.replace_schema_metadata(_features_metadata(features))
-
-
 def _features_metadata(features: Any) -> dict[str, str]:
+    """The features as `datasets` reads them from a Parquet file's schema metadata."""
     return {"huggingface": json.dumps({"info": {"features": features.to_dict()}}, sort_keys=True)}
 
 

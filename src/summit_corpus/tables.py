@@ -456,7 +456,7 @@ FINGERPRINTS = Table(
     key=("doc_id",),
     sort_by=("doc_id",),
     columns=(
-        _c("doc_id", pa.string(), "Document id."),
+        DOC_ID,
         _c(
             "shingle_hashes",
             pa.list_(pa.uint64()),
