@@ -15,7 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # `layer` values: which layer of annotation a row belongs to.
 LAYER_PREDICTION = "prediction"  # the model layer (spaCy NER, quote rules)
@@ -108,7 +110,9 @@ class Table:
         return _empty_table(self)
 
     def sorted(self, table: pa.Table) -> pa.Table:
-        if not self.sort_by or table.num_rows == 0:
+        """RETURNS (pa.Table): `table` in `sort_by` order (a stable sort; rows already in order
+        come back as they are, without the copy a sort makes)."""
+        if not self.sort_by or table.num_rows == 0 or is_sorted(table, self.sort_by):
             return table
         return table.sort_by([(c, "ascending") for c in self.sort_by])
 
@@ -118,6 +122,27 @@ class Table:
         if extra:
             raise ValueError(f"table '{self.name}' has unknown columns {sorted(extra)!r}")
         return table.select(self.names).cast(self.schema)
+
+
+def is_sorted(table: pa.Table, keys: Sequence[str]) -> bool:
+    """Whether `table`'s rows are in ascending order of `keys` (ties allowed).
+
+    One linear pass of neighbour comparisons: most tables reach a sort already in order
+    (staged rows, chunks of sorted files), and checking is much cheaper than sorting.
+    A key column with nulls answers False (the sort decides where nulls go).
+    """
+    if table.num_rows < 2:
+        return True
+    before = pa.array(np.zeros(table.num_rows - 1, dtype=bool))  # an earlier key decided "<"
+    tied = pa.array(np.ones(table.num_rows - 1, dtype=bool))  # every key so far equal
+    for key in keys:
+        column = table.column(key)
+        if column.null_count:
+            return False
+        left, right = column.slice(0, table.num_rows - 1), column.slice(1)
+        before = pc.or_(before, pc.and_(tied, pc.less(left, right)))
+        tied = pc.and_(tied, pc.equal(left, right))
+    return bool(pc.all(pc.or_(before, tied)).as_py())
 
 
 def _c(name: str, type_: pa.DataType, description: str, **rules: Any) -> Column:
