@@ -251,6 +251,7 @@ class NearDuplicateIndex:
         # Closed by close() / the context manager, not here.
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="summit-shingles-")  # noqa: SIM115
         self._end = 0
+        self._mapped: npt.NDArray[np.uint64] | None = None
 
     def __enter__(self) -> NearDuplicateIndex:
         return self
@@ -299,6 +300,9 @@ class NearDuplicateIndex:
         self._end += len(data)
 
     def _fingerprint(self, index: int) -> npt.NDArray[np.uint64]:
+        if self._mapped is not None:  # inside `pairs`: a view of the mapped file, no read call
+            first = self._offsets[index] // 8
+            return self._mapped[first : first + self._sizes[index]]
         size = self._sizes[index] * 8
         data = os.pread(self._file.fileno(), size, self._offsets[index]) if size else b""
         return np.frombuffer(data, dtype=np.uint64)
@@ -347,6 +351,15 @@ class NearDuplicateIndex:
         RETURNS (list[NearDuplicatePair]): Pairs sorted by (a, b).
         """
         self._file.flush()
+        # Confirming reads a fingerprint per candidate (hundreds of thousands on a corpus with
+        # many near-duplicates): mapped, each is a slice, and the OS pages the file in and out.
+        self._mapped = np.memmap(self._file, dtype=np.uint64, mode="r") if self._end else None
+        try:
+            return self._pairs()
+        finally:
+            self._mapped = None
+
+    def _pairs(self) -> list[NearDuplicatePair]:
         order = sorted(range(len(self._ids)), key=self._ids.__getitem__)
         ids = [self._ids[k] for k in order]
         sizes = np.asarray([self._sizes[k] for k in order], dtype=np.int64)
