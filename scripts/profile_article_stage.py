@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 BATCH = 32  # engines.process_corpus's default batch size
 
@@ -33,7 +32,7 @@ BATCH = 32  # engines.process_corpus's default batch size
 TARGETS = (
     ("summit_corpus.ingest", "clean", "ingest.clean"),
     ("summit_corpus.segment", "split", "segment"),
-    ("summit_corpus.segment", "split_columns", "segment"),
+    ("summit_corpus.segment", "arrays", "segment"),
     ("summit_corpus.preannotate", "annotate_doc", "pre-annotation"),
     ("summit_corpus.pipeline", "results_to_tables", "tables"),
     ("summit_corpus.pipeline", "batch_tables", "tables"),
@@ -43,8 +42,9 @@ TARGETS = (
 class _Replay:
     """Stands in for the spaCy pipeline: `pipe` yields the Docs parsed before, in order."""
 
-    def __init__(self, docs: dict[str, Any]) -> None:
+    def __init__(self, docs: dict[str, Any], vocab: Any) -> None:
         self.docs = docs
+        self.vocab = vocab
 
     def pipe(self, texts: Any, batch_size: int = BATCH) -> Iterator[Any]:
         for text in texts:
@@ -98,7 +98,7 @@ def run(n: int, seeds: Path, repeat: int) -> tuple[dict[str, float], dict[str, p
     began = time.perf_counter()
     docs = list(nlp.pipe(texts, batch_size=BATCH))
     spacy_seconds = time.perf_counter() - began
-    replay = _Replay(dict(zip(texts, docs, strict=True)))
+    replay = _Replay(dict(zip(texts, docs, strict=True)), nlp.vocab)
     batches = [pipeline.raw_table(raws[i : i + BATCH]) for i in range(0, len(raws), BATCH)]
     pipeline.process_batch(batches[0], replay)  # warm up (scheme, fingerprinter, imports)
     best: dict[str, float] | None = None
@@ -164,11 +164,12 @@ def report(seconds: dict[str, float], n: int) -> str:
 def compare(tables: dict[str, pa.Table], folder: Path) -> list[str]:
     """RETURNS (list[str]): One line per table that differs from the one saved in `folder`."""
     problems = []
-    saved = sorted(p.stem for p in folder.glob("*.parquet"))
+    saved = sorted(p.stem for p in folder.glob("*.arrow"))
     if saved != sorted(tables):
         problems.append(f"tables differ: saved {saved}, now {sorted(tables)}")
     for name in sorted(set(saved) & set(tables)):
-        before = pq.read_table(folder / f"{name}.parquet")
+        with pa.ipc.open_file(folder / f"{name}.arrow") as reader:
+            before = reader.read_all()
         now = tables[name]
         if not before.schema.equals(now.schema, check_metadata=True):
             problems.append(f"{name}: schema differs")
@@ -182,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=300, help="Synthetic articles.")
     parser.add_argument("--seeds", type=Path, default=Path("seeds"), help="Seed articles.")
     parser.add_argument("--repeat", type=int, default=1, help="Runs of our stages; best is kept.")
-    parser.add_argument("--save", type=Path, help="Write every output table here (Parquet).")
+    parser.add_argument("--save", type=Path, help="Write every output table here (Arrow IPC).")
     parser.add_argument("--check", type=Path, help="Compare every output table with these.")
     args = parser.parse_args(argv)
     _remember()
@@ -191,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.save:
         args.save.mkdir(parents=True, exist_ok=True)
         for name, table in tables.items():
-            pq.write_table(table, args.save / f"{name}.parquet")
+            # Arrow IPC keeps the schema exactly (Parquet would change nested field names).
+            with pa.ipc.new_file(args.save / f"{name}.arrow", table.schema) as writer:
+                writer.write_table(table)
         print(f"saved {len(tables)} tables to {args.save}")
     if args.check:
         problems = compare(tables, args.check)

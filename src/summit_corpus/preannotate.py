@@ -27,9 +27,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+from spacy.attrs import LEMMA, LOWER, POS
+from spacy.symbols import NOUN, PROPN
 from spacy.tokens import Doc, Token
 
 from summit_corpus.scheme import Scheme
+from summit_corpus.segment import sentence_boundaries
 from summit_corpus.tables import LAYER_PREDICTION
 
 SPEAKER_LABELS = ("PERSON", "ORG", "GPE")
@@ -92,14 +96,16 @@ def annotate_doc(doc_id: str, text: str, doc: Doc, scheme: Scheme) -> PreAnnotat
     scheme (Scheme): The annotation scheme (label mapping and rule settings).
     RETURNS (PreAnnotations): Rows of the spans, relations and document_labels tables.
     """
+    # The one join of the Doc's tokens: spaCy's doc.text rebuilds the string on every access,
+    # so every rule below takes `text` instead.
     if doc.text != text:
         raise ValueError(f"doc '{doc_id}': the spaCy Doc's text is not the document text")
-    entities = _entities(doc, scheme, ner_source(scheme.spacy.model))
+    entities = _entities(doc, text, scheme, ner_source(scheme.spacy.model))
     events = _events(doc, scheme, entities)
-    quotes = _quotes(doc, scheme)
+    quotes = _quotes(doc, text, scheme)
     spans = sorted({s.key: s for s in (*entities, *events, *quotes)}.values(), key=lambda s: s.key)
     ids = {s.key: f"p{n:04d}" for n, s in enumerate(spans, 1)}
-    relations = _relations(doc, scheme, spans, quotes)
+    relations = _relations(doc, text, scheme, spans, quotes)
     span_rows = tuple(
         {
             "doc_id": doc_id,
@@ -149,7 +155,7 @@ def annotate_doc(doc_id: str, text: str, doc: Doc, scheme: Scheme) -> PreAnnotat
 
 
 # --- entities -------------------------------------------------------------------------------
-def _entities(doc: Doc, scheme: Scheme, source: str) -> list[_Span]:
+def _entities(doc: Doc, text: str, scheme: Scheme, source: str) -> list[_Span]:
     mapping = scheme.spacy.labels
     leading = {w.lower() for w in scheme.spacy.strip_leading}
     trailing = set(scheme.spacy.strip_trailing)
@@ -164,11 +170,12 @@ def _entities(doc: Doc, scheme: Scheme, source: str) -> list[_Span]:
         while last - first > 1 and (doc[last - 1].text in trailing or doc[last - 1].is_punct):
             last -= 1
         span = doc[first:last]
+        start, end = span.start_char, span.end_char
         # A name never runs across a line break; spaCy sometimes joins a heading to the next
         # line, so such entities are dropped rather than guessed at.
-        if "\n" in span.text or not span.text.strip():
+        if "\n" in text[start:end] or not text[start:end].strip():
             continue
-        out.append(_Span(span.start_char, span.end_char, label, source, first, last))
+        out.append(_Span(start, end, label, source, first, last))
     return out
 
 
@@ -178,7 +185,8 @@ def _events(doc: Doc, scheme: Scheme, entities: Sequence[_Span]) -> list[_Span]:
     nouns = set(rule.nouns)
     in_entity = {i for e in entities for i in range(e.first, e.last)}
     out = []
-    for token in doc:
+    for i in _noun_candidates(doc, nouns):
+        token = doc[i]
         if token.pos_ not in ("NOUN", "PROPN") or token.i in in_entity:
             continue
         if token.lemma_.lower() not in nouns and token.lower_ not in nouns:
@@ -200,6 +208,27 @@ def _events(doc: Doc, scheme: Scheme, entities: Sequence[_Span]) -> list[_Span]:
         span = doc[first : token.i + 1]
         out.append(_Span(span.start_char, span.end_char, "EVENT", rule.name, first, token.i + 1))
     return out
+
+
+def _noun_candidates(doc: Doc, nouns: set[str]) -> list[int]:
+    """Indices of the NOUN and PROPN tokens whose lemma (lowercased) or lowercase form is in
+    `nouns`, in order: read as columns, so that no Token object is made for the others."""
+    if len(doc) == 0:
+        return []
+    values = doc.to_array([POS, LEMMA, LOWER])
+    noun = (values[:, 0] == NOUN) | (values[:, 0] == PROPN)
+    strings = doc.vocab.strings
+    hit = np.zeros(len(doc), dtype=bool)
+    for column, lowercase in ((1, True), (2, False)):
+        words = values[noun, column]
+        distinct = np.unique(words)
+        found = [h for h in distinct.tolist() if _fold(strings[h], lowercase) in nouns]
+        hit |= noun & np.isin(values[:, column], found)
+    return np.flatnonzero(hit).tolist()
+
+
+def _fold(word: str, lowercase: bool) -> str:
+    return word.lower() if lowercase else word
 
 
 def _is_premodifier(token: Token, head: Token, in_entity: set[int]) -> bool:
@@ -227,12 +256,20 @@ def find_quotes(text: str, marks: Sequence[tuple[str, str]]) -> list[tuple[int, 
         of the outer one.
     """
     closing = dict(marks)
+    # Jump from one opening mark to the next instead of stepping through every character.
+    openers = "".join(re.escape(mark) for mark in closing if len(mark) == 1)
+    if not openers:
+        return []
+    opening = re.compile(f"[{openers}]")
     out = []
     i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch in closing and _opens(text, i):
-            j = _closing_mark(text, i, closing[ch])
+    while True:
+        found = opening.search(text, i)
+        if found is None:
+            break
+        i = found.start()
+        if _opens(text, i):
+            j = _closing_mark(text, i, closing[text[i]])
             if j is not None:
                 start, end = i + 1, j
                 while start < end and text[start].isspace():
@@ -252,19 +289,27 @@ def _opens(text: str, i: int) -> bool:
     return i == 0 or not text[i - 1].isalnum()
 
 
+_LINE_END = re.compile("[\n\r]")
+
+
 def _closing_mark(text: str, i: int, close: str) -> int | None:
-    j = i + 1
-    while j < len(text) and text[j] not in "\n\r":
-        if text[j] == close and not (j + 1 < len(text) and text[j + 1].isalpha()):
+    # The first `close` after i on the same line that no letter follows.
+    if len(close) != 1:
+        return None
+    line_end = _LINE_END.search(text, i + 1)
+    stop = len(text) if line_end is None else line_end.start()
+    j = text.find(close, i + 1, stop)
+    while j >= 0:
+        if not (j + 1 < len(text) and text[j + 1].isalpha()):
             return j
-        j += 1
+        j = text.find(close, j + 1, stop)
     return None
 
 
-def _quotes(doc: Doc, scheme: Scheme) -> list[_Span]:
+def _quotes(doc: Doc, text: str, scheme: Scheme) -> list[_Span]:
     rule = scheme.rules.quote
     out = []
-    for start, end in find_quotes(doc.text, rule.marks):
+    for start, end in find_quotes(text, rule.marks):
         # Snap inward to token boundaries so a quote never splits a token.
         span = doc.char_span(start, end, alignment_mode="contract")
         if span is None or len(span) == 0:
@@ -278,7 +323,7 @@ Relation = tuple[str, _Span, _Span, str]
 
 
 def _relations(
-    doc: Doc, scheme: Scheme, spans: Sequence[_Span], quotes: Sequence[_Span]
+    doc: Doc, text: str, scheme: Scheme, spans: Sequence[_Span], quotes: Sequence[_Span]
 ) -> list[Relation]:
     by_token: dict[int, _Span] = {}
     for span in spans:
@@ -286,7 +331,7 @@ def _relations(
             for i in range(span.first, span.last):
                 by_token[i] = span
     out: list[Relation] = []
-    out += _speakers(doc, scheme, quotes, by_token, spans)
+    out += _speakers(doc, text, scheme, quotes, by_token, spans)
     name = scheme.rules.relations.name
     for span in spans:
         if span.label == "PERSON":
@@ -316,7 +361,7 @@ class _QuoteContext:
     by_token: dict[int, _Span]
     spans: tuple[_Span, ...]
     quote_tokens: frozenset[int]
-    sentence_of: dict[int, int]
+    sentence_of: list[int]  # token index -> sentence number
     # (start, end) token indices of each sentence: doc.sents rebuilds its spans on every call.
     sentences: tuple[tuple[int, int], ...]
     # The document text: spaCy's doc.text joins every token anew on each access.
@@ -325,12 +370,18 @@ class _QuoteContext:
 
 def _speakers(
     doc: Doc,
+    text: str,
     scheme: Scheme,
     quotes: Sequence[_Span],
     by_token: dict[int, _Span],
     spans: Sequence[_Span],
 ) -> list[Relation]:
+    if not quotes:
+        return []
     rule = scheme.rules.quote
+    # Sentences as doc.sents makes them, without a Token object per token.
+    boundary = sentence_boundaries(doc)
+    starts = np.flatnonzero(boundary).tolist()
     ctx = _QuoteContext(
         verbs=frozenset(rule.speech_verbs),
         pronouns=frozenset(rule.pronouns),
@@ -339,9 +390,9 @@ def _speakers(
         by_token=by_token,
         spans=tuple(spans),
         quote_tokens=frozenset(i for q in quotes for i in range(q.first, q.last)),
-        sentence_of={t.i: n for n, sent in enumerate(doc.sents) for t in sent},
-        sentences=tuple((sent.start, sent.end) for sent in doc.sents),
-        text=doc.text,
+        sentence_of=(np.cumsum(boundary) - 1).tolist(),
+        sentences=tuple(zip(starts, [*starts[1:], len(doc)], strict=True)),
+        text=text,
     )
     out: list[Relation] = []
     previous: tuple[_Span, _Span] | None = None  # (quote, speaker) of the last attributed quote
@@ -632,6 +683,20 @@ def _event_links(doc: Doc, event: _Span, by_token: dict[int, _Span]) -> Iterable
 
 
 # --- document labels ------------------------------------------------------------------------
+def _hits_at_least(text: str, patterns: Sequence[str], wanted: int) -> bool:
+    """Whether the patterns' matches (each pattern's counted apart) number at least `wanted`:
+    stops at the `wanted`-th match instead of finding every one."""
+    if wanted <= 0:
+        return True
+    hits = 0
+    for pattern in patterns:
+        for _ in re.finditer(pattern, text):
+            hits += 1
+            if hits >= wanted:
+                return True
+    return False
+
+
 def _document_labels(text: str, scheme: Scheme) -> list[tuple[str, str, str]]:
     lowered = text.lower()
     out = []
@@ -645,7 +710,6 @@ def _document_labels(text: str, scheme: Scheme) -> list[tuple[str, str, str]]:
     out.append(("summit_status", last[1] if last else "not applicable", status.name))
     topics = scheme.rules.topics
     for value, patterns in topics.cues.items():
-        hits = sum(len(re.findall(p, lowered)) for p in patterns)
-        if hits >= topics.min_hits:
+        if _hits_at_least(lowered, patterns, topics.min_hits):
             out.append(("topics", value, topics.name))
     return sorted(out)
