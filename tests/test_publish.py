@@ -318,6 +318,21 @@ class TestWriteDataset:
         metadata = pq.ParquetFile(layout.split_file(out, "documents", "train")).metadata
         assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [2, 1]
 
+    def test_a_ner_file_has_row_groups_of_its_own_size(self, tmp_path, scheme, monkeypatch):
+        """The ner config, a sentence of tokens per row, is grouped by NER_GROUP_ROWS."""
+        from summit_corpus import publish
+
+        corpus, out = _corpus(), tmp_path / "groups"
+        assignment = _assignment({"a": "train", "b": "train", "c": "train"})
+        monkeypatch.setattr(publish, "NER_GROUP_ROWS", 1)
+        write_dataset(corpus, assignment, out, scheme)
+        metadata = pq.ParquetFile(layout.split_file(out, "ner", "train")).metadata
+        sentences = corpus["sentences"].num_rows
+        assert sentences > 1
+        assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [
+            1
+        ] * sentences
+
     def test_a_failed_write_leaves_no_data_file(self, tmp_path, scheme):
         """Rows of a document with no split assignment abort the write without partial files."""
         out = tmp_path / "out"

@@ -19,7 +19,7 @@ import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,6 +290,7 @@ def process_corpus(
                 yield pipeline.raw_table(missing)
 
     writer = StagingWriter(staging, pipeline.PER_ARTICLE_TABLES)
+    reader = _CacheReader(cache) if cache is not None else None
     errors: list[str] = []
     hits = 0
     try:
@@ -312,10 +313,14 @@ def process_corpus(
                     per_article = split_by_article(rows, [raw.doc_id for raw in done])
                     for raw in done:
                         cache.put(raw, per_article[raw.doc_id])
+            if reader is not None:
+                reader.read_ahead(window, cached)
+                if queue:  # the next window's entries are read while this one is written
+                    reader.read_ahead(*queue[0])
             for raw, hit in zip(window, cached, strict=True):
                 if not hit:
                     continue
-                entry = cache.get(raw) if cache is not None else None
+                entry = reader.get(raw) if reader is not None else None
                 if entry is None:  # removed since it was looked up: parse it here
                     entry = run_batch(pipeline.raw_table([raw]))
                     errors.extend(entry["errors"].column("message").to_pylist())
@@ -346,10 +351,45 @@ def process_corpus(
     except BaseException:
         writer.abort()
         raise
+    finally:
+        if reader is not None:
+            reader.close()
     files = writer.close()
     return Staged(
         files=files, rows=dict(writer.rows), errors=errors, cache_hits=hits, parsed=parsed
     )
+
+
+class _CacheReader:
+    """Reads cache entries a window ahead, in a thread.
+
+    Reading an entry is mostly file I/O, zstd and Arrow IPC decoding, which release the GIL,
+    so the next window's entries are decoded while this window's rows are written (a rebuild
+    reads thousands of entries and parses almost nothing).
+
+    cache (ArticleCache): The cache to read.
+    """
+
+    def __init__(self, cache: ArticleCache) -> None:
+        self._cache = cache
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="summit-cache")
+        self._pending: dict[str, Future[dict[str, pa.Table] | None]] = {}
+
+    def read_ahead(self, window: Sequence[ingest.RawArticle], cached: Sequence[bool]) -> None:
+        """Start reading the entries of a window's cached articles (once each)."""
+        for raw, hit in zip(window, cached, strict=True):
+            if hit and raw.source_file not in self._pending:
+                self._pending[raw.source_file] = self._pool.submit(self._cache.get, raw)
+
+    def get(self, raw: ingest.RawArticle) -> dict[str, pa.Table] | None:
+        """RETURNS (dict[str, pa.Table] | None): The article's entry (as `ArticleCache.get`)."""
+        future = self._pending.pop(raw.source_file, None)
+        return future.result() if future is not None else self._cache.get(raw)
+
+    def close(self) -> None:
+        """Stop reading ahead (entries not yet read are dropped)."""
+        self._pool.shutdown(cancel_futures=True)
+        self._pending.clear()
 
 
 def _in_order(

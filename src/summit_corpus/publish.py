@@ -228,8 +228,11 @@ def ner_config(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerR
 # --- splitting and writing -------------------------------------------------------------------
 # Rows per row group of the published files. A documents row holds a whole article with its
 # tokens, so its groups are small: readers (the validator, `datasets`, the Hub's viewer) can
-# then take a few hundred documents at a time. Flat rows are small.
+# then take a few hundred documents at a time. A ner row holds a sentence's tokens and tags
+# (about 30 of each), so 10,000 of them weigh what 100,000 flat rows do. The writer buffers a
+# group per file before writing it, so these sizes also bound the publisher's memory.
 DOCUMENT_GROUP_ROWS = 100
+NER_GROUP_ROWS = 10_000
 ROW_GROUP_ROWS = 100_000
 
 
@@ -426,7 +429,9 @@ class DatasetWriter:
     def _writer(self, config: str, split: str, schema: pa.Schema, features: Any) -> Any:
         key = (config, split)
         if key not in self._writers:
-            group = DOCUMENT_GROUP_ROWS if config == DEFAULT_CONFIG else ROW_GROUP_ROWS
+            group = {DEFAULT_CONFIG: DOCUMENT_GROUP_ROWS, NER_CONFIG: NER_GROUP_ROWS}.get(
+                config, ROW_GROUP_ROWS
+            )
             self._writers[key] = io.RowGroupWriter(
                 layout.split_file(self.out_dir, config, split),
                 schema.with_metadata(_features_metadata(features)),
