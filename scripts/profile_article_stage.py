@@ -98,7 +98,7 @@ def run(n: int, seeds: Path, repeat: int) -> tuple[dict[str, float], dict[str, p
     began = time.perf_counter()
     docs = list(nlp.pipe(texts, batch_size=BATCH))
     spacy_seconds = time.perf_counter() - began
-    replay = _Replay(dict(zip(texts, docs, strict=True)), nlp.vocab)
+    replay: Any = _Replay(dict(zip(texts, docs, strict=True)), nlp.vocab)
     batches = [pipeline.raw_table(raws[i : i + BATCH]) for i in range(0, len(raws), BATCH)]
     pipeline.process_batch(batches[0], replay)  # warm up (scheme, fingerprinter, imports)
     best: dict[str, float] | None = None

@@ -166,7 +166,7 @@ def process_articles(
     for (index, document), doc in zip(cleaned, nlp.pipe(texts, batch_size=batch_size), strict=True):
         try:
             seg = segment.arrays(document.text, doc)
-            # Checks that doc.text is document.text, which `seg` took for it.
+            # annotate_doc checks that doc.text is document.text, which segment.arrays trusts.
             pre = annotate_doc(document.doc_id, document.text, doc, scheme)
             # Made here, not at split time: it runs in parallel and is cached with the rows.
             hashes, band_values = fingerprint(document.text)

@@ -224,7 +224,8 @@ def _noun_candidates(doc: Doc, nouns: set[str]) -> list[int]:
         distinct = np.unique(words)
         found = [h for h in distinct.tolist() if _fold(strings[h], lowercase) in nouns]
         hit |= noun & np.isin(values[:, column], found)
-    return np.flatnonzero(hit).tolist()
+    candidates: list[int] = np.flatnonzero(hit).tolist()
+    return candidates
 
 
 def _fold(word: str, lowercase: bool) -> str:

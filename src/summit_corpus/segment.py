@@ -76,7 +76,7 @@ def arrays(text: str, doc: Doc) -> DocArrays:
     if len(doc) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return DocArrays(text, np.zeros((0, 5), np.uint64), *[empty] * 6)
-    values = doc.to_array(list(_ATTRS))
+    values = np.asarray(doc.to_array(list(_ATTRS)), dtype=np.uint64)
     signed = values.view(np.int64)
     kept = values[:, 7] == 0
     positions = np.flatnonzero(kept)
@@ -114,13 +114,13 @@ def sentence_boundaries(
     """
     if "sents" in doc.user_hooks or not doc.has_annotation("SENT_START"):
         # doc.sents itself: a custom sentence hook, or the error of a Doc with no sentences.
-        boundary = np.zeros(len(doc), dtype=bool)
-        boundary[[sent.start for sent in doc.sents]] = True
-        return boundary
+        hooked = np.zeros(len(doc), dtype=bool)
+        hooked[[sent.start for sent in doc.sents]] = True
+        return hooked
     if sent_start is None:
         sent_start = doc.to_array(SENT_START).view(np.int64)
     # As doc.sents: a sentence starts at token 0 and wherever SENT_START is 1.
-    boundary = sent_start == 1
+    boundary: npt.NDArray[np.bool_] = np.asarray(sent_start == 1)
     boundary[0] = True
     return boundary
 
