@@ -327,7 +327,7 @@ def process_corpus(
                 else:
                     hits += 1
                 for t in pipeline.PER_ARTICLE_TABLES:
-                    parts[t.name].append(entry.get(t.name, t.empty()))
+                    parts[t.name].append(entry[t.name] if t.name in entry else t.empty())
             # Each part is sorted, and cached entries come in window (doc_id) order: only a
             # window that mixes parsed and cached articles needs sorting again.
             mixed = result is not None and any(cached)
