@@ -169,7 +169,7 @@ def _front_matter(card: Path) -> dict[str, Any]:
 class TestFeatures:
     def test_timestamp_keeps_unit_and_zone(self):
         """A UTC timestamp column becomes a timestamp Value with its unit and zone."""
-        assert arrow_to_feature(T.TIMESTAMP).dtype == "timestamp[s, tz=UTC]"
+        assert arrow_to_feature(T.TIMESTAMP).dtype == "timestamp[ms, tz=UTC]"
 
     def test_class_label_needs_integers(self):
         """A ClassLabel over a string column is refused with the type named."""
@@ -270,10 +270,44 @@ class TestWriteDataset:
         assert "`documents`/test" in card
 
     def test_flat_files_have_exactly_the_table_columns(self, published):
-        """Flat configs keep tables.py's schema, so the validator reads them as tables."""
+        """Flat configs hold tables.py's columns and types, every field nullable (not-null is
+        the validator's rule), and read back as tables.py's schema by a cast."""
         for definition in (T.SENTENCES, T.TOKENS, T.SPANS):
+            nullable = pa.schema([f.with_nullable(True) for f in definition.schema])
             for path in sorted(layout.config_dir(published, definition.name).glob("*.parquet")):
-                assert pq.read_table(path).schema.remove_metadata() == definition.schema
+                table = pq.read_table(path)
+                assert table.schema.remove_metadata() == nullable
+                assert table.cast(definition.schema).schema == definition.schema
+
+    def test_files_hold_exactly_the_features_arrow_schema(self, published, scheme):
+        """Each file's schema is its config's `features.arrow_schema` (timestamps in ms), so
+        `datasets` reads batches without casting them."""
+        configs, _, _ = build_configs(_corpus(), _assignment(ALL_SPLITS), scheme)
+        for config in configs:
+            for path in sorted(layout.config_dir(published, config.name).glob("*.parquet")):
+                read = pq.read_table(path).schema
+                assert read == config.features.arrow_schema, path
+                assert read.metadata == config.features.arrow_schema.metadata, path
+        documents = pq.read_schema(layout.split_file(published, "documents", "train"))
+        assert documents.field("published_at").type == pa.timestamp("ms", tz="UTC")
+
+    def test_files_alone_give_the_card_features(self, published, offline, scheme):
+        """Loading the Parquet files without the card gives the same features, ClassLabel
+        names and struct field order included."""
+        import datasets
+
+        configs, _, _ = build_configs(_corpus(), _assignment(ALL_SPLITS), scheme)
+        for config in configs:
+            files = {s: str(layout.split_file(published, config.name, s)) for s in config.splits}
+            loaded = datasets.load_dataset("parquet", data_files=files, cache_dir=str(offline))
+            for split in config.splits:
+                assert loaded[split].features == config.features, config.name
+        tags = datasets.load_dataset(
+            "parquet",
+            data_files=str(layout.split_file(published, "ner", "train")),
+            cache_dir=str(offline),
+        )["train"].features["ner_tags"]
+        assert tags.feature.names == list(ner_labels(scheme))
 
     def test_output_is_byte_identical_across_runs(self, tmp_path, published, scheme):
         """Publishing the same tables twice gives the same bytes in every file."""

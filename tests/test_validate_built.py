@@ -48,8 +48,15 @@ CASES: list[tuple[str, Callable[[Rows], None], tuple[str, str]]] = [
     ("tokens", lambda r: r[5].update(text=r[5]["text"] + "x"), ("tokens", "surface_matches_text")),
     # a token row deleted: ids jump and the text is no longer rebuilt
     ("tokens", lambda r: r.pop(10), ("tokens", "ids_consecutive")),
-    # a required value nulled
+    # a required value nulled (published fields are nullable: the rule, not the file, forbids it)
     ("tokens", lambda r: r[0].update(lemma=None), ("tokens", "not_null")),
+    ("documents", lambda r: r[0].update(text_sha256=None), ("documents", "not_null")),
+    # a required field of a nested record nulled
+    (
+        "documents",
+        lambda r: _first_with(r, "removed_lines")["removed_lines"][0].update(reason=None),
+        ("documents", "nested_not_null"),
+    ),
     # a sentence shortened by one character
     (
         "sentences",

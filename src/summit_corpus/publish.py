@@ -24,7 +24,6 @@ Every file is deterministic: rows sorted, fixed Parquet settings, no time or mac
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -256,9 +255,39 @@ def split_rows(table: pa.Table, assignment: pa.Table, config: str) -> dict[str, 
     return {s: t for s, t in parts.items() if t.num_rows}
 
 
-def _features_metadata(features: Any) -> dict[str, str]:
-    """The features as `datasets` reads them from a Parquet file's schema metadata."""
-    return {"huggingface": json.dumps({"info": {"features": features.to_dict()}}, sort_keys=True)}
+def _nullable(type_: pa.DataType) -> pa.DataType:
+    """RETURNS (pa.DataType): `type_` with every nested field nullable."""
+    if pa.types.is_list(type_):
+        return pa.list_(_nullable(type_.value_type))
+    if pa.types.is_struct(type_):
+        return pa.struct(
+            [
+                pa.field(f.name, _nullable(f.type))
+                for f in (type_.field(i) for i in range(type_.num_fields))
+            ]
+        )
+    return type_
+
+
+def file_schema(schema: pa.Schema, features: Any) -> pa.Schema:
+    """The schema a config's Parquet files are written with: exactly `features.arrow_schema`.
+
+    `datasets` casts every record batch whose schema differs from its features' Arrow schema
+    (by nullability, timestamp unit or field order), and reads the features embedded in a
+    file only where its fields are nullable. So the files hold the features' own schema (all
+    fields nullable, the features in its metadata); tables.py's not-null rules are enforced
+    by the validator, not by the file format.
+
+    schema (pa.Schema): The config's schema from tables.py.
+    features (datasets.Features): Its features (`features_of(schema, ...)`).
+    RETURNS (pa.Schema): `features.arrow_schema`, checked to be `schema` with every field
+        nullable (so tables.py stays the one definition).
+    """
+    written = features.arrow_schema
+    wanted = pa.schema([pa.field(f.name, _nullable(f.type)) for f in schema])
+    if not written.equals(wanted):
+        raise TypeError(f"features of {schema.names} do not give its Arrow schema: {written}")
+    return written
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,7 +463,7 @@ class DatasetWriter:
             )
             self._writers[key] = io.RowGroupWriter(
                 layout.split_file(self.out_dir, config, split),
-                schema.with_metadata(_features_metadata(features)),
+                file_schema(schema, features),
                 group,
             )
         return self._writers[key]

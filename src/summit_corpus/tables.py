@@ -28,7 +28,9 @@ LAYERS = (LAYER_PREDICTION, LAYER_HUMAN, LAYER_ADJUDICATED)
 SPLITS = ("train", "validation", "test")
 
 OFFSET = pa.int32()
-TIMESTAMP = pa.timestamp("s", tz="UTC")
+# Milliseconds, the coarsest unit Parquet stores (values are whole seconds): a unit Parquet
+# cannot keep would come back as another type and make every reader cast.
+TIMESTAMP = pa.timestamp("ms", tz="UTC")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2562,7 +2562,7 @@ def _inventory(corpus_dir: Path, failures: list[Failure]) -> dict[str, _ConfigFi
                 )
                 continue
             readable.append(path)
-            schemas.append(_timestamp_schema(definition, schema))
+            schemas.append(schema)
         if not readable:
             continue
         try:
@@ -2572,15 +2572,6 @@ def _inventory(corpus_dir: Path, failures: list[Failure]) -> dict[str, _ConfigFi
             continue
         out[definition.name] = _ConfigFiles(definition, folder, tuple(readable), unified)
     return out
-
-
-def _timestamp_schema(definition: T.Table, schema: pa.Schema) -> pa.Schema:
-    """RETURNS (pa.Schema): `schema` with the timestamp types `_parquet_timestamps` restores."""
-    for c in definition.columns:
-        i = schema.get_field_index(c.name)
-        if i >= 0 and pa.types.is_timestamp(c.type) and pa.types.is_timestamp(schema.field(i).type):
-            schema = schema.set(i, schema.field(i).with_type(c.type))
-    return schema
 
 
 def _promote(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -2650,7 +2641,7 @@ class _Stream:
             part = parts.get(name)
             if part is None:
                 part = config.schema.empty_table()
-            table = _promote(_parquet_timestamps(definition, part), config.schema)
+            table = _promote(part, config.schema)
             if name == "documents":
                 assigned = [c for c in table.column_names if c in T.SPLIT_ASSIGNMENT.names]
                 if len(assigned) > 1:
@@ -2772,9 +2763,7 @@ class _Stream:
                     rows = np.flatnonzero(mask)
                     if len(rows):
                         table = pa.Table.from_batches([batch.take(pa.array(rows))])
-                        table = _promote(
-                            _parquet_timestamps(config.definition, table), config.schema
-                        )
+                        table = _promote(table, config.schema)
                         pieces.append(table)
                         where.append(offset + rows)
                         rels += [rel] * len(rows)
@@ -2862,37 +2851,21 @@ def _documents_config_columns(table: pa.Table) -> list[Failure]:
 
 
 def _same_type(got: pa.DataType, want: pa.DataType) -> bool:
-    """Whether two Arrow types are equal apart from nested fields' nullability."""
+    """Whether two Arrow types are equal apart from nested fields' nullability (published
+    files hold every field nullable, publish.file_schema) and list item names (Parquet
+    readers call it 'element', Arrow 'item')."""
     if got.equals(want):
         return True
     if got.num_fields != want.num_fields or got.id != want.id:
         return False
     if got.num_fields == 0:
         return False
+    names_matter = not (pa.types.is_list(got) or pa.types.is_large_list(got))
     for i in range(got.num_fields):
         a, b = got.field(i), want.field(i)
-        if a.name != b.name or not _same_type(a.type, b.type):
+        if (names_matter and a.name != b.name) or not _same_type(a.type, b.type):
             return False
     return True
-
-
-def _parquet_timestamps(definition: T.Table, part: pa.Table) -> pa.Table:
-    """Undo Parquet's timestamp unit change (it stores seconds as milliseconds).
-
-    Only a lossless cast is made; a timestamp with a fraction of a second stays as read and
-    fails 'dtype'.
-    """
-    for c in definition.columns:
-        if c.name not in part.column_names or not pa.types.is_timestamp(c.type):
-            continue
-        column = part.column(c.name)
-        if pa.types.is_timestamp(column.type) and not column.type.equals(c.type):
-            try:
-                cast = pc.cast(column, c.type, safe=True)
-            except pa.ArrowInvalid:
-                continue
-            part = part.set_column(part.schema.get_field_index(c.name), c.name, cast)
-    return part
 
 
 def check_manifest(corpus_dir: Path) -> list[Failure]:
