@@ -41,8 +41,9 @@ class TestSynthetic:
 
 class TestBenchSmoke:
     def test_small_run_prints_every_figure(self, tmp_path: Path) -> None:
-        """`bench.py --sizes 3,6 --engines local,dask` prints the table and every ratio, and
-        writes the report."""
+        """`bench.py --sizes 3,6 --engines local,dask` prints the table and every ratio (the
+        load ratio as a median of fresh processes, with its CPU-time ratio), and writes the
+        report."""
         pytest.importorskip("distributed")
         report = tmp_path / "BENCHMARKS.md"
         done = subprocess.run(
@@ -55,6 +56,8 @@ class TestBenchSmoke:
                 "2",
                 "--engines",
                 "local,dask",
+                "--load-repeats",  # two fresh processes: enough to take a median, and quick
+                "2",
                 "--work",
                 str(tmp_path / "work"),
                 "--report",
@@ -81,6 +84,8 @@ class TestBenchSmoke:
             line = next((x for x in out.splitlines() if figure in x), None)
             assert line is not None, figure
             assert re.search(r"\| \d+\.\d{3} \|", line), line
+        load = next(x for x in out.splitlines() if "6. datasets.load_dataset" in x)
+        assert "median of 2 fresh processes" in load and "CPU-time ratio" in load
         for engine_row in ("| 3 | local | 1 |", "| 6 | local | 2 |", "| 6 | dask | 2 |"):
             assert engine_row in out
         text = report.read_text()
