@@ -291,9 +291,9 @@ class TestWriteDataset:
         documents = pq.read_schema(layout.split_file(published, "documents", "train"))
         assert documents.field("published_at").type == pa.timestamp("ms", tz="UTC")
 
-    def test_files_alone_give_the_card_features(self, published, offline, scheme):
-        """Loading the Parquet files without the card gives the same features, ClassLabel
-        names and struct field order included."""
+    def test_files_alone_give_the_config_features(self, published, offline, scheme):
+        """Loading the Parquet files without the card gives each config's features, ClassLabel
+        names and struct field order included (the card declares none)."""
         import datasets
 
         configs, _, _ = build_configs(_corpus(), _assignment(ALL_SPLITS), scheme)
@@ -390,7 +390,8 @@ class TestWriteDataset:
 
 class TestCard:
     def test_front_matter_declares_configs_and_features(self, published):
-        """The YAML lists each config's data files per split, documents as default, and features."""
+        """The YAML lists each config's data files per split, documents as default, and split
+        sizes; not the features, which the files carry."""
         meta = _front_matter(published / layout.CARD)
         configs = {c["config_name"]: c for c in meta["configs"]}
         assert configs["documents"]["default"] is True
@@ -398,8 +399,9 @@ class TestCard:
             {"split": s, "path": f"data/ner/{s}-*.parquet"} for s in ("train", "validation", "test")
         ]
         info = {i["config_name"]: i for i in meta["dataset_info"]}
-        ner_tags = next(f for f in info["ner"]["features"] if f["name"] == "ner_tags")
-        assert ner_tags["list"]["class_label"]["names"]["0"] == "O"
+        assert info["ner"]["splits"][0]["num_examples"] > 0
+        # features come from the files' metadata (test_files_alone_give_the_config_features)
+        assert not any("features" in i for i in info.values())
         for key in ("license", "language", "task_categories", "size_categories", "pretty_name",
                     "annotations_creators", "source_datasets"):  # fmt: skip
             assert meta[key]
