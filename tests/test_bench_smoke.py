@@ -58,6 +58,8 @@ class TestBenchSmoke:
                 "local,dask",
                 "--load-repeats",  # two fresh processes: enough to take a median, and quick
                 "2",
+                "--rebuilds",
+                "2",
                 "--work",
                 str(tmp_path / "work"),
                 "--report",
@@ -86,6 +88,8 @@ class TestBenchSmoke:
             assert re.search(r"\| \d+\.\d{3} \|", line), line
         load = next(x for x in out.splitlines() if "6. datasets.load_dataset" in x)
         assert "median of 2 fresh processes" in load and "CPU-time ratio" in load
+        rebuild = next(x for x in out.splitlines() if "5. rebuild after adding 1 article" in x)
+        assert "(median of 2)" in rebuild
         for engine_row in ("| 3 | local | 1 |", "| 6 | local | 2 |", "| 6 | dask | 2 |"):
             assert engine_row in out
         text = report.read_text()
