@@ -126,6 +126,31 @@ class Table:
         return table.select(self.names).cast(self.schema)
 
 
+def sorts_before(cur: pa.Table, prev: pa.Table, keys: Sequence[str]) -> np.ndarray[Any, Any]:
+    """Per row, whether `cur`'s row sorts strictly before `prev`'s row in `keys` order, as
+    Arrow sorts (ascending, nulls last).
+
+    cur (pa.Table): Rows with the key columns.
+    prev (pa.Table): As many rows, compared row by row.
+    keys (Sequence[str]): The sort key, most significant first.
+    RETURNS (np.ndarray): One bool per row.
+    """
+    less: pa.Array = pa.array(np.zeros(cur.num_rows, dtype=bool))
+    equal: pa.Array = pa.array(np.ones(cur.num_rows, dtype=bool))
+    for name in keys:
+        c, p = cur.column(name), prev.column(name)
+        lt = pc.fill_null(pc.less(c, p), False)
+        eq = pc.fill_null(pc.equal(c, p), False)
+        if c.null_count or p.null_count:  # nulls sort last
+            cv, pv = pc.is_valid(c), pc.is_valid(p)
+            lt = pc.or_(lt, pc.and_(cv, pc.invert(pv)))
+            eq = pc.or_(eq, pc.and_(pc.invert(cv), pc.invert(pv)))
+        less = pc.or_(less, pc.and_(equal, lt))
+        equal = pc.and_(equal, eq)
+    out: np.ndarray[Any, Any] = np.asarray(less.to_numpy(zero_copy_only=False), dtype=bool)
+    return out
+
+
 def is_sorted(table: pa.Table, keys: Sequence[str]) -> bool:
     """Whether `table`'s rows are in ascending order of `keys` (ties allowed).
 
@@ -135,16 +160,11 @@ def is_sorted(table: pa.Table, keys: Sequence[str]) -> bool:
     """
     if table.num_rows < 2:
         return True
-    before = pa.array(np.zeros(table.num_rows - 1, dtype=bool))  # an earlier key decided "<"
-    tied = pa.array(np.ones(table.num_rows - 1, dtype=bool))  # every key so far equal
-    for key in keys:
-        column = table.column(key)
-        if column.null_count:
-            return False
-        left, right = column.slice(0, table.num_rows - 1), column.slice(1)
-        before = pc.or_(before, pc.and_(tied, pc.less(left, right)))
-        tied = pc.and_(tied, pc.equal(left, right))
-    return bool(pc.all(pc.or_(before, tied)).as_py())
+    if any(table.column(key).null_count for key in keys):
+        return False
+    rows = table.select(list(keys))
+    later, earlier = rows.slice(1), rows.slice(0, table.num_rows - 1)
+    return not sorts_before(later, earlier, keys).any()
 
 
 def _c(name: str, type_: pa.DataType, description: str, **rules: Any) -> Column:

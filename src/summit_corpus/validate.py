@@ -1231,31 +1231,13 @@ def _nested_detail(definition: T.Table) -> Detail:
     return detail
 
 
-def _sorts_before(cur: pa.Table, prev: pa.Table, sort_by: Sequence[str]) -> NDArray[Any]:
-    """RETURNS (np.ndarray): Per row, whether `cur`'s row sorts strictly before `prev`'s."""
-    n = cur.num_rows
-    less = np.zeros(n, dtype=bool)
-    equal = np.ones(n, dtype=bool)
-    for name in sort_by:
-        c, p = cur.column(name).combine_chunks(), prev.column(name).combine_chunks()
-        cv, pv = _valid(c), _valid(p)
-        lt = _bools(pc.less(c, p)) & cv & pv
-        eq = _bools(pc.equal(c, p)) & cv & pv
-        # Arrow's sort puts nulls last.
-        lt |= cv & ~pv
-        eq |= ~cv & ~pv
-        less |= equal & lt
-        equal &= eq
-    return less
-
-
 def _rows_sorted(definition: T.Table) -> Check:
     def check(f: _Frame) -> NDArray[Any]:
         good = np.ones(f.n, dtype=bool)
         if f.n < 2 or not definition.sort_by:
             return good
         keys = f.table.select(list(definition.sort_by))
-        less = _sorts_before(keys.slice(1), keys.slice(0, f.n - 1), definition.sort_by)
+        less = T.sorts_before(keys.slice(1), keys.slice(0, f.n - 1), definition.sort_by)
         good[1:] = ~(less & f.ctx.same_file(f.name, f.n))
         return good
 
@@ -2710,7 +2692,7 @@ class _Stream:
             sort_by = list(definition.sort_by)
             first = table.select(sort_by).slice(0, 1)
             before = self.last.get(key)
-            if before is not None and _sorts_before(first, before, sort_by)[0]:
+            if before is not None and T.sorts_before(first, before, sort_by)[0]:
                 located = _Located(definition, table, files[name], index[name])
                 detail = {"row": first.to_pylist()[0], "after": before.to_pylist()[0]}
                 out += located.failures("rows_sorted", np.zeros(1, np.int64), [detail], None)
