@@ -328,14 +328,12 @@ def process_corpus(
                     hits += 1
                 for t in pipeline.PER_ARTICLE_TABLES:
                     parts[t.name].append(entry[t.name] if t.name in entry else t.empty())
-            # Each part is sorted, and cached entries come in window (doc_id) order: only a
-            # window that mixes parsed and cached articles needs sorting again.
-            mixed = result is not None and any(cached)
+            # A window that mixes parsed and cached articles may be out of order; `sorted`
+            # returns the others (each part sorted, entries in doc_id order) as they are.
             for t in pipeline.PER_ARTICLE_TABLES:
                 nonempty = [p for p in parts[t.name] if p.num_rows]
                 if nonempty:
-                    rows = pa.concat_tables(nonempty).cast(t.schema)
-                    writer.write(t.name, t.sorted(rows) if mixed else rows)
+                    writer.write(t.name, t.sorted(pa.concat_tables(nonempty).cast(t.schema)))
             advance(len(window))
 
         for result in engine.map(misses()):
