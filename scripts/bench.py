@@ -46,7 +46,7 @@ def _peak_rss_mib(who: int) -> float:
 
 def measure_spacy(seeds: Path) -> dict[str, Any]:
     """spaCy alone: load the pipeline and run `nlp.pipe` over the articles' clean texts."""
-    from summit_corpus import ingest, pipeline
+    from summit_corpus.build import ingest, pipeline
 
     texts = [ingest.clean(raw).text for raw in ingest.discover(seeds)]
     start = time.perf_counter()
@@ -60,7 +60,8 @@ def measure_build(
     seeds: Path, out: Path, workers: int, engine: str, cache_dir: Path | None
 ) -> dict[str, Any]:
     """One `build_corpus` call; also times the per-article phase (the rest is serial)."""
-    from summit_corpus import build, engines
+    from summit_corpus.build import corpus as build
+    from summit_corpus.build import engines
 
     phase: dict[str, float] = {}
     process_corpus = engines.process_corpus
@@ -267,7 +268,7 @@ def run(
     load_repeats (int): Fresh processes that measure ratio 6.
     rebuilds (int): Rebuilds, each after adding one more article, that measure ratio 5.
     """
-    from summit_corpus import synthetic
+    from summit_corpus.build import synthetic
 
     global _CODE
     _CODE = _snapshot(work / "code")

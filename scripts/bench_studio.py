@@ -65,7 +65,7 @@ def server_cpu(data_dir: Path | None) -> float | None:
     """RETURNS (float | None): CPU seconds the server process has used (Linux), if known."""
     if data_dir is None:
         return None
-    from summit_corpus import studio
+    from summit_corpus.annotate import studio
 
     state = studio.status(studio.default_config(data_dir=data_dir))
     if not state.running or state.pid is None:
@@ -92,7 +92,7 @@ def main() -> None:
     documents, spans, relations, labels = replicate(args.corpus, args.tasks)
     tasks = annotate.to_tasks(documents, spans, relations, labels)
     regions = sum(len(t.prediction) for t in tasks)
-    from summit_corpus.scheme import labeling_config, load_scheme
+    from summit_corpus.core.scheme import labeling_config, load_scheme
 
     scheme = load_scheme()
     client = annotate.connect()

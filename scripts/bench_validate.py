@@ -51,8 +51,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.feather as feather
 
-from summit_corpus import tables as T
-from summit_corpus.ingest import rebuild_raw
+from summit_corpus.build.ingest import rebuild_raw
+from summit_corpus.core import tables as T
 from summit_corpus.validate import count_failures_plain, validate_tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,7 +229,7 @@ def _child(mode: str, data: Path, repeat: int) -> dict[str, Any]:
     """Time one engine in this (fresh) process; RETURNS seconds and memory as JSON values."""
     import pyarrow.feather as feather
 
-    from summit_corpus.scheme import load_scheme
+    from summit_corpus.core.scheme import load_scheme
     from summit_corpus.validate import validate_corpus
 
     vocabularies = dict(load_scheme().vocabularies())
@@ -365,9 +365,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         modes = ["baseline", "pandera"]
         if args.published:
-            from summit_corpus.build import write_manifest
+            from summit_corpus.build.corpus import write_manifest
+            from summit_corpus.core.scheme import load_scheme
             from summit_corpus.publish import write_dataset
-            from summit_corpus.scheme import load_scheme
 
             write_dataset(tables, assignment_of(tables, splits), data / "corpus", load_scheme())
             write_manifest(data / "corpus")

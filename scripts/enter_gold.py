@@ -20,7 +20,7 @@ import argparse
 from pathlib import Path
 
 from summit_corpus import annotate
-from summit_corpus.gold import GOLD_PATH, resolve_gold
+from summit_corpus.annotate.gold import GOLD_PATH, resolve_gold
 
 # The gold reader's account. Its e-mail never leaves the server: pull replaces it by a
 # keyed pseudonym. The datasheet says who this annotator is (the scheme helper's reading).

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from summit_corpus.synthetic import write_corpus
+from summit_corpus.build.synthetic import write_corpus
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,12 +30,12 @@ BATCH = 32  # engines.process_corpus's default batch size
 
 # (module, attribute, stage): the functions timed, old and new names; a missing one is skipped.
 TARGETS = (
-    ("summit_corpus.ingest", "clean", "ingest.clean"),
-    ("summit_corpus.segment", "split", "segment"),
-    ("summit_corpus.segment", "arrays", "segment"),
-    ("summit_corpus.preannotate", "annotate_doc", "pre-annotation"),
-    ("summit_corpus.pipeline", "results_to_tables", "tables"),
-    ("summit_corpus.pipeline", "batch_tables", "tables"),
+    ("summit_corpus.build.ingest", "clean", "ingest.clean"),
+    ("summit_corpus.build.segment", "split", "segment"),
+    ("summit_corpus.build.segment", "arrays", "segment"),
+    ("summit_corpus.build.model.preannotate", "annotate_doc", "pre-annotation"),
+    ("summit_corpus.build.pipeline", "results_to_tables", "tables"),
+    ("summit_corpus.build.pipeline", "batch_tables", "tables"),
 )
 
 
@@ -66,7 +66,7 @@ def _timed(seconds: dict[str, float], stage: str, fn: Callable[..., Any]) -> Cal
 def _instrument(seconds: dict[str, float]) -> None:
     import importlib
 
-    from summit_corpus import pipeline
+    from summit_corpus.build import pipeline
 
     for module_name, attr, stage in TARGETS:
         module = importlib.import_module(module_name)
@@ -77,8 +77,8 @@ def _instrument(seconds: dict[str, float]) -> None:
 
 
 def _raws(n: int, seeds: Path, folder: Path) -> list[Any]:
-    from summit_corpus import ingest
-    from summit_corpus.synthetic import write_corpus
+    from summit_corpus.build import ingest
+    from summit_corpus.build.synthetic import write_corpus
 
     write_corpus(seeds, folder, n, 0)
     raws = ingest.discover(folder)
@@ -87,7 +87,7 @@ def _raws(n: int, seeds: Path, folder: Path) -> list[Any]:
 
 def run(n: int, seeds: Path, repeat: int) -> tuple[dict[str, float], dict[str, pa.Table]]:
     """RETURNS (tuple): Seconds per stage (best of `repeat`) and the tables of all articles."""
-    from summit_corpus import ingest, pipeline
+    from summit_corpus.build import ingest, pipeline
 
     with tempfile.TemporaryDirectory() as folder:
         raws = _raws(n, seeds, Path(folder))
@@ -125,17 +125,17 @@ _ORIGINALS: dict[tuple[str, str], Any] = {}
 def _uninstrument() -> None:
     import importlib
 
-    from summit_corpus import pipeline
+    from summit_corpus.build import pipeline
 
     for (module_name, attr), fn in _ORIGINALS.items():
         setattr(importlib.import_module(module_name), attr, fn)
-    pipeline._fingerprinter = _ORIGINALS[("summit_corpus.pipeline", "_fingerprinter")]
+    pipeline._fingerprinter = _ORIGINALS[("summit_corpus.build.pipeline", "_fingerprinter")]
 
 
 def _remember() -> None:
     import importlib
 
-    for module_name, attr, _ in (*TARGETS, ("summit_corpus.pipeline", "_fingerprinter", "")):
+    for module_name, attr, _ in (*TARGETS, ("summit_corpus.build.pipeline", "_fingerprinter", "")):
         module = importlib.import_module(module_name)
         if hasattr(module, attr):
             _ORIGINALS[(module_name, attr)] = getattr(module, attr)

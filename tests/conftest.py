@@ -28,7 +28,7 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def built_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A corpus built from the seeds (and the committed annotation snapshots) into a temp dir."""
-    from summit_corpus.build import build_corpus
+    from summit_corpus.build.corpus import build_corpus
 
     out = tmp_path_factory.mktemp("built") / "corpus"
     build_corpus(SEEDS, out, annotations=ANNOTATIONS, progress=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from summit_corpus import ingest, synthetic
+from summit_corpus.build import ingest, synthetic
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from summit_corpus import layout
+from summit_corpus.core import layout
 from summit_corpus.validate import validate_corpus
 
 COMMITTED = Path(__file__).resolve().parents[1] / "corpus"

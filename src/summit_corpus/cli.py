@@ -49,8 +49,8 @@ def build(
     ),
 ) -> None:
     """Build, validate and publish the corpus from the raw articles in SEEDS."""
-    from summit_corpus.build import build_corpus
-    from summit_corpus.errors import CorpusError, InputError
+    from summit_corpus.build.corpus import build_corpus
+    from summit_corpus.core.errors import CorpusError, InputError
 
     try:
         summary = build_corpus(
@@ -95,8 +95,8 @@ _VENV = typer.Option(
 @studio_app.command("install")
 def studio_install(venv: Path | None = _VENV) -> None:
     """Create Label Studio's own venv and install the pinned version (no server started)."""
-    from summit_corpus import studio
-    from summit_corpus.errors import CorpusError
+    from summit_corpus.annotate import studio
+    from summit_corpus.core.errors import CorpusError
 
     config = studio.default_config(venv=venv)
     try:
@@ -114,8 +114,8 @@ def studio_start(
     timeout: float = typer.Option(300.0, help="Seconds to wait for /health."),
 ) -> None:
     """Install Label Studio if needed, start it in the background, wait until it answers."""
-    from summit_corpus import studio
-    from summit_corpus.errors import CorpusError
+    from summit_corpus.annotate import studio
+    from summit_corpus.core.errors import CorpusError
 
     try:
         state = studio.start(studio.default_config(port, data_dir, venv), timeout=timeout)
@@ -127,7 +127,7 @@ def studio_start(
 @studio_app.command("stop")
 def studio_stop(port: int | None = _PORT, data_dir: Path | None = _DATA_DIR) -> None:
     """Stop the server recorded in the data folder (SIGTERM to its process id)."""
-    from summit_corpus import studio
+    from summit_corpus.annotate import studio
 
     config = studio.default_config(port, data_dir)
     stopped = studio.stop(config)
@@ -143,7 +143,7 @@ def studio_status(
     """Say whether the server runs; exit code 0 if it does, 1 if not."""
     import json
 
-    from summit_corpus import studio
+    from summit_corpus.annotate import studio
 
     state = studio.status(studio.default_config(port, data_dir))
     if as_json:
@@ -170,7 +170,7 @@ def annotate_push(
 ) -> None:
     """Create/update the project and import one task per document, with predictions."""
     from summit_corpus.annotate import push_corpus
-    from summit_corpus.errors import CorpusError
+    from summit_corpus.core.errors import CorpusError
 
     try:
         report = push_corpus(corpus, project=project, with_annotations=with_annotations)
@@ -186,7 +186,7 @@ def annotate_pull(
 ) -> None:
     """Export every task and annotation into a dated, pseudonymised snapshot."""
     from summit_corpus.annotate import connect, pull
-    from summit_corpus.errors import CorpusError
+    from summit_corpus.core.errors import CorpusError
 
     try:
         report = pull(connect(), project=project, annotations_dir=annotations)
@@ -207,7 +207,7 @@ def annotate_agreement(
         format_agreement,
         read_corpus_tables,
     )
-    from summit_corpus.errors import CorpusError
+    from summit_corpus.core.errors import CorpusError
 
     try:
         documents = read_corpus_tables(corpus, ["documents"])["documents"]
@@ -259,8 +259,8 @@ def scheme_generate(
     scheme: Path = typer.Option(None, help="Scheme file (default: schemas/annotation_scheme.yaml)"),
 ) -> None:
     """Regenerate schemas/labeling_config.xml and schemas/GUIDELINES.md from the scheme."""
-    from summit_corpus.errors import CorpusError
-    from summit_corpus.scheme import load_scheme, write_generated
+    from summit_corpus.core.errors import CorpusError
+    from summit_corpus.core.scheme import load_scheme, write_generated
 
     try:
         loaded = load_scheme(scheme)
@@ -275,8 +275,8 @@ def scheme_check(
     scheme: Path = typer.Option(None, help="Scheme file (default: schemas/annotation_scheme.yaml)"),
 ) -> None:
     """Check the scheme file and that the generated files are current; exit 1 if not."""
-    from summit_corpus.errors import CorpusError
-    from summit_corpus.scheme import check_generated, load_scheme
+    from summit_corpus.core.errors import CorpusError
+    from summit_corpus.core.scheme import check_generated, load_scheme
 
     try:
         loaded = load_scheme(scheme)
@@ -297,8 +297,8 @@ def evaluate(
     layer: str = typer.Option("adjudicated", help="Human layer to score against."),
 ) -> None:
     """Score the model layer against the human layer: P/R/F1 per label (exact match)."""
-    from summit_corpus.errors import CorpusError
-    from summit_corpus.evaluate import evaluate_corpus, render
+    from summit_corpus.annotate.evaluate import evaluate_corpus, render
+    from summit_corpus.core.errors import CorpusError
 
     try:
         result = evaluate_corpus(corpus, reference_layer=layer)

@@ -1,0 +1,418 @@
+"""Engines: where batches of raw articles are processed.
+
+Every engine runs the same pure per-article function, `pipeline.process_batch` (through
+`run_batch`), on Arrow batches of raw articles, and yields the resulting tables in the order
+the batches came in, with a bounded number of batches in flight (memory stays flat):
+
+- `LocalEngine(workers=1)`: in this process.
+- `LocalEngine(workers=N)`: a pool of N processes, each loading the spaCy pipeline once.
+- `DaskEngine`: `dask.distributed` workers (a LocalCluster on 127.0.0.1 without a dashboard,
+  or an existing cluster's scheduler); a worker plugin loads spaCy once per worker, and Dask
+  reschedules the batches of a worker that dies.
+
+Open one with `open_engine("local" | "dask", workers, scheduler)`.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from summit_corpus.build import ingest, pipeline
+from summit_corpus.build.cache import ArticleCache, split_by_article
+from summit_corpus.core.errors import EngineError, Errors
+from summit_corpus.build.staging import StagingWriter, read_staged
+
+ENGINES = ("local", "dask")
+# Batches in flight per worker: enough to keep every worker busy while the main process
+# writes results, few enough that memory does not grow with the corpus.
+IN_FLIGHT_PER_WORKER = 2
+
+
+class Engine(Protocol):
+    """Processes batches of raw articles (pipeline.RAW_SCHEMA) into per-article tables."""
+
+    name: str
+    workers: int
+
+    def version(self) -> str:
+        """RETURNS (str): `pipeline.pipeline_version()` as the workers see it."""
+        ...
+
+    def map(self, batches: Iterable[pa.Table]) -> Iterator[dict[str, pa.Table]]:
+        """Process batches; yields one result per batch, in input order."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def run_batch(raw: pa.Table) -> dict[str, pa.Table]:
+    """The per-article stage over one batch, as every engine's worker runs it.
+
+    An exception that escapes `pipeline.process_batch` (for example inside spaCy) does not lose
+    the batch: its articles are processed one at a time, so the one that fails is named.
+
+    raw (pa.Table): Raw articles (pipeline.RAW_SCHEMA).
+    RETURNS (dict[str, pa.Table]): Table name -> rows, plus "errors" (one row per failed file).
+    """
+    try:
+        return pipeline.process_batch(raw)
+    except Exception as error:
+        if raw.num_rows <= 1:
+            return failed_batch(raw, "pipeline", repr(error))
+    parts = [run_batch(raw.slice(i, 1)) for i in range(raw.num_rows)]
+    return {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]}
+
+
+def failed_batch(raw: pa.Table, rule: str, detail: str) -> dict[str, pa.Table]:
+    """RETURNS (dict[str, pa.Table]): Empty tables and one error row per file of the batch."""
+    files = raw.column("source_file").to_pylist()
+    out = {t.name: t.empty() for t in pipeline.PER_ARTICLE_TABLES}
+    out["errors"] = pa.Table.from_pylist(
+        [
+            {
+                "source_file": f,
+                "rule": rule,
+                "line": None,
+                "offset": None,
+                "message": Errors.E103.format(path=f, error=detail),
+            }
+            for f in files
+        ],
+        schema=pipeline.ERRORS_SCHEMA,
+    )
+    return out
+
+
+class LocalEngine:
+    """Batches processed in this process (workers=1) or in a pool of worker processes.
+
+    workers (int): Number of processes; each loads the spaCy pipeline once.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int = 1) -> None:
+        if workers < 1:
+            raise EngineError(Errors.E801.format(workers=workers))
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 1:
+            # spawn, not fork: the parent may hold threads (progress bar, Arrow's pools).
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_load_nlp,
+            )
+
+    def version(self) -> str:
+        if self._pool is None:
+            return pipeline.pipeline_version()
+        return self._pool.submit(pipeline.pipeline_version).result()
+
+    def map(self, batches: Iterable[pa.Table]) -> Iterator[dict[str, pa.Table]]:
+        if self._pool is None:
+            for batch in batches:
+                yield run_batch(batch)
+            return
+        pool = self._pool
+        yield from _in_order(
+            lambda batch: pool.submit(run_batch, batch),
+            batches,
+            self.workers * IN_FLIGHT_PER_WORKER,
+            "pool",
+        )
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskEngine:
+    """Batches processed by `dask.distributed` workers.
+
+    workers (int): Worker processes of the LocalCluster started when `scheduler` is None.
+    scheduler (str | None): Address of an existing scheduler ("tcp://host:8786") to join.
+    retries (int): How often Dask retries a batch whose task raised (a batch whose worker died
+        is rescheduled by the scheduler itself, up to `distributed.scheduler.allowed-failures`).
+    """
+
+    name = "dask"
+
+    def __init__(self, workers: int = 2, scheduler: str | None = None, retries: int = 1) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as error:
+            raise EngineError(Errors.E802.format(error=error)) from None
+        if workers < 1:
+            raise EngineError(Errors.E801.format(workers=workers))
+        self.retries = retries
+        self._cluster: Any = None
+        if scheduler is None:
+            self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                # No dashboard; the scheduler's health endpoint takes a free loopback port.
+                dashboard_address=None,
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                silence_logs=logging.ERROR,
+            )
+            self.client: Any = Client(self._cluster)  # type: ignore[no-untyped-call]
+        else:
+            try:
+                self.client = Client(scheduler, timeout="30s")  # type: ignore[no-untyped-call]
+            except OSError as error:
+                raise EngineError(Errors.E803.format(address=scheduler, error=error)) from None
+        from summit_corpus.build.dask_plugin import LoadPipeline
+
+        self.client.register_plugin(LoadPipeline(), name=LoadPipeline.name)
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
+
+    def version(self) -> str:
+        return str(self.client.submit(pipeline.pipeline_version, pure=False).result())
+
+    def map(self, batches: Iterable[pa.Table]) -> Iterator[dict[str, pa.Table]]:
+        client, retries = self.client, self.retries
+
+        def submit(batch: pa.Table) -> Any:
+            return client.submit(run_batch, batch, pure=False, retries=retries)
+
+        yield from _in_order(submit, batches, self.workers * IN_FLIGHT_PER_WORKER, "dask")
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+@contextmanager
+def open_engine(
+    kind: str = "local", workers: int = 1, scheduler: str | None = None
+) -> Iterator[Engine]:
+    """Start an engine and shut it down afterwards.
+
+    kind (str): "local" or "dask".
+    workers (int): Worker processes (local pool or LocalCluster).
+    scheduler (str | None): Dask scheduler address; None starts a LocalCluster on 127.0.0.1.
+    YIELDS (Engine): The running engine.
+    """
+    engine: Engine
+    if kind == "local":
+        if scheduler is not None:
+            raise EngineError(Errors.E804.format(address=scheduler))
+        engine = LocalEngine(workers)
+    elif kind == "dask":
+        engine = DaskEngine(workers, scheduler)
+    else:
+        raise EngineError(Errors.E800.format(kind=kind, kinds=", ".join(ENGINES)))
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """The per-article tables of a whole corpus, staged on disk.
+
+    files (dict[str, Path]): Table name -> staging Parquet file.
+    rows (dict[str, int]): Table name -> row count.
+    errors (list[str]): One message per rejected file, naming the file.
+    cache_hits (int): Articles read from the cache instead of being parsed.
+    parsed (int): Articles sent to the engine.
+    """
+
+    files: dict[str, Path]
+    rows: dict[str, int]
+    errors: list[str]
+    cache_hits: int
+    parsed: int
+
+    def read(self) -> dict[str, pa.Table]:
+        """RETURNS (dict[str, pa.Table]): Table name -> all rows, typed and sorted."""
+        return {
+            t.name: read_staged(self.files[t.name], t)
+            for t in pipeline.PER_ARTICLE_TABLES
+            if t.name in self.files
+        }
+
+
+def process_corpus(
+    raws: Sequence[ingest.RawArticle],
+    engine: Engine,
+    staging: Path,
+    *,
+    cache: ArticleCache | None = None,
+    batch_size: int = 32,
+    advance: Callable[[int], None] = lambda n: None,
+) -> Staged:
+    """Run the per-article stage over a corpus in bounded batches, streaming rows to disk.
+
+    Articles are taken in doc_id order, `batch_size` at a time. Cached articles are read from
+    the cache; the others go to the engine, and their rows are cached as they come back. Each
+    batch's rows are written to the staging files before the next result is taken, so memory
+    does not grow with the number of articles, and the staged rows are the same whatever the
+    engine, the number of workers or the cache held.
+
+    raws (Sequence[ingest.RawArticle]): The raw files (without duplicates).
+    engine (Engine): Where uncached articles are processed.
+    staging (Path): Folder for the staging files (created; the caller deletes it).
+    cache (ArticleCache | None): Per-article cache; None parses every article.
+    batch_size (int): Articles per batch (and per `nlp.pipe` batch).
+    advance (Callable[[int], None]): Called with the number of articles of each finished batch.
+    RETURNS (Staged): The staged tables and the rejected files' messages.
+    """
+    ordered = sorted(raws, key=lambda r: (r.doc_id, r.source_file))
+    windows = [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+    queue: deque[tuple[list[ingest.RawArticle], list[bool]]] = deque()
+    parsed = 0
+
+    def misses() -> Iterator[pa.Table]:
+        nonlocal parsed
+        for window in windows:
+            cached = [cache is not None and cache.path(raw).is_file() for raw in window]
+            queue.append((window, cached))
+            missing = [raw for raw, hit in zip(window, cached, strict=True) if not hit]
+            if missing:
+                parsed += len(missing)
+                yield pipeline.raw_table(missing)
+
+    writer = StagingWriter(staging, pipeline.PER_ARTICLE_TABLES)
+    reader = _CacheReader(cache) if cache is not None else None
+    errors: list[str] = []
+    hits = 0
+    try:
+
+        def emit(window: list[ingest.RawArticle], cached: list[bool], result: Any) -> None:
+            nonlocal hits
+            parts: dict[str, list[pa.Table]] = {t.name: [] for t in pipeline.PER_ARTICLE_TABLES}
+            if result is not None:
+                failed = set(result["errors"].column("source_file").to_pylist())
+                errors.extend(result["errors"].column("message").to_pylist())
+                done = [
+                    raw
+                    for raw, hit in zip(window, cached, strict=True)
+                    if not hit and raw.source_file not in failed
+                ]
+                for t in pipeline.PER_ARTICLE_TABLES:
+                    parts[t.name].append(result[t.name])
+                if cache is not None and done:
+                    rows = {t.name: result[t.name] for t in pipeline.PER_ARTICLE_TABLES}
+                    per_article = split_by_article(rows, [raw.doc_id for raw in done])
+                    for raw in done:
+                        cache.put(raw, per_article[raw.doc_id])
+            if reader is not None:
+                reader.read_ahead(window, cached)
+                if queue:  # the next window's entries are read while this one is written
+                    reader.read_ahead(*queue[0])
+            for raw, hit in zip(window, cached, strict=True):
+                if not hit:
+                    continue
+                entry = reader.get(raw) if reader is not None else None
+                if entry is None:  # removed since it was looked up: parse it here
+                    entry = run_batch(pipeline.raw_table([raw]))
+                    errors.extend(entry["errors"].column("message").to_pylist())
+                else:
+                    hits += 1
+                for t in pipeline.PER_ARTICLE_TABLES:
+                    parts[t.name].append(entry[t.name] if t.name in entry else t.empty())
+            # A window that mixes parsed and cached articles may be out of order; `sorted`
+            # returns the others (each part sorted, entries in doc_id order) as they are.
+            for t in pipeline.PER_ARTICLE_TABLES:
+                nonempty = [p for p in parts[t.name] if p.num_rows]
+                if nonempty:
+                    writer.write(t.name, t.sorted(pa.concat_tables(nonempty).cast(t.schema)))
+            advance(len(window))
+
+        for result in engine.map(misses()):
+            while True:
+                window, cached = queue.popleft()
+                if all(cached):
+                    emit(window, cached, None)
+                    continue
+                emit(window, cached, result)
+                break
+        while queue:
+            emit(*queue.popleft(), None)
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        if reader is not None:
+            reader.close()
+    files = writer.close()
+    return Staged(
+        files=files, rows=dict(writer.rows), errors=errors, cache_hits=hits, parsed=parsed
+    )
+
+
+class _CacheReader:
+    """Reads cache entries a window ahead, in a thread.
+
+    Reading an entry is mostly file I/O, zstd and Arrow IPC decoding, which release the GIL,
+    so the next window's entries are decoded while this window's rows are written (a rebuild
+    reads thousands of entries and parses almost nothing).
+
+    cache (ArticleCache): The cache to read.
+    """
+
+    def __init__(self, cache: ArticleCache) -> None:
+        self._cache = cache
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="summit-cache")
+        self._pending: dict[str, Future[dict[str, pa.Table] | None]] = {}
+
+    def read_ahead(self, window: Sequence[ingest.RawArticle], cached: Sequence[bool]) -> None:
+        """Start reading the entries of a window's cached articles (once each)."""
+        for raw, hit in zip(window, cached, strict=True):
+            if hit and raw.source_file not in self._pending:
+                self._pending[raw.source_file] = self._pool.submit(self._cache.get, raw)
+
+    def get(self, raw: ingest.RawArticle) -> dict[str, pa.Table] | None:
+        """RETURNS (dict[str, pa.Table] | None): The article's entry (as `ArticleCache.get`)."""
+        future = self._pending.pop(raw.source_file, None)
+        return future.result() if future is not None else self._cache.get(raw)
+
+    def close(self) -> None:
+        """Stop reading ahead (entries not yet read are dropped)."""
+        self._pool.shutdown(cancel_futures=True)
+        self._pending.clear()
+
+
+def _in_order(
+    submit: Callable[[pa.Table], Any], batches: Iterable[pa.Table], window: int, rule: str
+) -> Iterator[dict[str, pa.Table]]:
+    """Submit batches with at most `window` in flight; yield their results in input order."""
+    pending: deque[tuple[pa.Table, Future[Any] | Any]] = deque()
+    for batch in batches:
+        pending.append((batch, submit(batch)))
+        if len(pending) >= window:
+            yield _result(*pending.popleft(), rule)
+    while pending:
+        yield _result(*pending.popleft(), rule)
+
+
+def _result(batch: pa.Table, future: Any, rule: str) -> dict[str, pa.Table]:
+    """A batch's result; a batch that kept failing (its worker died) is reported by file."""
+    try:
+        result: dict[str, pa.Table] = future.result()
+    except Exception as error:
+        return failed_batch(batch, rule, f"{type(error).__name__}: {error}")
+    finally:
+        del future  # release the worker's copy of the result
+    return result
+
+
+def _load_nlp() -> None:
+    pipeline.load_nlp()

@@ -1,0 +1,85 @@
+"""Staging: the build's tables written to disk batch by batch, so memory stays flat.
+
+Each table goes to one Parquet file whose row groups hold a fixed number of rows, cut from the
+stream of batches regardless of how the batches were sized, so the staged bytes depend only on
+the rows (not on --workers, the engine or the batch size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from summit_corpus.core.io import RowGroupWriter
+from summit_corpus.core.tables import DOCUMENTS, Table
+
+ROW_GROUP_ROWS = 65_536
+# A documents row holds a whole article (text, removed lines): small groups keep a reader that
+# takes a few hundred documents at a time from decoding thousands.
+DOCUMENT_GROUP_ROWS = 256
+# Staging files are read back once by the same build: fast compression, not small files.
+_OPTIONS = {"compression": "zstd", "compression_level": 1, "use_dictionary": True}
+
+
+class StagingWriter:
+    """Append rows to per-table Parquet files in fixed-size row groups.
+
+    folder (Path): Where the staging files go (`<table>.parquet`).
+    definitions (Sequence[Table]): The tables that will be written.
+    row_group_rows (int): Rows per row group (the last group of a file may hold fewer);
+        the documents table uses DOCUMENT_GROUP_ROWS.
+    """
+
+    def __init__(
+        self, folder: Path, definitions: Sequence[Table], row_group_rows: int = ROW_GROUP_ROWS
+    ) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self._writers = {
+            d.name: RowGroupWriter(
+                self.path(d.name),
+                d.schema,
+                min(row_group_rows, DOCUMENT_GROUP_ROWS)
+                if d.name == DOCUMENTS.name
+                else row_group_rows,
+                _OPTIONS,
+            )
+            for d in definitions
+        }
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """RETURNS (dict[str, int]): Table name -> rows written so far."""
+        return {name: w.rows for name, w in self._writers.items()}
+
+    def path(self, name: str) -> Path:
+        """RETURNS (Path): The staging file of table `name`."""
+        return self.folder / f"{name}.parquet"
+
+    def write(self, name: str, rows: pa.Table) -> None:
+        """Append rows to table `name` (written out whenever a full row group is buffered).
+
+        name (str): Table name.
+        rows (pa.Table): Rows conforming to the table's schema.
+        """
+        self._writers[name].write(rows)
+
+    def close(self) -> dict[str, Path]:
+        """Write the remaining rows and close every file.
+
+        RETURNS (dict[str, Path]): Table name -> staging file.
+        """
+        return {name: w.close() for name, w in self._writers.items()}
+
+    def abort(self) -> None:
+        """Close the files without writing buffered rows (the caller deletes the folder)."""
+        for writer in self._writers.values():
+            writer.abort()
+
+
+def read_staged(path: Path, definition: Table) -> pa.Table:
+    """RETURNS (pa.Table): A staged table, typed by its definition and sorted by its sort key."""
+    return definition.sorted(pq.read_table(path, schema=definition.schema))

@@ -1,0 +1,54 @@
+"""Where things live in a corpus folder (the published Hugging Face dataset folder).
+
+corpus/
+  README.md                          dataset card (YAML configs + prose), publish.py
+  croissant.json                     ML Commons Croissant metadata, publish.py
+  MANIFEST.json                      SHA-256 of every other file in the folder, build.py
+  data/<config>/<split>-00000-of-00001.parquet
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA = "data"
+MANIFEST = "MANIFEST.json"
+CARD = "README.md"
+CROISSANT = "croissant.json"
+
+
+def config_dir(corpus: Path, config: str) -> Path:
+    """RETURNS (Path): The folder of one config (= table) of the corpus."""
+    return corpus / DATA / config
+
+
+def split_file(corpus: Path, config: str, split: str) -> Path:
+    """RETURNS (Path): The single Parquet file of one config and split."""
+    return config_dir(corpus, config) / f"{split}-00000-of-00001.parquet"
+
+
+def split_of_file(path: Path) -> str:
+    """RETURNS (str): The split of a data file, from its name ('train-0000...' -> 'train')."""
+    return path.name.split("-", 1)[0]
+
+
+SCHEMAS_ENV = "SUMMIT_SCHEMAS_DIR"
+# The toolkit package folder (summit_corpus/); the checkout's root is two levels above it.
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def schemas_dir() -> Path:
+    """The folder of the project's contract files (annotation scheme, split settings).
+
+    In order: the folder named by $SUMMIT_SCHEMAS_DIR; `./schemas` when the current folder is
+    a corpus project (it holds `schemas/annotation_scheme.yaml`); the `schemas/` of the source
+    checkout the package runs from; the copy of `schemas/` installed with the package.
+    RETURNS (Path): The folder.
+    """
+    if os.environ.get(SCHEMAS_ENV):
+        return Path(os.environ[SCHEMAS_ENV])
+    for candidate in (Path.cwd() / "schemas", _PACKAGE.parents[1] / "schemas"):
+        if (candidate / "annotation_scheme.yaml").is_file():
+            return candidate
+    return _PACKAGE / "_schemas"

@@ -1,0 +1,450 @@
+"""The annotation scheme: one YAML file, checked by a pydantic model.
+
+`schemas/annotation_scheme.yaml` is the only place labels are defined. From it this module
+derives the vocabularies the validator checks (`Scheme.vocabularies`), the Label Studio
+labeling config (`labeling_config`) and the annotators' guidelines (`guidelines`). The two
+generated files are committed beside the scheme; `check_generated` says whether they are
+current and `write_generated` rewrites them (`corpus scheme generate`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+from xml.sax.saxutils import quoteattr
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from summit_corpus.core.errors import Errors, SchemeError
+from summit_corpus.core.layout import schemas_dir
+
+# Resolved once per process: ./schemas of the project, the checkout's, or the installed copy.
+SCHEMA_DIR = schemas_dir()
+SCHEME_PATH = SCHEMA_DIR / "annotation_scheme.yaml"
+LABELING_CONFIG_NAME = "labeling_config.xml"
+GUIDELINES_NAME = "GUIDELINES.md"
+
+# Names of the Label Studio controls; the Label Studio round trip (annotate.py) keys on them.
+TEXT_NAME = "text"
+SPAN_CONTROL = "label"
+NOTE_CONTROL = "note"
+
+_NAME = r"[A-Za-z][A-Za-z0-9_]*"
+_COLOUR = r"#[0-9a-fA-F]{6}"
+_SEMVER = r"\d+\.\d+\.\d+"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SpanLabel(_Frozen):
+    """A label for a character span."""
+
+    name: str = Field(pattern=r"^[A-Z][A-Z_]*$")
+    colour: str = Field(pattern=rf"^{_COLOUR}$")
+    description: str = Field(min_length=1)
+    examples: tuple[str, ...] = ()
+
+
+class RelationLabel(_Frozen):
+    """A directed relation label with the span labels allowed at each end."""
+
+    name: str = Field(pattern=rf"^{_NAME}$")
+    colour: str = Field(pattern=rf"^{_COLOUR}$")
+    description: str = Field(min_length=1)
+    head: tuple[str, ...] = Field(min_length=1)
+    tail: tuple[str, ...] = Field(min_length=1)
+
+
+class ChoiceValue(_Frozen):
+    """One value of a document label."""
+
+    value: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+
+    @property
+    def name(self) -> str:
+        """RETURNS (str): The value (the name the validator reads)."""
+        return self.value
+
+
+class DocumentLabel(_Frozen):
+    """A document-level label set: single or multiple choice."""
+
+    name: str = Field(pattern=rf"^{_NAME}$")
+    choice: Literal["single", "multiple"]
+    description: str = Field(min_length=1)
+    values: tuple[ChoiceValue, ...] = Field(min_length=1)
+
+    @property
+    def value_names(self) -> tuple[str, ...]:
+        return tuple(v.value for v in self.values)
+
+
+class SpacyMapping(_Frozen):
+    """How spaCy's NER labels become scheme labels."""
+
+    model: str
+    labels: dict[str, str]
+    strip_leading: tuple[str, ...] = ()
+    strip_trailing: tuple[str, ...] = ()
+
+
+class QuoteRule(_Frozen):
+    name: str
+    marks: tuple[tuple[str, str], ...] = Field(min_length=1)
+    speech_verbs: tuple[str, ...] = Field(min_length=1)
+    attribution_phrases: tuple[str, ...] = ()
+    pronouns: tuple[str, ...] = ()
+    pronoun_quote_window: int = Field(ge=0)
+    person_nouns: tuple[str, ...] = ()
+
+    @field_validator("marks")
+    @classmethod
+    def _single_chars(cls, marks: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        for pair in marks:
+            if any(len(m) != 1 for m in pair):
+                raise ValueError(f"quote marks must be single characters (got {pair!r})")
+        return marks
+
+
+class EventRule(_Frozen):
+    name: str
+    nouns: tuple[str, ...] = Field(min_length=1)
+    conference_modifiers: tuple[str, ...] = ()
+
+
+class NamedRule(_Frozen):
+    name: str
+
+
+class CueRule(_Frozen):
+    """Document-label rule: regular expressions (lowercase text) per choice value."""
+
+    name: str
+    cues: dict[str, tuple[str, ...]]
+    min_hits: int = Field(default=1, ge=1)
+
+    @field_validator("cues")
+    @classmethod
+    def _compiles(cls, cues: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for value, patterns in cues.items():
+            for pattern in patterns:
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    raise ValueError(
+                        f"cue {pattern!r} of {value!r} is not a regex: {error}"
+                    ) from None
+        return cues
+
+
+class Rules(_Frozen):
+    quote: QuoteRule
+    event: EventRule
+    relations: NamedRule
+    summit_status: CueRule
+    topics: CueRule
+
+
+class Scheme(_Frozen):
+    """The annotation scheme, checked: see `schemas/annotation_scheme.yaml`."""
+
+    version: str = Field(pattern=rf"^{_SEMVER}$")
+    name: str
+    title: str
+    description: str
+    changes: tuple[str, ...] = ()
+    conventions: tuple[str, ...] = ()
+    span_labels: tuple[SpanLabel, ...] = Field(min_length=1)
+    relation_labels: tuple[RelationLabel, ...] = ()
+    document_labels: tuple[DocumentLabel, ...] = ()
+    spacy: SpacyMapping
+    rules: Rules
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scheme:
+        spans = [s.name for s in self.span_labels]
+        for kind, names in (
+            ("span label", spans),
+            ("relation label", [r.name for r in self.relation_labels]),
+            ("document label", [d.name for d in self.document_labels]),
+        ):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{kind} names must be unique (got duplicates {dupes!r})")
+        reserved = {TEXT_NAME, SPAN_CONTROL, NOTE_CONTROL}
+        for doc_label in self.document_labels:
+            if doc_label.name in reserved:
+                raise ValueError(
+                    f"document label name must not be one of {sorted(reserved)!r} "
+                    f"(got {doc_label.name!r})"
+                )
+            values = doc_label.value_names
+            if len(set(values)) != len(values):
+                raise ValueError(f"values of document label {doc_label.name!r} must be unique")
+        for relation in self.relation_labels:
+            for end in (*relation.head, *relation.tail):
+                if end not in spans:
+                    raise ValueError(
+                        f"relation {relation.name!r}: {end!r} must be a span label "
+                        f"(one of {spans!r})"
+                    )
+        for spacy_label, label in self.spacy.labels.items():
+            if label not in spans:
+                raise ValueError(
+                    f"spacy.labels[{spacy_label!r}] must be a span label (got {label!r})"
+                )
+        by_name = {d.name: d for d in self.document_labels}
+        for rule in (self.rules.summit_status, self.rules.topics):
+            key = rule.name.split("/")[-1].split(".")[0]
+            if key not in by_name:
+                raise ValueError(f"rule {rule.name!r} needs a document label {key!r}")
+            unknown = sorted(set(rule.cues) - set(by_name[key].value_names))
+            if unknown:
+                raise ValueError(f"rule {rule.name!r}: cues for unknown values {unknown!r}")
+        return self
+
+    def span_label(self, name: str) -> SpanLabel:
+        for label in self.span_labels:
+            if label.name == name:
+                return label
+        raise KeyError(name)
+
+    def relation_label(self, name: str) -> RelationLabel:
+        for label in self.relation_labels:
+            if label.name == name:
+                return label
+        raise KeyError(name)
+
+    def document_label(self, name: str) -> DocumentLabel:
+        for label in self.document_labels:
+            if label.name == name:
+                return label
+        raise KeyError(name)
+
+    def vocabularies(self) -> dict[str, tuple[str, ...]]:
+        """RETURNS (dict[str, tuple[str, ...]]): The vocabularies `tables.Column.vocabulary`
+        names: span, relation and document label names, and every document label value."""
+        values: list[str] = []
+        for doc_label in self.document_labels:
+            values.extend(v for v in doc_label.value_names if v not in values)
+        return {
+            "span_labels": tuple(s.name for s in self.span_labels),
+            "relation_labels": tuple(r.name for r in self.relation_labels),
+            "document_label_names": tuple(d.name for d in self.document_labels),
+            "document_label_values": tuple(values),
+        }
+
+    def allows_relation(self, label: str, head_label: str, tail_label: str) -> bool:
+        """RETURNS (bool): Whether `label` may link a `head_label` span to a `tail_label` span."""
+        relation = self.relation_label(label)
+        return head_label in relation.head and tail_label in relation.tail
+
+
+def _errors(error: ValidationError) -> Iterator[str]:
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        yield f"{where}: {item['msg']}"
+
+
+def load_scheme(path: Path | None = None) -> Scheme:
+    """Read and check the annotation scheme.
+
+    path (Path | None): The scheme file; None reads `schemas/annotation_scheme.yaml`.
+    RETURNS (Scheme): The checked scheme.
+    RAISES (SchemeError): The file is missing, is not YAML, or breaks a rule of the model.
+    """
+    path = SCHEME_PATH if path is None else path
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SchemeError(Errors.E501.format(path=path), path=path, rule="exists") from None
+    except yaml.YAMLError as error:
+        raise SchemeError(
+            Errors.E502.format(path=path, error=error), path=path, rule="yaml"
+        ) from None
+    try:
+        return Scheme.model_validate(raw)
+    except ValidationError as error:
+        problems = list(_errors(error))
+        raise SchemeError(
+            Errors.E503.format(path=path, count=len(problems), problems="; ".join(problems)),
+            path=path,
+            rule="scheme_model",
+            problems=problems,
+        ) from None
+
+
+# --- generated files ----------------------------------------------------------------------
+def _attrs(**attrs: str) -> str:
+    return " ".join(f"{k}={quoteattr(v)}" for k, v in attrs.items())
+
+
+def labeling_config(scheme: Scheme) -> str:
+    """Generate the Label Studio labeling config from the scheme.
+
+    scheme (Scheme): The annotation scheme.
+    RETURNS (str): The XML: span `<Labels>` over one `<Text>`, `<Relations>`, one `<Choices>`
+        per document label and a free-text note, ending with a newline.
+    """
+    lines = [
+        f"<!-- Generated from schemas/annotation_scheme.yaml (scheme {scheme.name} "
+        f"{scheme.version}) by `corpus scheme generate`. Do not edit. -->",
+        "<View>",
+        f"  <Header {_attrs(value='Spans')}/>",
+        f"  <Labels {_attrs(name=SPAN_CONTROL, toName=TEXT_NAME)}>",
+    ]
+    for span in scheme.span_labels:
+        lines.append(
+            f"    <Label {_attrs(value=span.name, background=span.colour, hint=span.description)}/>"
+        )
+    lines += ["  </Labels>", f"  <Text {_attrs(name=TEXT_NAME, value='$' + TEXT_NAME)}/>"]
+    if scheme.relation_labels:
+        lines.append("  <Relations>")
+        for rel in scheme.relation_labels:
+            lines.append(f"    <Relation {_attrs(value=rel.name, background=rel.colour)}/>")
+        lines.append("  </Relations>")
+    for doc_label in scheme.document_labels:
+        lines.append(f"  <Header {_attrs(value=doc_label.name)}/>")
+        lines.append(
+            f"  <Choices {_attrs(name=doc_label.name, toName=TEXT_NAME, choice=doc_label.choice)}"
+            f" {_attrs(showInline='true')}>"
+        )
+        for value in doc_label.values:
+            lines.append(f"    <Choice {_attrs(value=value.value, hint=value.description)}/>")
+        lines.append("  </Choices>")
+    lines += [
+        f"  <Header {_attrs(value='Note')}/>",
+        f"  <TextArea {_attrs(name=NOTE_CONTROL, toName=TEXT_NAME, rows='3', editable='true')}/>",
+        "</View>",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def guidelines(scheme: Scheme) -> str:
+    """Generate the annotators' guidelines page from the scheme.
+
+    scheme (Scheme): The annotation scheme.
+    RETURNS (str): Markdown: conventions, span labels, relations, document labels, and the
+        rules of the model layer the annotators correct.
+    """
+    out = [
+        f"# {scheme.title}",
+        "",
+        "<!-- Generated from schemas/annotation_scheme.yaml by `corpus scheme generate`. "
+        "Do not edit. -->",
+        "",
+        f"Scheme `{scheme.name}`, version **{scheme.version}**.",
+        "",
+        _md(scheme.description),
+        "",
+        "You correct the model layer (pre-annotations) in Label Studio: fix or delete wrong "
+        "spans, add missing ones, draw the relations, pick the document labels, and write a "
+        "note when something does not fit the scheme.",
+        "",
+        "## Conventions",
+        "",
+    ]
+    out += [f"- {_md(c)}" for c in scheme.conventions]
+    out += [
+        "",
+        "## Span labels",
+        "",
+        "| Label | Colour | What to mark | Examples |",
+        "|---|---|---|---|",
+    ]
+    for span in scheme.span_labels:
+        examples = ", ".join(f"`{_md(e)}`" for e in span.examples)
+        out.append(f"| `{span.name}` | `{span.colour}` | {_md(span.description)} | {examples} |")
+    out += [
+        "",
+        "## Relations",
+        "",
+        "| Relation | From (head) | To (tail) | Colour | Meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for rel in scheme.relation_labels:
+        out.append(
+            f"| `{rel.name}` | {', '.join(rel.head)} | {', '.join(rel.tail)} | `{rel.colour}` "
+            f"| {_md(rel.description)} |"
+        )
+    out += ["", "## Document labels", ""]
+    for doc_label in scheme.document_labels:
+        kind = "one value" if doc_label.choice == "single" else "any number of values"
+        out += [f"### `{doc_label.name}` ({kind})", "", _md(doc_label.description), ""]
+        out += [f"- `{v.value}`: {_md(v.description)}" for v in doc_label.values]
+        out.append("")
+    if scheme.changes:
+        out += ["## Why the scheme looks like this", ""]
+        out += [f"- {_md(c)}" for c in scheme.changes]
+        out.append("")
+    rules = scheme.rules
+    mapped = ", ".join(f"{k} -> {v}" for k, v in scheme.spacy.labels.items())
+    out += [
+        "## The model layer you correct",
+        "",
+        f"- Entities: spaCy `{scheme.spacy.model}` NER, mapped {mapped}; other spaCy labels "
+        f"are dropped. Leading {', '.join(repr(w) for w in scheme.spacy.strip_leading)} and "
+        f"trailing {', '.join(repr(w) for w in scheme.spacy.strip_trailing)} are trimmed.",
+        f"- `{rules.event.name}`: EVENT spans are nouns with the lemmas "
+        f"{', '.join(rules.event.nouns)} ('conference' only after "
+        f"{', '.join(rules.event.conference_modifiers)}), with their modifiers.",
+        f"- `{rules.quote.name}`: QUOTE spans between the marks "
+        f"{' '.join(a + '…' + b for a, b in rules.quote.marks)}; the speaker is the subject of "
+        f"the nearest speech verb ({', '.join(rules.quote.speech_verbs)}) governing or "
+        f"following the quote, else the nearest PERSON/ORG in the sentence. A pronoun speaker "
+        f"({', '.join(rules.quote.pronouns)}) takes the previous quote's speaker when that quote "
+        f"is at most {rules.quote.pronoun_quote_window} sentences back, else the nearest "
+        f"preceding PERSON.",
+        f"- `{rules.relations.name}`: affiliation from titles in front of or in apposition to a "
+        f"PERSON; participant from 'between'/'with' phrases and hyphenated names on an EVENT; "
+        f"date and location from DATE/GPE/LOC spans attached to an EVENT.",
+        f"- `{rules.summit_status.name}`: the value whose cue occurs last in the text.",
+        f"- `{rules.topics.name}`: every topic whose cues match at least "
+        f"{rules.topics.min_hits} times.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def generated_files(scheme: Scheme) -> dict[str, str]:
+    """RETURNS (dict[str, str]): File name under `schemas/` -> its generated content."""
+    return {LABELING_CONFIG_NAME: labeling_config(scheme), GUIDELINES_NAME: guidelines(scheme)}
+
+
+def check_generated(scheme: Scheme, folder: Path = SCHEMA_DIR) -> list[str]:
+    """List the generated files in `folder` that are missing or out of date.
+
+    scheme (Scheme): The annotation scheme.
+    folder (Path): Where the generated files are committed.
+    RETURNS (list[str]): One message per stale file (empty when all are current).
+    """
+    stale = []
+    for name, content in generated_files(scheme).items():
+        path = folder / name
+        if not path.exists() or path.read_text(encoding="utf-8") != content:
+            stale.append(Errors.E504.format(path=path))
+    return stale
+
+
+def write_generated(scheme: Scheme, folder: Path = SCHEMA_DIR) -> list[Path]:
+    """Write the labeling config and the guidelines into `folder`.
+
+    RETURNS (list[Path]): The files written.
+    """
+    from summit_corpus.core.io import write_text
+
+    written = []
+    for name, content in generated_files(scheme).items():
+        write_text(folder / name, content)
+        written.append(folder / name)
+    return written
