@@ -20,9 +20,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from summit_corpus.build import engines, ingest
-from summit_corpus.core import io, layout, tables
 from summit_corpus.build.cache import ArticleCache
 from summit_corpus.build.cache import default_dir as default_cache_dir
+from summit_corpus.core import io, layout, tables
 from summit_corpus.core.errors import BuildError, Errors
 
 
@@ -128,8 +128,8 @@ def _publish(
     holds one chunk, whatever the size of the corpus.
     """
     from summit_corpus.core.chunks import iter_chunks
-    from summit_corpus.publish import DatasetWriter
     from summit_corpus.core.scheme import load_scheme
+    from summit_corpus.publish import DatasetWriter
     from summit_corpus.publish.splits import ASSIGNMENT_COLUMNS, assign_splits, split_sizes
     from summit_corpus.validate import validate_corpus
 

@@ -29,8 +29,8 @@ import pyarrow as pa
 
 from summit_corpus.build import ingest, pipeline
 from summit_corpus.build.cache import ArticleCache, split_by_article
-from summit_corpus.core.errors import EngineError, Errors
 from summit_corpus.build.staging import StagingWriter, read_staged
+from summit_corpus.core.errors import EngineError, Errors
 
 ENGINES = ("local", "dask")
 # Batches in flight per worker: enough to keep every worker busy while the main process
@@ -276,86 +276,127 @@ def process_corpus(
     """
     ordered = sorted(raws, key=lambda r: (r.doc_id, r.source_file))
     windows = [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
-    queue: deque[tuple[list[ingest.RawArticle], list[bool]]] = deque()
-    parsed = 0
-
-    def misses() -> Iterator[pa.Table]:
-        nonlocal parsed
-        for window in windows:
-            cached = [cache is not None and cache.path(raw).is_file() for raw in window]
-            queue.append((window, cached))
-            missing = [raw for raw, hit in zip(window, cached, strict=True) if not hit]
-            if missing:
-                parsed += len(missing)
-                yield pipeline.raw_table(missing)
-
-    writer = StagingWriter(staging, pipeline.PER_ARTICLE_TABLES)
-    reader = _CacheReader(cache) if cache is not None else None
-    errors: list[str] = []
-    hits = 0
+    run = _StagingRun(StagingWriter(staging, pipeline.PER_ARTICLE_TABLES), cache, advance)
     try:
-
-        def emit(window: list[ingest.RawArticle], cached: list[bool], result: Any) -> None:
-            nonlocal hits
-            parts: dict[str, list[pa.Table]] = {t.name: [] for t in pipeline.PER_ARTICLE_TABLES}
-            if result is not None:
-                failed = set(result["errors"].column("source_file").to_pylist())
-                errors.extend(result["errors"].column("message").to_pylist())
-                done = [
-                    raw
-                    for raw, hit in zip(window, cached, strict=True)
-                    if not hit and raw.source_file not in failed
-                ]
-                for t in pipeline.PER_ARTICLE_TABLES:
-                    parts[t.name].append(result[t.name])
-                if cache is not None and done:
-                    rows = {t.name: result[t.name] for t in pipeline.PER_ARTICLE_TABLES}
-                    per_article = split_by_article(rows, [raw.doc_id for raw in done])
-                    for raw in done:
-                        cache.put(raw, per_article[raw.doc_id])
-            if reader is not None:
-                reader.read_ahead(window, cached)
-                if queue:  # the next window's entries are read while this one is written
-                    reader.read_ahead(*queue[0])
-            for raw, hit in zip(window, cached, strict=True):
-                if not hit:
-                    continue
-                entry = reader.get(raw) if reader is not None else None
-                if entry is None:  # removed since it was looked up: parse it here
-                    entry = run_batch(pipeline.raw_table([raw]))
-                    errors.extend(entry["errors"].column("message").to_pylist())
-                else:
-                    hits += 1
-                for t in pipeline.PER_ARTICLE_TABLES:
-                    parts[t.name].append(entry[t.name] if t.name in entry else t.empty())
-            # A window that mixes parsed and cached articles may be out of order; `sorted`
-            # returns the others (each part sorted, entries in doc_id order) as they are.
-            for t in pipeline.PER_ARTICLE_TABLES:
-                nonempty = [p for p in parts[t.name] if p.num_rows]
-                if nonempty:
-                    writer.write(t.name, t.sorted(pa.concat_tables(nonempty).cast(t.schema)))
-            advance(len(window))
-
-        for result in engine.map(misses()):
+        for result in engine.map(run.misses(windows)):
             while True:
-                window, cached = queue.popleft()
+                window, cached = run.queue.popleft()
                 if all(cached):
-                    emit(window, cached, None)
+                    run.emit(window, cached, None)
                     continue
-                emit(window, cached, result)
+                run.emit(window, cached, result)
                 break
-        while queue:
-            emit(*queue.popleft(), None)
+        while run.queue:
+            run.emit(*run.queue.popleft(), None)
     except BaseException:
-        writer.abort()
+        run.writer.abort()
         raise
     finally:
-        if reader is not None:
-            reader.close()
-    files = writer.close()
+        if run.reader is not None:
+            run.reader.close()
+    files = run.writer.close()
     return Staged(
-        files=files, rows=dict(writer.rows), errors=errors, cache_hits=hits, parsed=parsed
+        files=files,
+        rows=dict(run.writer.rows),
+        errors=run.errors,
+        cache_hits=run.hits,
+        parsed=run.parsed,
     )
+
+
+class _StagingRun:
+    """One `process_corpus` run: the windows waiting for the engine's results, the cache
+    reader, the staging writer and the counts.
+
+    writer (StagingWriter): Where each window's rows go, in doc_id order.
+    cache (ArticleCache | None): Per-article cache; None parses every article.
+    advance (Callable[[int], None]): Called with the size of each finished window.
+    """
+
+    def __init__(
+        self,
+        writer: StagingWriter,
+        cache: ArticleCache | None,
+        advance: Callable[[int], None],
+    ) -> None:
+        self.writer = writer
+        self.cache = cache
+        self.advance = advance
+        self.reader = _CacheReader(cache) if cache is not None else None
+        self.queue: deque[tuple[list[ingest.RawArticle], list[bool]]] = deque()
+        self.errors: list[str] = []
+        self.hits = 0
+        self.parsed = 0
+
+    def misses(self, windows: list[list[ingest.RawArticle]]) -> Iterator[pa.Table]:
+        """YIELDS (pa.Table): Per window with uncached articles, their raw table for the
+        engine; every window is queued, in order, with which of its articles are cached."""
+        for window in windows:
+            cached = [self.cache is not None and self.cache.path(raw).is_file() for raw in window]
+            self.queue.append((window, cached))
+            missing = [raw for raw, hit in zip(window, cached, strict=True) if not hit]
+            if missing:
+                self.parsed += len(missing)
+                yield pipeline.raw_table(missing)
+
+    def emit(self, window: list[ingest.RawArticle], cached: list[bool], result: Any) -> None:
+        """Write one window's rows: the engine's `result` for its parsed articles (cached as
+        they come back) and the cache entries of the others."""
+        parts: dict[str, list[pa.Table]] = {t.name: [] for t in pipeline.PER_ARTICLE_TABLES}
+        if result is not None:
+            self._take_parsed(window, cached, result, parts)
+        if self.reader is not None:
+            self.reader.read_ahead(window, cached)
+            if self.queue:  # the next window's entries are read while this one is written
+                self.reader.read_ahead(*self.queue[0])
+        self._take_cached(window, cached, parts)
+        # A window that mixes parsed and cached articles may be out of order; `sorted`
+        # returns the others (each part sorted, entries in doc_id order) as they are.
+        for t in pipeline.PER_ARTICLE_TABLES:
+            nonempty = [p for p in parts[t.name] if p.num_rows]
+            if nonempty:
+                self.writer.write(t.name, t.sorted(pa.concat_tables(nonempty).cast(t.schema)))
+        self.advance(len(window))
+
+    def _take_parsed(
+        self,
+        window: list[ingest.RawArticle],
+        cached: list[bool],
+        result: Any,
+        parts: dict[str, list[pa.Table]],
+    ) -> None:
+        failed = set(result["errors"].column("source_file").to_pylist())
+        self.errors.extend(result["errors"].column("message").to_pylist())
+        done = [
+            raw
+            for raw, hit in zip(window, cached, strict=True)
+            if not hit and raw.source_file not in failed
+        ]
+        for t in pipeline.PER_ARTICLE_TABLES:
+            parts[t.name].append(result[t.name])
+        if self.cache is not None and done:
+            rows = {t.name: result[t.name] for t in pipeline.PER_ARTICLE_TABLES}
+            per_article = split_by_article(rows, [raw.doc_id for raw in done])
+            for raw in done:
+                self.cache.put(raw, per_article[raw.doc_id])
+
+    def _take_cached(
+        self,
+        window: list[ingest.RawArticle],
+        cached: list[bool],
+        parts: dict[str, list[pa.Table]],
+    ) -> None:
+        for raw, hit in zip(window, cached, strict=True):
+            if not hit:
+                continue
+            entry = self.reader.get(raw) if self.reader is not None else None
+            if entry is None:  # removed since it was looked up: parse it here
+                entry = run_batch(pipeline.raw_table([raw]))
+                self.errors.extend(entry["errors"].column("message").to_pylist())
+            else:
+                self.hits += 1
+            for t in pipeline.PER_ARTICLE_TABLES:
+                parts[t.name].append(entry[t.name] if t.name in entry else t.empty())
 
 
 class _CacheReader:

@@ -32,8 +32,8 @@ from spacy.attrs import LEMMA, LOWER, POS
 from spacy.symbols import NOUN, PROPN
 from spacy.tokens import Doc, Token
 
-from summit_corpus.core.scheme import Scheme
 from summit_corpus.build.segment import sentence_boundaries
+from summit_corpus.core.scheme import Scheme
 from summit_corpus.core.tables import LAYER_PREDICTION
 
 SPEAKER_LABELS = ("PERSON", "ORG", "GPE")
