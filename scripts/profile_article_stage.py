@@ -33,7 +33,7 @@ TARGETS = (
     ("summit_corpus.build.ingest", "clean", "ingest.clean"),
     ("summit_corpus.build.segment", "split", "segment"),
     ("summit_corpus.build.segment", "arrays", "segment"),
-    ("summit_corpus.build.model.preannotate", "annotate_doc", "pre-annotation"),
+    ("summit_corpus.build.model", "annotate_doc", "pre-annotation"),
     ("summit_corpus.build.pipeline", "results_to_tables", "tables"),
     ("summit_corpus.build.pipeline", "batch_tables", "tables"),
 )

@@ -18,7 +18,7 @@ from summit_corpus.annotate.evaluate import (
 )
 from summit_corpus.annotate.gold import gold_rows, resolve_gold
 from summit_corpus.build.ingest import clean, discover
-from summit_corpus.build.model.preannotate import annotate_doc
+from summit_corpus.build.model import annotate_doc
 from summit_corpus.cli import app
 from summit_corpus.core import tables as T
 from summit_corpus.core.errors import CorpusError

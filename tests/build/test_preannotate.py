@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from summit_corpus.build.ingest import clean, discover
-from summit_corpus.build.model.preannotate import (
+from summit_corpus.build.model import (
     PreAnnotations,
     annotate_doc,
     find_quotes,

@@ -152,7 +152,7 @@ def process_articles(
     batch_size (int): Texts per `nlp.pipe` batch.
     RETURNS (list[ArticleResult]): One result per raw file, in input order.
     """
-    from summit_corpus.build.model.preannotate import annotate_doc
+    from summit_corpus.build.model import annotate_doc
 
     nlp = nlp or load_nlp()
     scheme = _scheme()
