@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 
 from spacy.tokens import Doc, Token
 
-from summit_corpus.build.model.speakers import speakers
 from summit_corpus.build.model.spans import ModelSpan, Relation, root
+from summit_corpus.build.model.speakers import speakers
 from summit_corpus.core.scheme import Scheme
 
 # Dependency labels a title may hang on; a path through any other label leaves the person's
