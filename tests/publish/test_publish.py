@@ -340,7 +340,7 @@ class TestWriteDataset:
 
     def test_a_document_file_has_row_groups_of_fixed_size(self, tmp_path, scheme):
         """Documents are stored in row groups of DOCUMENT_GROUP_ROWS, so readers can stream them."""
-        from summit_corpus import publish
+        from summit_corpus.publish import writer as publish
 
         corpus, out = _corpus(), tmp_path / "groups"
         assignment = _assignment({"a": "train", "b": "train", "c": "train"})
@@ -354,7 +354,7 @@ class TestWriteDataset:
 
     def test_a_ner_file_has_row_groups_of_its_own_size(self, tmp_path, scheme, monkeypatch):
         """The ner config, a sentence of tokens per row, is grouped by NER_GROUP_ROWS."""
-        from summit_corpus import publish
+        from summit_corpus.publish import writer as publish
 
         corpus, out = _corpus(), tmp_path / "groups"
         assignment = _assignment({"a": "train", "b": "train", "c": "train"})

@@ -63,7 +63,7 @@ def code_digest() -> str:
     files = _stage_sources()
     try:
         from summit_corpus.core.scheme import SCHEME_PATH
-        from summit_corpus.publish.splits import DEFAULT_CONFIG_PATH
+        from summit_corpus.core.split_config import DEFAULT_CONFIG_PATH
 
         # The scheme decides the annotations; the split settings decide the fingerprints.
         files += [SCHEME_PATH, DEFAULT_CONFIG_PATH]

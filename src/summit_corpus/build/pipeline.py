@@ -88,7 +88,8 @@ def pipeline_version() -> str:
 @functools.cache
 def _fingerprinter() -> Any:
     """The split settings' near-duplicate fingerprinter, made once per process."""
-    from summit_corpus.publish.splits import Fingerprinter, load_split_config
+    from summit_corpus.build.fingerprints import Fingerprinter
+    from summit_corpus.core.split_config import load_split_config
 
     return Fingerprinter(load_split_config().near_duplicate)
 

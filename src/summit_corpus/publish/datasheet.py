@@ -186,7 +186,7 @@ def summarize_corpus(
     document_table_limit (int): Keep per-document rows up to this many documents.
     RETURNS (CorpusSummary): The figures.
     """
-    from summit_corpus.publish import FactsAccumulator
+    from summit_corpus.publish.facts import FactsAccumulator
 
     document_files = _files(corpus_dir, T.DOCUMENTS.name)
     if not document_files:
@@ -544,7 +544,8 @@ def render_text(
     RETURNS (Datasheet): Markdown and PNGs.
     """
     from summit_corpus.core.scheme import load_scheme
-    from summit_corpus.publish import HUMAN_LAYER_PROVENANCE, ner_labels
+    from summit_corpus.publish.card import HUMAN_LAYER_PROVENANCE
+    from summit_corpus.publish.configs import ner_labels
     from summit_corpus.publish.splits import load_split_config
 
     scheme = load_scheme() if scheme is None else scheme

@@ -38,26 +38,49 @@ import itertools
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import yaml
-from datasketch import MinHash, MinHashLSH
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from summit_corpus.core.errors import Errors, SplitConfigError
-from summit_corpus.core.layout import schemas_dir
+from summit_corpus.build.fingerprints import Fingerprinter, shingle_hashes, shingles
+from summit_corpus.core.split_config import (
+    DEFAULT_CONFIG_PATH,
+    NearDuplicateConfig,
+    SplitConfig,
+    StoryKeyConfig,
+    StoryLink,
+    load_split_config,
+)
 from summit_corpus.core.tables import SPLIT_ASSIGNMENT, SPLITS
 
-DEFAULT_CONFIG_PATH = schemas_dir() / "splits.yaml"
+# The split settings and the fingerprints were defined here; they moved below the stages
+# (core/split_config.py, build/fingerprints.py) and keep their old names here.
+__all__ = [
+    "ASSIGNMENT_COLUMNS",
+    "DEFAULT_CONFIG_PATH",
+    "Fingerprinter",
+    "NearDuplicateConfig",
+    "NearDuplicateIndex",
+    "NearDuplicatePair",
+    "SplitConfig",
+    "StoryKeyConfig",
+    "StoryLink",
+    "assign_splits",
+    "bucket",
+    "lead",
+    "load_split_config",
+    "near_duplicates",
+    "shingle_hashes",
+    "shingles",
+    "split_of",
+    "split_sizes",
+    "story_key",
+]
 
-_WORD = re.compile(r"\w+")
 # The documents columns assign_splits reads (a build reads only these from its staging file).
 ASSIGNMENT_COLUMNS: tuple[str, ...] = (
     "doc_id",
@@ -76,110 +99,7 @@ _BATCH_ROWS = 256
 _CONFIRM_ROWS = 512
 
 
-class NearDuplicateConfig(BaseModel):
-    """Settings of the near-duplicate detector (see schemas/splits.yaml)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    shingle_size: int = Field(ge=1)
-    num_perm: int = Field(ge=16)
-    minhash_seed: int = 1
-    lsh_threshold: float = Field(gt=0.0, le=1.0)
-    jaccard_threshold: float = Field(gt=0.0, le=1.0)
-    containment_threshold: float = Field(gt=0.0, le=1.0)
-
-
-class StoryKeyConfig(BaseModel):
-    """Settings of the story key (see schemas/splits.yaml)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    lead_paragraphs: int = Field(ge=1)
-    event_words: dict[str, str]
-
-
-class StoryLink(BaseModel):
-    """Documents a reader found to report the same story (see schemas/splits.yaml)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    doc_ids: tuple[str, ...] = Field(min_length=2)
-    reason: str = Field(min_length=1)
-
-
-class SplitConfig(BaseModel):
-    """The whole split configuration, as in schemas/splits.yaml."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    version: str
-    salt: str
-    proportions: dict[str, float]
-    near_duplicate: NearDuplicateConfig
-    story_key: StoryKeyConfig
-    same_story: tuple[StoryLink, ...] = ()
-
-    @model_validator(mode="after")
-    def _proportions_cover_splits(self) -> SplitConfig:
-        if tuple(self.proportions) != SPLITS:
-            raise ValueError(
-                f"'proportions' must list {SPLITS!r} in order (got {tuple(self.proportions)!r})"
-            )
-        if any(p < 0 for p in self.proportions.values()):
-            raise ValueError(f"'proportions' must be >= 0 (got {self.proportions!r})")
-        if abs(sum(self.proportions.values()) - 1.0) > 1e-9:
-            raise ValueError(
-                f"'proportions' must sum to 1 (got {sum(self.proportions.values())!r})"
-            )
-        return self
-
-
-def load_split_config(path: Path | None = None) -> SplitConfig:
-    """Read and check the split configuration.
-
-    path (Path | None): YAML file; None reads schemas/splits.yaml of this checkout.
-    RETURNS (SplitConfig): The checked configuration.
-    """
-    path = DEFAULT_CONFIG_PATH if path is None else path
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise SplitConfigError(Errors.E701.format(path=path, error=error), path=path) from None
-    try:
-        return SplitConfig.model_validate(raw)
-    except ValidationError as error:
-        problem = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in error.errors()
-        )
-        raise SplitConfigError(Errors.E702.format(path=path, problem=problem), path=path) from None
-
-
 # --- near-duplicates ------------------------------------------------------------------------
-def shingles(text: str, size: int) -> frozenset[str]:
-    """Word shingles of a text, for near-duplicate detection.
-
-    text (str): Document text.
-    size (int): Words per shingle; a text shorter than that is one shingle.
-    RETURNS (frozenset[str]): Shingles as space-joined casefolded words.
-    """
-    words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-    if len(words) <= size:
-        return frozenset([" ".join(words)]) if words else frozenset()
-    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
-
-
-def shingle_hashes(text: str, size: int) -> npt.NDArray[np.uint64]:
-    """A text's shingles as sorted distinct 64-bit hashes: its compact fingerprint.
-
-    The hash is datasketch's `sha1_hash64` (the first 8 bytes of SHA-1, little-endian), whose
-    low 32 bits are `sha1_hash32`, the hash MinHash applies to each shingle: one SHA-1 per
-    shingle gives both. Two distinct shingles of a corpus collide with probability about
-    2**-64 per pair, so overlaps counted on hashes equal overlaps counted on the strings.
-
-    text (str): Document text.
-    size (int): Words per shingle (as `shingles`).
-    RETURNS (npt.NDArray[np.uint64]): Sorted distinct hashes; empty for a text with no words.
-    """
-    sha1 = hashlib.sha1
-    # sha1_hash64 is struct.unpack("<Q", digest[:8]): read the joined 8-byte prefixes at once.
-    data = b"".join([sha1(s.encode("utf-8")).digest()[:8] for s in shingles(text, size)])
-    return np.unique(np.frombuffer(data, dtype="<u8").astype(np.uint64))
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,39 +110,6 @@ class NearDuplicatePair:
     b: str
     jaccard: float
     containment: float
-
-
-class Fingerprinter:
-    """A text's near-duplicate fingerprint: its shingle hashes and the MinHash values the LSH
-    bands compare. The per-article stage makes it where the article is parsed (and caches it),
-    so the split assignment only bands and confirms.
-
-    config (NearDuplicateConfig): Shingle size, MinHash and threshold settings.
-    """
-
-    def __init__(self, config: NearDuplicateConfig) -> None:
-        self.config = config
-        # The band layout MinHashLSH picks for these settings: b bands of r values each.
-        lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
-        self.bands: list[tuple[int, int]] = list(lsh.hashranges)
-        self.width = max(end for _, end in self.bands)
-        self._permutations = MinHash(
-            num_perm=config.num_perm, seed=config.minhash_seed, scheme="affine32"
-        ).permutations
-
-    def __call__(self, text: str) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
-        """RETURNS (tuple): The sorted distinct shingle hashes and the banded MinHash values."""
-        hashes = shingle_hashes(text, self.config.shingle_size)
-        sketch = MinHash(
-            num_perm=self.config.num_perm,
-            seed=self.config.minhash_seed,
-            scheme="affine32",
-            hashfunc=int,
-            permutations=self._permutations,
-        )
-        # The low 32 bits of sha1_hash64 are sha1_hash32, MinHash's default hash of a shingle.
-        sketch.update_batch((hashes & np.uint64(0xFFFFFFFF)).tolist())
-        return hashes, np.asarray(sketch.hashvalues[: self.width], dtype=np.uint64)
 
 
 class NearDuplicateIndex:

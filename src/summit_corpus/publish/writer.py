@@ -1,0 +1,164 @@
+"""Writing the Hugging Face dataset folder: each config's split files, the card, Croissant.
+
+`DatasetWriter` takes a chunk of documents at a time and grows each config's split files by
+row groups of a fixed size, so memory holds one chunk and the files are byte-identical however
+the documents were chunked; `write_dataset` publishes a corpus held in memory in one chunk.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from summit_corpus.core import io, layout
+from summit_corpus.core import tables as T
+from summit_corpus.publish.card import render_card
+from summit_corpus.publish.configs import (
+    DEFAULT_CONFIG,
+    NER_CONFIG,
+    ConfigData,
+    SchemeLike,
+    _check_names,
+    _config_specs,
+    config_rows,
+    ner_labels,
+)
+from summit_corpus.publish.croissant import croissant
+from summit_corpus.publish.facts import FactsAccumulator
+from summit_corpus.publish.features import file_schema
+
+# Rows per row group of the published files. A documents row holds a whole article with its
+# tokens, so its groups are small: readers (the validator, `datasets`, the Hub's viewer) can
+# then take a few hundred documents at a time. A ner row holds a sentence's tokens and tags
+# (about 30 of each), so 10,000 of them weigh what 100,000 flat rows do. The writer buffers a
+# group per file before writing it, so these sizes also bound the publisher's memory.
+DOCUMENT_GROUP_ROWS = 100
+NER_GROUP_ROWS = 10_000
+ROW_GROUP_ROWS = 100_000
+
+
+class DatasetWriter:
+    """Write the Hugging Face dataset folder a chunk of documents at a time.
+
+    `add` takes some documents with all their rows; each config's split files grow by row
+    groups of a fixed size, so memory holds one chunk, and the files are byte-identical
+    however the documents were chunked. `close` writes the dataset card and Croissant
+    metadata from the facts gathered on the way.
+
+    out_dir (Path): The folder to write into (created if missing); nothing is written elsewhere.
+    scheme (SchemeLike): The annotation scheme (scheme.load_scheme()).
+    table_names (Sequence[str]): The tables the chunks carry (tables.py names); documents,
+        sentences and tokens are needed, the flat ones given are published.
+    """
+
+    def __init__(self, out_dir: Path, scheme: SchemeLike, table_names: Sequence[str]) -> None:
+        _check_names(table_names)
+        self.out_dir = out_dir
+        self.scheme = scheme
+        self.table_names = tuple(table_names)
+        self.tag_names = ner_labels(scheme)
+        self.specs = _config_specs(self.table_names, scheme)
+        self.facts = FactsAccumulator()
+        self._writers: dict[tuple[str, str], io.RowGroupWriter] = {}
+        self._pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
+
+    def add(self, tables: Mapping[str, pa.Table], assignment: pa.Table) -> None:
+        """Publish some documents (not given before) with every row of theirs.
+
+        tables (Mapping[str, pa.Table]): Table name -> these documents' rows; a table of
+            `table_names` that is missing counts as empty.
+        assignment (pa.Table): tables.SPLIT_ASSIGNMENT of at least these documents.
+        """
+        chunk = {
+            name: tables[name] if name in tables else T.table(name).empty()
+            for name in self.table_names
+        }
+        rows, ner = config_rows(chunk, assignment, self.tag_names)
+        jobs = [
+            (self._writer(name, split, schema, features), part)
+            for name, _, schema, features in self.specs
+            for split, part in rows.get(name, {}).items()
+        ]
+        # Each file gets one part per chunk, so files can be compressed side by side (Arrow
+        # releases the GIL); the bytes do not depend on which thread wrote them.
+        for done in self._pool.map(lambda job: job[0].write(job[1]), jobs):
+            del done
+        mine = assignment.filter(
+            pc.is_in(assignment.column("doc_id"), value_set=chunk[T.DOCUMENTS.name]["doc_id"])
+        )
+        self.facts.add(chunk, mine)
+        self.facts.add_ner(ner)
+
+    def _writer(self, config: str, split: str, schema: pa.Schema, features: Any) -> Any:
+        key = (config, split)
+        if key not in self._writers:
+            group = {DEFAULT_CONFIG: DOCUMENT_GROUP_ROWS, NER_CONFIG: NER_GROUP_ROWS}.get(
+                config, ROW_GROUP_ROWS
+            )
+            self._writers[key] = io.RowGroupWriter(
+                layout.split_file(self.out_dir, config, split),
+                file_schema(schema, features),
+                group,
+            )
+        return self._writers[key]
+
+    def close(self) -> list[ConfigData]:
+        """Finish every data file, then write the card and the Croissant metadata.
+
+        RETURNS (list[ConfigData]): The configs in publishing order with rows per split.
+        """
+        self._pool.shutdown()
+        sizes: dict[str, dict[str, int]] = {}
+        counts: dict[str, dict[str, int]] = {}
+        for (config, split), writer in self._writers.items():
+            path = writer.close()
+            sizes.setdefault(config, {})[split] = path.stat().st_size
+            counts.setdefault(config, {})[split] = writer.rows
+        configs = [
+            ConfigData(
+                name,
+                description,
+                features,
+                schema,
+                {s: counts[name][s] for s in T.SPLITS if s in counts.get(name, {})},
+            )
+            for name, description, schema, features in self.specs
+        ]
+        sizes = {c.name: {s: sizes[c.name][s] for s in c.splits} for c in configs if c.splits}
+        facts = self.facts.facts(self.scheme, ner=True)
+        io.write_text(self.out_dir / layout.CARD, render_card(configs, sizes, facts))
+        io.write_json(self.out_dir / layout.CROISSANT, croissant(configs, facts))
+        return configs
+
+    def abort(self) -> None:
+        """Delete the unfinished data files (the card is not written)."""
+        self._pool.shutdown(cancel_futures=True)
+        for writer in self._writers.values():
+            writer.abort()
+
+
+def write_dataset(
+    tables: Mapping[str, pa.Table], assignment: pa.Table, out_dir: Path, scheme: SchemeLike
+) -> list[ConfigData]:
+    """Write the Hugging Face dataset folder of a corpus held in memory (one chunk).
+
+    tables (Mapping[str, pa.Table]): Table name -> table (tables.py definitions); documents,
+        sentences and tokens are needed, the others are published when given.
+    assignment (pa.Table): From splits.assign_splits on the same documents.
+    out_dir (Path): The folder to write into (created if missing); nothing is written elsewhere.
+    scheme (SchemeLike): The annotation scheme (scheme.load_scheme()).
+    RETURNS (list[ConfigData]): The configs in publishing order with rows per split.
+    """
+    writer = DatasetWriter(out_dir, scheme, list(tables))
+    try:
+        writer.add(tables, assignment)
+        return writer.close()
+    except BaseException:
+        writer.abort()
+        raise
