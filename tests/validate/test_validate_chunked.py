@@ -15,10 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from summit_corpus import validate as V
 from summit_corpus.core import io, layout
 from summit_corpus.core import tables as T
 from summit_corpus.validate import ValidationReport, validate_corpus, validate_tables
+from summit_corpus.validate import corpus as V
 
 Rows = list[dict[str, Any]]
 Corruption = Callable[[Path], None]

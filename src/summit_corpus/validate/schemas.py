@@ -1,0 +1,86 @@
+"""The pandera schemas (pyarrow backend, `pandera.pyarrow`, which validates a `pa.Table`).
+
+Two schemas per table, both derived from `tables.py`:
+
+- the *column schema* (`column_schema`): every column's presence, Arrow type and nullability,
+  `ge` bounds, fixed `allowed` values, scheme vocabularies and `pattern`s, and no unknown
+  columns. It runs on the table as read.
+- the *rule schema* (`rule_schema`): one dataframe-level pandera `Check` per row rule
+  (`rules.rules_for`), each returning one boolean per row. It runs once the table's columns
+  have the right types, and its checks see the other tables through a `_Context`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pandera.pyarrow as pdr
+import pyarrow as pa
+
+from summit_corpus.core import tables as T
+from summit_corpus.validate.context import _Frame
+from summit_corpus.validate.report import RULES
+from summit_corpus.validate.rules.base import _Rule
+
+
+def column_schema(
+    definition: T.Table, vocabularies: Mapping[str, Sequence[str]] | None = None
+) -> pdr.DataFrameSchema:
+    """The pandera schema of a table's columns, derived from its definition.
+
+    definition (Table): The table (tables.py).
+    vocabularies (Mapping[str, Sequence[str]] | None): Scheme vocabularies by name; a column
+        whose vocabulary is missing here gets no vocabulary check (`vocabulary_missing` is
+        reported by `validate_tables`).
+    RETURNS (pdr.DataFrameSchema): Types, nullability, bounds, vocabularies, patterns; strict.
+    """
+    columns = {}
+    for c in definition.columns:
+        checks = []
+        if c.ge is not None:
+            checks.append(pdr.Check.ge(c.ge, name="min_value"))
+        if c.allowed is not None:
+            checks.append(pdr.Check.isin(list(c.allowed), name="allowed_values"))
+        if (
+            c.vocabulary is not None
+            and vocabularies is not None
+            and c.vocabulary in vocabularies
+            and not pa.types.is_list(c.type)  # lists: the 'in_vocabulary' row rule
+        ):
+            checks.append(pdr.Check.isin(list(vocabularies[c.vocabulary]), name="in_vocabulary"))
+        if c.pattern is not None:
+            checks.append(pdr.Check.str_matches(f"^(?:{c.pattern})$", name="pattern"))
+        columns[c.name] = pdr.Column(c.type, checks=checks, nullable=c.nullable, required=True)
+    return pdr.DataFrameSchema(columns, strict=True, name=definition.name)
+
+
+def rule_schema(definition: T.Table, frame: _Frame, rules: Sequence[_Rule]) -> pdr.DataFrameSchema:
+    """The pandera schema of a table's row rules: one dataframe check per rule.
+
+    definition (Table): The table.
+    frame (_Frame): The table and the corpus context the checks read.
+    rules (Sequence[_Rule]): The rules to run.
+    RETURNS (pdr.DataFrameSchema): Dataframe-level checks, each named after its rule.
+    """
+    checks = [
+        pdr.Check(_as_check(rule, frame), native=True, name=rule.name, error=RULES[rule.name][1])
+        for rule in rules
+    ]
+    return pdr.DataFrameSchema(checks=checks, name=definition.name)
+
+
+def _as_check(rule: _Rule, frame: _Frame) -> Callable[[Any], pa.Array]:
+    # A weak reference: pandera caches check functions (an lru_cache of 1,024 in its
+    # narwhals backend), and a strong one would keep every chunk's tables alive in it.
+    ref = weakref.ref(frame)
+
+    def run(data: Any) -> pa.Array:
+        # `data.table` is `frame.table` plus the row-number column; the rule reads the
+        # frame so that arrays shared by several rules are computed once.
+        live = ref()
+        assert live is not None, "the frame outlives its schema's validation"
+        return pa.array(rule.check(live), pa.bool_())
+
+    return run
