@@ -127,121 +127,156 @@ def resolve_gold(
         entry = gold["documents"][doc_id] or {}
         if doc_id not in documents:
             raise _fail(path, "gold_documents", Errors.E508.format(path=path, doc_id=doc_id))
-        text = documents[doc_id]
-        results: list[dict[str, Any]] = []
-        labels: dict[str, str] = {}
-        texts: dict[str, str] = {}
-        placed: list[tuple[int, int, str, str]] = []
-        for span in entry.get("spans") or []:
-            span_id, label = str(span.get("id")), span.get("label")
-            if label not in vocab["span_labels"]:
-                raise _fail(
-                    path,
-                    "gold_reference",
-                    Errors.E507.format(
-                        path=path,
-                        doc_id=doc_id,
-                        detail=f"span {span_id!r}: label must be one of {vocab['span_labels']!r} "
-                        f"(got {label!r})",
-                    ),
-                )
-            if span_id in labels:
-                raise _fail(
-                    path,
-                    "gold_reference",
-                    Errors.E507.format(
-                        path=path, doc_id=doc_id, detail=f"span id {span_id!r} is used twice"
-                    ),
-                )
-            start, end = _locate(path, doc_id, text, span)
-            labels[span_id], texts[span_id] = label, text[start:end]
-            placed.append((start, end, label, span_id))
-            results.append(
-                {
-                    "id": span_id,
-                    "from_name": SPAN_CONTROL,
-                    "to_name": TEXT_NAME,
-                    "type": "labels",
-                    "value": {
-                        "start": start,
-                        "end": end,
-                        "text": text[start:end],
-                        "labels": [label],
-                    },
-                }
-            )
-        _check_overlaps(path, doc_id, placed)
-        for n, rel in enumerate(entry.get("relations") or []):
-            head, tail, label = str(rel.get("head")), str(rel.get("tail")), rel.get("label")
-            problem = None
-            if head not in labels or tail not in labels:
-                problem = f"relation {n}: head {head!r} and tail {tail!r} must be span ids"
-            elif label not in vocab["relation_labels"]:
-                allowed = vocab["relation_labels"]
-                problem = f"relation {n}: label must be one of {allowed!r} (got {label!r})"
-            elif not scheme.allows_relation(label, labels[head], labels[tail]):
-                problem = (
-                    f"relation {n}: '{label}' may not link {labels[head]} {head!r} to "
-                    f"{labels[tail]} {tail!r}"
-                )
-            else:
-                for key, sid in (("head_text", head), ("tail_text", tail)):
-                    if key in rel and rel[key] != texts[sid]:
-                        problem = (
-                            f"relation {n}: {key} {rel[key]!r} is not span {sid!r} ({texts[sid]!r})"
-                        )
-            if problem:
-                raise _fail(
-                    path,
-                    "gold_reference",
-                    Errors.E507.format(path=path, doc_id=doc_id, detail=problem),
-                )
-            results.append(
-                {
-                    "from_id": head,
-                    "to_id": tail,
-                    "type": "relation",
-                    "direction": "right",
-                    "labels": [label],
-                }
-            )
-        for name, values in sorted((entry.get("document_labels") or {}).items()):
-            try:
-                doc_label = scheme.document_label(name)
-            except KeyError:
-                raise _fail(
-                    path,
-                    "gold_reference",
-                    Errors.E507.format(
-                        path=path, doc_id=doc_id, detail=f"no document label {name!r} in the scheme"
-                    ),
-                ) from None
-            values = list(values or [])
-            bad = [v for v in values if v not in doc_label.value_names]
-            how = "one" if doc_label.choice == "single" else "some"
-            if bad or (doc_label.choice == "single" and len(values) > 1):
-                raise _fail(
-                    path,
-                    "gold_reference",
-                    Errors.E507.format(
-                        path=path,
-                        doc_id=doc_id,
-                        detail=f"{name}: values must be {how} of {doc_label.value_names!r} "
-                        f"(got {values!r})",
-                    ),
-                )
-            if values:
-                results.append(
-                    {
-                        "id": name,
-                        "from_name": name,
-                        "to_name": TEXT_NAME,
-                        "type": "choices",
-                        "value": {"choices": values},
-                    }
-                )
+        results, labels, texts = _gold_spans(path, doc_id, documents[doc_id], entry, vocab)
+        results += _gold_relations(path, doc_id, entry, scheme, vocab, labels, texts)
+        results += _gold_document_labels(path, doc_id, entry, scheme)
         resolved[doc_id] = results
     return resolved
+
+
+def _gold_spans(
+    path: Path,
+    doc_id: str,
+    text: str,
+    entry: Mapping[str, Any],
+    vocab: Mapping[str, tuple[str, ...]],
+) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, str]]:
+    """RETURNS (tuple): A document's `labels` results, and span id -> label and -> text."""
+    results: list[dict[str, Any]] = []
+    labels: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    placed: list[tuple[int, int, str, str]] = []
+    for span in entry.get("spans") or []:
+        span_id, label = str(span.get("id")), span.get("label")
+        if label not in vocab["span_labels"]:
+            raise _fail(
+                path,
+                "gold_reference",
+                Errors.E507.format(
+                    path=path,
+                    doc_id=doc_id,
+                    detail=f"span {span_id!r}: label must be one of {vocab['span_labels']!r} "
+                    f"(got {label!r})",
+                ),
+            )
+        if span_id in labels:
+            raise _fail(
+                path,
+                "gold_reference",
+                Errors.E507.format(
+                    path=path, doc_id=doc_id, detail=f"span id {span_id!r} is used twice"
+                ),
+            )
+        start, end = _locate(path, doc_id, text, span)
+        labels[span_id], texts[span_id] = label, text[start:end]
+        placed.append((start, end, label, span_id))
+        results.append(
+            {
+                "id": span_id,
+                "from_name": SPAN_CONTROL,
+                "to_name": TEXT_NAME,
+                "type": "labels",
+                "value": {
+                    "start": start,
+                    "end": end,
+                    "text": text[start:end],
+                    "labels": [label],
+                },
+            }
+        )
+    _check_overlaps(path, doc_id, placed)
+    return results, labels, texts
+
+
+def _gold_relations(
+    path: Path,
+    doc_id: str,
+    entry: Mapping[str, Any],
+    scheme: Scheme,
+    vocab: Mapping[str, tuple[str, ...]],
+    labels: Mapping[str, str],
+    texts: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """RETURNS (list[dict]): A document's `relation` results, checked against spans and scheme."""
+    results: list[dict[str, Any]] = []
+    for n, rel in enumerate(entry.get("relations") or []):
+        head, tail, label = str(rel.get("head")), str(rel.get("tail")), rel.get("label")
+        problem = None
+        if head not in labels or tail not in labels:
+            problem = f"relation {n}: head {head!r} and tail {tail!r} must be span ids"
+        elif label not in vocab["relation_labels"]:
+            allowed = vocab["relation_labels"]
+            problem = f"relation {n}: label must be one of {allowed!r} (got {label!r})"
+        elif not scheme.allows_relation(label, labels[head], labels[tail]):
+            problem = (
+                f"relation {n}: '{label}' may not link {labels[head]} {head!r} to "
+                f"{labels[tail]} {tail!r}"
+            )
+        else:
+            for key, sid in (("head_text", head), ("tail_text", tail)):
+                if key in rel and rel[key] != texts[sid]:
+                    problem = (
+                        f"relation {n}: {key} {rel[key]!r} is not span {sid!r} ({texts[sid]!r})"
+                    )
+        if problem:
+            raise _fail(
+                path,
+                "gold_reference",
+                Errors.E507.format(path=path, doc_id=doc_id, detail=problem),
+            )
+        results.append(
+            {
+                "from_id": head,
+                "to_id": tail,
+                "type": "relation",
+                "direction": "right",
+                "labels": [label],
+            }
+        )
+    return results
+
+
+def _gold_document_labels(
+    path: Path, doc_id: str, entry: Mapping[str, Any], scheme: Scheme
+) -> list[dict[str, Any]]:
+    """RETURNS (list[dict]): A document's `choices` results, one per document label it names."""
+    results: list[dict[str, Any]] = []
+    for name, values in sorted((entry.get("document_labels") or {}).items()):
+        try:
+            doc_label = scheme.document_label(name)
+        except KeyError:
+            raise _fail(
+                path,
+                "gold_reference",
+                Errors.E507.format(
+                    path=path, doc_id=doc_id, detail=f"no document label {name!r} in the scheme"
+                ),
+            ) from None
+        values = list(values or [])
+        bad = [v for v in values if v not in doc_label.value_names]
+        how = "one" if doc_label.choice == "single" else "some"
+        if bad or (doc_label.choice == "single" and len(values) > 1):
+            raise _fail(
+                path,
+                "gold_reference",
+                Errors.E507.format(
+                    path=path,
+                    doc_id=doc_id,
+                    detail=f"{name}: values must be {how} of {doc_label.value_names!r} "
+                    f"(got {values!r})",
+                ),
+            )
+        if values:
+            results.append(
+                {
+                    "id": name,
+                    "from_name": name,
+                    "to_name": TEXT_NAME,
+                    "type": "choices",
+                    "value": {"choices": values},
+                }
+            )
+    return results
 
 
 def _check_overlaps(path: Path, doc_id: str, placed: list[tuple[int, int, str, str]]) -> None:

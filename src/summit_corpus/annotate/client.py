@@ -1,0 +1,490 @@
+"""The network client: the only module that talks to Label Studio (through `label-studio-sdk` 2.x).
+
+The SDK is imported lazily, inside the functions that talk to a server, so importing the
+`annotate` package (for `corpus build`, which reads snapshots offline) never loads it. The SDK
+is generated code whose fields are all optional, so every answer used here is checked.
+
+- `connect`: a client for LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY, checked to answer.
+- `push`: creates or updates the project from the scheme (the scheme version is recorded in the
+  project's description) and imports the tasks that are not there yet, keyed by `doc_id` and the
+  SHA-256 of the text; a document whose text changed gets a new task and its old task is
+  reported as stale.
+- `pull`: exports every task with every annotation (Label Studio's full JSON export, not
+  JSON_MIN or CoNLL), replaces annotator e-mails and names by keyed-hash pseudonyms, and stores
+  the export as a dated snapshot under `annotations/<project>/`.
+- `ensure_user`, `enter_annotations`: accounts and annotations entered through the API, as the
+  web UI saves them (for scripts and tests).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from summit_corpus.annotate.convert import from_export
+from summit_corpus.annotate.iaa import agreement, format_agreement
+from summit_corpus.annotate.offsets import region_problems
+from summit_corpus.annotate.snapshots import project_slug, pseudonymise, snapshot_bytes
+from summit_corpus.annotate.tasks import layer_results
+from summit_corpus.annotate.values import (
+    AGREEMENT_FILE,
+    DEFAULT_PROJECT,
+    ENV_PSEUDONYM_KEY,
+    SCHEME_MARK,
+    SNAPSHOT_NAME,
+    Problem,
+    Task,
+)
+from summit_corpus.core import tables
+from summit_corpus.core.errors import AnnotateError, Errors, StudioError
+from summit_corpus.core.io import write_json
+
+
+@dataclass(frozen=True, slots=True)
+class PushReport:
+    """What `push` did.
+
+    project_id (int): The Label Studio project.
+    created (int): Tasks imported now.
+    existing (int): Tasks that were already there (same doc_id and text SHA-256).
+    stale (tuple[tuple[int, str, int], ...]): (task id, doc_id, annotations) of tasks whose
+        document text has changed since.
+    config_updated (bool): Whether the labeling config was (re)written.
+    annotations_created (int): Human annotations pushed back (--with-annotations).
+    seconds (float): Wall time of the push.
+    """
+
+    project_id: int
+    created: int
+    existing: int
+    stale: tuple[tuple[int, str, int], ...] = ()
+    config_updated: bool = False
+    annotations_created: int = 0
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        lines = [
+            f"project {self.project_id}: {self.created} task(s) created, {self.existing} already "
+            f"there, {self.annotations_created} annotation(s) pushed"
+            + (", labeling config updated" if self.config_updated else "")
+            + f" ({self.seconds:.1f} s)."
+        ]
+        for task_id, doc_id, n in self.stale:
+            lines.append(
+                f"stale: task {task_id} (doc {doc_id}) was made from an older text; its {n} "
+                "annotation(s) are kept as they are and not re-anchored."
+            )
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class PullReport:
+    """What `pull` did.
+
+    snapshot (Path): The snapshot holding the export (new, or the identical latest one).
+    written (bool): Whether a new snapshot file was written (False: nothing changed).
+    tasks (int): Tasks in the export.
+    annotations (int): Annotations in the export (skipped ones included).
+    results (int): Result items in all annotations.
+    problems (tuple[Problem, ...]): Regions that do not match their task's text.
+    agreement (dict[str, Any]): Inter-annotator agreement (see `agreement`).
+    """
+
+    snapshot: Path
+    written: bool
+    tasks: int
+    annotations: int
+    results: int
+    problems: tuple[Problem, ...] = ()
+    agreement: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        state = "written" if self.written else "unchanged (same as the latest snapshot)"
+        lines = [
+            f"{self.snapshot}: {state}; {self.tasks} task(s), {self.annotations} annotation(s), "
+            f"{self.results} result(s)."
+        ]
+        lines += [f"mismatch: {p}" for p in self.problems]
+        lines.append(format_agreement(self.agreement))
+        return "\n".join(lines)
+
+
+def connect(url: str | None = None, api_key: str | None = None) -> Any:
+    """Open a client to a Label Studio server and check that it answers.
+
+    url (str | None): Base URL; None reads LABEL_STUDIO_URL (default http://127.0.0.1:8080).
+    api_key (str | None): Admin token; None reads LABEL_STUDIO_API_KEY.
+    RETURNS (LabelStudio): The SDK client.
+    """
+    from label_studio_sdk import LabelStudio
+
+    url = (url or os.environ.get("LABEL_STUDIO_URL") or "http://127.0.0.1:8080").rstrip("/")
+    api_key = api_key or os.environ.get("LABEL_STUDIO_API_KEY")
+    if not api_key:
+        raise StudioError(Errors.E607)
+    client = LabelStudio(base_url=url, api_key=api_key, timeout=120)  # type: ignore[no-untyped-call]
+    try:
+        user = client.users.whoami()
+    except Exception as error:  # the SDK raises httpx and ApiError types alike
+        # never echo the token: only the error's class and status
+        detail = f"{type(error).__name__} {getattr(error, 'status_code', '')}".strip()
+        raise StudioError(Errors.E606.format(url=url, detail=detail)) from None
+    if not isinstance(getattr(user, "id", None), int):
+        raise StudioError(Errors.E612.format(what="GET /api/current-user", detail=repr(user)))
+    client._summit_url = url  # type: ignore[attr-defined]  # kept for messages only
+    return client
+
+
+def _find_project(client: Any, title: str) -> Any | None:
+    for project in client.projects.list(title=title):
+        if getattr(project, "title", None) == title:
+            return client.projects.get(project.id)
+    return None
+
+
+def _recorded_version(project: Any) -> str | None:
+    description = getattr(project, "description", None) or ""
+    for line in description.splitlines():
+        if line.startswith(SCHEME_MARK):
+            return line.removeprefix(SCHEME_MARK).strip()
+    return None
+
+
+def _description(scheme_version: str) -> str:
+    return (
+        "Summit News Corpus: correct the model layer (predictions) and add what it missed.\n"
+        f"{SCHEME_MARK}{scheme_version}"
+    )
+
+
+def ensure_project(
+    client: Any, title: str, label_config: str, scheme_version: str
+) -> tuple[int, bool]:
+    """Create the project, or update its labeling config when the scheme version changed.
+
+    client (LabelStudio): SDK client from `connect`.
+    title (str): Project title (the project's key).
+    label_config (str): Labeling config XML generated from the scheme.
+    scheme_version (str): Scheme version, recorded in the project's description.
+    RETURNS (tuple[int, bool]): Project id, and whether the config was written.
+    """
+    project = _find_project(client, title)
+    if project is None:
+        created = client.projects.create(
+            title=title,
+            label_config=label_config,
+            description=_description(scheme_version),
+            show_skip_button=True,
+            enable_empty_annotation=True,
+        )
+        if not isinstance(getattr(created, "id", None), int):
+            raise StudioError(Errors.E612.format(what="project create", detail=repr(created)))
+        return created.id, True
+    # Label Studio rewrites the stored XML, so the recorded scheme version is the key.
+    if _recorded_version(project) == scheme_version:
+        return project.id, False
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        client.projects.update(
+            project.id, label_config=label_config, description=_description(scheme_version)
+        )
+    except ApiError as error:
+        raise AnnotateError(
+            Errors.E613.format(title=title, detail=str(error.body)[:300]), rule="label_config"
+        ) from None
+    return project.id, True
+
+
+def list_tasks(client: Any, project_id: int) -> list[dict[str, Any]]:
+    """All tasks of a project: id, data and annotation counts, checked.
+
+    client (LabelStudio): SDK client.
+    project_id (int): The project.
+    RETURNS (list[dict]): {"id", "doc_id", "text_sha256", "annotations"} per task, by id.
+    """
+    found = []
+    # Only the fields needed: the full task serializer costs the server several times more.
+    pages = client.tasks.list(
+        project=project_id,
+        fields="task_only",
+        include="id,data,total_annotations,cancelled_annotations",
+        page_size=100,
+    )
+    for task in pages:
+        data = getattr(task, "data", None)
+        if not isinstance(getattr(task, "id", None), int) or not isinstance(data, dict):
+            raise StudioError(Errors.E612.format(what="task list", detail=repr(task)[:200]))
+        found.append(
+            {
+                "id": task.id,
+                "doc_id": data.get("doc_id"),
+                "text_sha256": data.get("text_sha256"),
+                "annotations": int(getattr(task, "total_annotations", 0) or 0)
+                + int(getattr(task, "cancelled_annotations", 0) or 0),
+            }
+        )
+    return sorted(found, key=lambda t: t["id"])
+
+
+def push(
+    client: Any,
+    tasks: Sequence[Task],
+    *,
+    project: str = DEFAULT_PROJECT,
+    label_config: str,
+    scheme_version: str,
+    human: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    batch_size: int = 500,
+) -> PushReport:
+    """Create/update the project and import the tasks it does not have yet.
+
+    client (LabelStudio): SDK client from `connect`.
+    tasks (Sequence[Task]): Tasks from `to_tasks`.
+    project (str): Project title.
+    label_config (str): Labeling config XML.
+    scheme_version (str): Scheme version recorded in the project.
+    human (Mapping[str, Sequence[Mapping]] | None): Human-layer rows ("spans", "relations",
+        "document_labels", optional "annotations"/"annotation_notes") to push back as
+        annotations onto tasks that have none yet; None pushes no annotations.
+    batch_size (int): Tasks per import request.
+    RETURNS (PushReport): What was done.
+    """
+    began = time.perf_counter()
+    project_id, config_updated = ensure_project(client, project, label_config, scheme_version)
+    existing = list_tasks(client, project_id)
+    have = {(t["doc_id"], t["text_sha256"]): t for t in existing}
+    current = {t.doc_id: t.text_sha256 for t in tasks}
+    stale = tuple(
+        (t["id"], t["doc_id"], t["annotations"])
+        for t in existing
+        if t["doc_id"] in current and t["text_sha256"] != current[t["doc_id"]]
+    )
+    new = [t for t in tasks if t.key not in have]
+    created_ids: dict[tuple[str, str], int] = {}
+    for i in range(0, len(new), batch_size):
+        batch = new[i : i + batch_size]
+        answer = client.projects.import_tasks(
+            project_id, request=[t.to_json() for t in batch], return_task_ids=True
+        )
+        ids = getattr(answer, "task_ids", None)
+        if not isinstance(ids, list) or len(ids) != len(batch):
+            raise StudioError(Errors.E612.format(what="task import", detail=repr(answer)[:300]))
+        created_ids.update({t.key: task_id for t, task_id in zip(batch, ids, strict=True)})
+    n_annotations = 0
+    if human is not None:
+        empty = {k: t["id"] for k, t in have.items() if t["annotations"] == 0}
+        targets = {**empty, **created_ids}
+        n_annotations = _push_annotations(client, tasks, targets, human)
+    return PushReport(
+        project_id=project_id,
+        created=len(new),
+        existing=len(tasks) - len(new),
+        stale=stale,
+        config_updated=config_updated,
+        annotations_created=n_annotations,
+        seconds=time.perf_counter() - began,
+    )
+
+
+def _push_annotations(
+    client: Any,
+    tasks: Sequence[Task],
+    targets: Mapping[tuple[str, str], int],
+    human: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> int:
+    grouped: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for name in ("spans", "relations", "document_labels", "annotation_notes"):
+        for row in human.get(name, ()):
+            if row.get("layer", tables.LAYER_HUMAN) == tables.LAYER_HUMAN and row.get(
+                "annotation_id"
+            ):
+                grouped[(row["doc_id"], row["annotation_id"])][name].append(row)
+    meta = {(a["doc_id"], a["annotation_id"]): a for a in human.get("annotations", ())}
+    for key, a in meta.items():
+        if a.get("was_cancelled") and not a.get("stale"):
+            grouped[key].setdefault("spans", [])
+    sha = {t.doc_id: t.text_sha256 for t in tasks}
+    count = 0
+    for (doc_id, ann_id), rows in sorted(grouped.items()):
+        task_id = targets.get((doc_id, sha.get(doc_id, "")))
+        info = meta.get((doc_id, ann_id), {})
+        if task_id is None or info.get("stale"):
+            continue
+        prefix = f"a{ann_id}-"
+        result = layer_results(
+            rows["spans"],
+            rows["relations"],
+            rows["document_labels"],
+            region_id=lambda span_id, p=prefix: span_id.removeprefix(p),
+        )
+        for n in sorted(rows["annotation_notes"], key=lambda r: r["result_index"]):
+            if n["kind"] == "note":
+                result.append(json.loads(n["raw_json"]))
+        client.annotations.create(
+            task_id,
+            result=result,
+            was_cancelled=bool(info.get("was_cancelled", False)),
+            ground_truth=bool(info.get("ground_truth", False)),
+            lead_time=info.get("lead_time"),
+        )
+        count += 1
+    return count
+
+
+def ensure_user(client: Any, email: str) -> int:
+    """Find or create an annotator account (for a second annotator, or the gold reader).
+
+    client (LabelStudio): SDK client.
+    email (str): The account's e-mail (replaced by a pseudonym on pull).
+    RETURNS (int): The user id.
+    """
+    for user in client.users.list():
+        if getattr(user, "email", None) == email and isinstance(getattr(user, "id", None), int):
+            return int(user.id)
+    created = client.users.create(email=email, username=email.split("@")[0])
+    if not isinstance(getattr(created, "id", None), int):
+        raise StudioError(Errors.E612.format(what="user create", detail=repr(created)[:200]))
+    return int(created.id)
+
+
+def enter_annotations(
+    client: Any,
+    project_id: int,
+    results: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    completed_by: int | None = None,
+    ground_truth: bool = False,
+) -> dict[str, int]:
+    """Enter one annotation per document, as the web UI saves one, onto tasks with none yet.
+
+    client (LabelStudio): SDK client.
+    project_id (int): The project.
+    results (Mapping[str, Sequence[Mapping]]): doc_id -> Label Studio `result` list.
+    completed_by (int | None): Annotator's user id; None is the token's own user.
+    ground_truth (bool): Mark the annotations as ground truth.
+    RETURNS (dict[str, int]): doc_id -> new annotation id, for the documents entered.
+    """
+    tasks = {}
+    for t in list_tasks(client, project_id):
+        # the newest task of a document is the current one (a changed text makes a new task)
+        tasks[t["doc_id"]] = t
+    entered = {}
+    for doc_id in sorted(results):
+        task = tasks.get(doc_id)
+        if task is None or task["annotations"]:
+            continue
+        extra: dict[str, Any] = {} if completed_by is None else {"completed_by": completed_by}
+        made = client.annotations.create(
+            task["id"],
+            result=list(results[doc_id]),
+            was_cancelled=False,
+            ground_truth=ground_truth,
+            **extra,
+        )
+        if not isinstance(getattr(made, "id", None), int):
+            raise StudioError(Errors.E612.format(what="annotation create", detail=repr(made)[:200]))
+        entered[doc_id] = int(made.id)
+    return entered
+
+
+def export_project(client: Any, project_id: int, timeout: float = 600.0) -> list[dict[str, Any]]:
+    """Export every task of a project with all annotations (full JSON, users expanded).
+
+    The export-snapshot API is used (not the sync download) because it can expand
+    `completed_by` to the user object, which gives each annotator a stable identity (their
+    e-mail) across servers; the e-mail is replaced by a pseudonym before anything is written.
+
+    client (LabelStudio): SDK client.
+    project_id (int): The project.
+    timeout (float): Seconds to wait for the export to finish.
+    RETURNS (list[dict]): The export: all tasks, sorted by id.
+    """
+    export = client.projects.exports.create(
+        project_id,
+        title="summit-corpus pull",
+        serialization_options={"annotations__completed_by": {"only_id": False}},
+        task_filter_options={"only_with_annotations": False},
+    )
+    export_id = getattr(export, "id", None)
+    if not isinstance(export_id, int):
+        raise StudioError(Errors.E612.format(what="export create", detail=repr(export)[:300]))
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            state = getattr(client.projects.exports.get(project_id, export_id), "status", None)
+            if state == "completed":
+                break
+            if state == "failed" or time.monotonic() > deadline:
+                raise StudioError(Errors.E612.format(what="export", detail=f"status {state}"))
+            time.sleep(0.2)
+        raw = b"".join(client.projects.exports.download(project_id, export_id, export_type="JSON"))
+    finally:
+        client.projects.exports.delete(project_id, export_id)
+    value = json.loads(raw)
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        raise StudioError(Errors.E612.format(what="export download", detail="not a task list"))
+    return sorted(value, key=lambda t: t.get("id") or 0)
+
+
+def pull(
+    client: Any,
+    *,
+    project: str = DEFAULT_PROJECT,
+    annotations_dir: Path = Path("annotations"),
+    key: str | None = None,
+    now: datetime | None = None,
+) -> PullReport:
+    """Export the project and store it as a dated, pseudonymised snapshot.
+
+    client (LabelStudio): SDK client from `connect`.
+    project (str): Project title.
+    annotations_dir (Path): Folder of snapshots; the snapshot goes to `<dir>/<project-slug>/`.
+    key (str | None): Pseudonym key; None reads SUMMIT_PSEUDONYM_KEY (refused if missing).
+    now (datetime | None): Time the snapshot is named after; None is the current UTC time.
+    RETURNS (PullReport): The snapshot, counts, mismatched regions and agreement.
+    """
+    key = key or os.environ.get(ENV_PSEUDONYM_KEY)
+    if not key:
+        raise AnnotateError(Errors.E608, rule="pseudonym_key")
+    found = _find_project(client, project)
+    if found is None:
+        url = getattr(client, "_summit_url", "the server")
+        raise AnnotateError(Errors.E609.format(title=project, url=url), rule="project_exists")
+    export = pseudonymise(export_project(client, found.id), key)
+    data = snapshot_bytes(export)
+    folder = annotations_dir / project_slug(project)
+    previous = sorted(p for p in folder.glob("*.json") if SNAPSHOT_NAME.match(p.name))
+    if previous and previous[-1].read_bytes() == data:
+        path, written = previous[-1], False
+    else:
+        stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        path, written = folder / f"{stamp}.json", True
+        folder.mkdir(parents=True, exist_ok=True)
+        from summit_corpus.core.io import write_atomic
+
+        write_atomic(path, data)
+    texts = {
+        t["data"]["doc_id"]: t["data"]["text"]
+        for t in export
+        if isinstance(t.get("data"), dict)
+        and isinstance(t["data"].get("doc_id"), str)
+        and isinstance(t["data"].get("text"), str)
+    }
+    converted = from_export(export, texts)
+    scores = agreement(converted.tables)
+    write_json(folder / AGREEMENT_FILE, scores)
+    n_ann = sum(len(t.get("annotations") or []) for t in export)
+    n_res = sum(len(a.get("result") or []) for t in export for a in t.get("annotations") or [])
+    return PullReport(
+        path, written, len(export), n_ann, n_res, tuple(region_problems(export)), scores
+    )

@@ -1,0 +1,136 @@
+"""Tasks out (pure): documents and the model layer -> one Label Studio task per document.
+
+The model layer becomes the task's prediction, and its result ids are the spans' `span_id`s, so
+a correction made in Label Studio still names the span it corrects. `layer_results` also turns
+the human layer back into annotation results when `push --with-annotations` sends it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from summit_corpus.annotate.values import SPAN_CONTROL, TEXT_NAME, Task
+from summit_corpus.core import tables
+from summit_corpus.core.io import sha256_bytes
+
+
+def text_sha256(text: str) -> str:
+    """RETURNS (str): SHA-256 of `text` encoded as UTF-8 (the corpus's `text_sha256`)."""
+    return sha256_bytes(text.encode("utf-8"))
+
+
+def _rows_by_doc(table: pa.Table | None, layer: str) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if table is None or table.num_rows == 0:
+        return grouped
+    for row in table.to_pylist():
+        if row.get("layer") == layer:
+            grouped[row["doc_id"]].append(row)
+    return grouped
+
+
+def layer_results(
+    spans: Sequence[Mapping[str, Any]],
+    relations: Sequence[Mapping[str, Any]],
+    document_labels: Sequence[Mapping[str, Any]],
+    *,
+    region_id: Any = None,
+) -> list[dict[str, Any]]:
+    """Turn one document's rows of one layer (or annotation) into Label Studio results.
+
+    spans (Sequence[Mapping]): Span rows of the document.
+    relations (Sequence[Mapping]): Relation rows of the document.
+    document_labels (Sequence[Mapping]): Document-label rows of the document.
+    region_id (Callable[[str], str] | None): Maps a span_id to the region id to use; None
+        keeps the span_id (the model layer: result ids = span ids).
+    RETURNS (list[dict]): `labels` results, then `relation`s, then one `choices` per label name.
+    """
+    rid = region_id or (lambda span_id: span_id)
+    results: list[dict[str, Any]] = []
+    for s in sorted(spans, key=lambda r: (r["start"], r["end"], r["span_id"])):
+        item: dict[str, Any] = {
+            "id": rid(s["span_id"]),
+            "from_name": SPAN_CONTROL,
+            "to_name": TEXT_NAME,
+            "type": "labels",
+            "value": {
+                "start": s["start"],
+                "end": s["end"],
+                "text": s["text"],
+                "labels": [s["label"]],
+            },
+        }
+        if s.get("score") is not None:
+            item["score"] = s["score"]
+        results.append(item)
+    for r in sorted(relations, key=lambda r: r["relation_id"]):
+        results.append(
+            {
+                "from_id": rid(r["head_span_id"]),
+                "to_id": rid(r["tail_span_id"]),
+                "type": "relation",
+                "direction": "right",
+                "labels": [r["label"]],
+            }
+        )
+    chosen: dict[str, list[str]] = defaultdict(list)
+    for d in document_labels:
+        chosen[d["name"]].append(d["value"])
+    for name in sorted(chosen):
+        results.append(
+            {
+                "id": f"doc-{name}",
+                "from_name": name,
+                "to_name": TEXT_NAME,
+                "type": "choices",
+                "value": {"choices": sorted(chosen[name])},
+            }
+        )
+    return results
+
+
+def to_tasks(
+    documents: pa.Table,
+    spans: pa.Table | None = None,
+    relations: pa.Table | None = None,
+    document_labels: pa.Table | None = None,
+    *,
+    model_version: str | None = None,
+) -> list[Task]:
+    """Make one task per document, with the model layer as its prediction.
+
+    documents (pa.Table): The documents table (doc_id, text, text_sha256, source_file).
+    spans (pa.Table | None): The spans table; only `prediction` rows are used.
+    relations (pa.Table | None): The relations table; only `prediction` rows are used.
+    document_labels (pa.Table | None): The document_labels table; `prediction` rows.
+    model_version (str | None): The prediction's model_version; None joins the rows' sources.
+    RETURNS (list[Task]): Tasks sorted by doc_id.
+    """
+    layer = tables.LAYER_PREDICTION
+    by_doc = [_rows_by_doc(t, layer) for t in (spans, relations, document_labels)]
+    tasks = []
+    for doc in sorted(
+        documents.select(["doc_id", "text", "text_sha256", "source_file"]).to_pylist(),
+        key=lambda d: d["doc_id"],
+    ):
+        doc_id = doc["doc_id"]
+        s, r, d = (g.get(doc_id, []) for g in by_doc)
+        result = layer_results(s, r, d)
+        version = model_version
+        if version is None:
+            version = "; ".join(sorted({row["source"] for row in (*s, *r, *d)}))
+        tasks.append(
+            Task(
+                doc_id=doc_id,
+                text=doc["text"],
+                text_sha256=doc["text_sha256"],
+                source_file=doc["source_file"],
+                prediction=tuple(result),
+                model_version=version,
+            )
+        )
+    return tasks
