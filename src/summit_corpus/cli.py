@@ -153,7 +153,7 @@ def studio_status(
     raise typer.Exit(0 if state.running else 1)
 
 
-# --- annotate: the Label Studio round trip (annotate.py) --------------------------------------
+# --- annotate: the Label Studio round trip (annotate/) -----------------------------------------
 annotate_app = typer.Typer(help="Push tasks to Label Studio and pull every annotation back.")
 app.add_typer(annotate_app, name="annotate")
 

@@ -215,7 +215,7 @@ class Errors:
         "the corpus."
     )
     E257 = (
-        "{where}: rule 'check_error': a check crashed ({value}). This is a bug in validate.py; "
+        "{where}: rule 'check_error': a check crashed ({value}). This is a bug in the validator (summit_corpus.validate); "
         "please report it."
     )
     # scheme, pre-annotation, gold and evaluation: E5xx

@@ -27,7 +27,7 @@ SCHEME_PATH = SCHEMA_DIR / "annotation_scheme.yaml"
 LABELING_CONFIG_NAME = "labeling_config.xml"
 GUIDELINES_NAME = "GUIDELINES.md"
 
-# Names of the Label Studio controls; the Label Studio round trip (annotate.py) keys on them.
+# Names of the Label Studio controls; the Label Studio round trip (annotate/) keys on them.
 TEXT_NAME = "text"
 SPAN_CONTROL = "label"
 NOTE_CONTROL = "note"

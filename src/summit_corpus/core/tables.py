@@ -1,8 +1,8 @@
 """The corpus's tables, defined once.
 
 Every other view of a table derives from the `Table` objects here: the Arrow schema the
-Parquet files are written with, the pandera schema that validates them (`validate.py`), the
-Hugging Face `Features` of the published configs (`publish.py`) and the column lists in the
+Parquet files are written with, the pandera schema that validates them (`validate/schemas.py`), the
+Hugging Face `Features` of the published configs (`publish/features.py`) and the column lists in the
 dataset card. A column added here is written, checked and published everywhere.
 
 Offsets (`start`, `end`) are Python `str` indices into the document's `text`, end exclusive.
@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 # `layer` values: which layer of annotation a row belongs to.
 LAYER_PREDICTION = "prediction"  # the model layer (spaCy NER, quote rules)
 LAYER_HUMAN = "human"  # one row per annotator's annotation, as typed in Label Studio
-LAYER_ADJUDICATED = "adjudicated"  # the one human answer per document (see annotate.py)
+LAYER_ADJUDICATED = "adjudicated"  # the one human answer per document (see annotate/iaa.py)
 LAYERS = (LAYER_PREDICTION, LAYER_HUMAN, LAYER_ADJUDICATED)
 
 SPLITS = ("train", "validation", "test")
@@ -44,7 +44,7 @@ class Column:
     ge (int | None): Smallest allowed value, for integer columns.
     allowed (tuple[str, ...] | None): Fixed vocabulary of the column.
     vocabulary (str | None): Name of a vocabulary read from the annotation scheme at run time
-        (e.g. "span_labels"); resolved by `validate.py` and `publish.py`.
+        (e.g. "span_labels"); resolved by `validate/` and `publish/`.
     pattern (str | None): Regular expression every non-null value must match in full.
     """
 

@@ -92,8 +92,6 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
     RETURNS (NerResult): tables.NER rows sorted by (doc_id, sentence_id), and the number of
         entity spans left out because they overlap a longer (or earlier) one.
     """
-    index = {name: i for i, name in enumerate(tag_names)}
-    entity = {name[2:] for name in tag_names if name != "O"}
     sentences = T.SENTENCES.sorted(tables[T.SENTENCES.name])
     tokens = tables[T.TOKENS.name]
     spans = tables.get(T.SPANS.name, T.SPANS.empty())
@@ -102,7 +100,16 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
     all_ids = pa.concat_arrays(
         [t.column("doc_id").combine_chunks().cast(pa.string()) for t in (sentences, tokens, spans)]
     ).unique()
-    # The layer of each document: the first of NER_LAYERS it has rows of, else the last.
+    layer_of = _layer_of(all_ids, spans, labels)
+    grid = _TokenGrid.of(tokens, all_ids)
+    entity = {name[2:] for name in tag_names if name != "O"}
+    tags, dropped = _tags(grid, spans, all_ids, layer_of, entity, tag_names)
+    return NerResult(_sentence_rows(sentences, tokens, grid, tags, all_ids, layer_of), dropped)
+
+
+def _layer_of(all_ids: pa.Array, spans: pa.Table, labels: pa.Table) -> NDArray[Any]:
+    """RETURNS (np.ndarray): Per document code, the rank in NER_LAYERS of its layer: the first
+    layer it has span or document-label rows of, else the last."""
     layer_of = np.full(len(all_ids), len(NER_LAYERS) - 1, dtype=np.int64)
     for rank in reversed(range(len(NER_LAYERS) - 1)):
         having = pa.concat_arrays(
@@ -116,26 +123,58 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
         )
         chosen_layer = pc.fill_null(pc.is_in(all_ids, value_set=having), False)
         layer_of[np.asarray(chosen_layer.to_numpy(zero_copy_only=False), dtype=bool)] = rank
+    return layer_of
 
-    # Tokens in (document, token_id) order.
-    td = _codes(tokens.column("doc_id"), all_ids)
-    order = np.lexsort((_ints(tokens.column("token_id")), td))
-    td = td[order]
-    t_start = _ints(tokens.column("start"))[order]
-    t_end = _ints(tokens.column("end"))[order]
-    t_sid = _ints(tokens.column("sentence_id"))[order]
-    start_key, end_key = _pair_key(td, t_start), _pair_key(td, t_end)
 
-    # The chosen layer's entity spans, longest first, then earliest, then by label.
+@dataclass(frozen=True, slots=True)
+class _TokenGrid:
+    """The tokens in (document, token_id) order, with the keys spans and sentences are
+    located by.
+
+    order (np.ndarray): Row of `tokens` at each position.
+    doc (np.ndarray): Document code at each position.
+    sentence (np.ndarray): sentence_id at each position.
+    start_key, end_key (np.ndarray): (document, start) and (document, end) keys, ascending.
+    """
+
+    order: NDArray[Any]
+    doc: NDArray[Any]
+    sentence: NDArray[Any]
+    start_key: NDArray[Any]
+    end_key: NDArray[Any]
+
+    @classmethod
+    def of(cls, tokens: pa.Table, all_ids: pa.Array) -> _TokenGrid:
+        td = _codes(tokens.column("doc_id"), all_ids)
+        order = np.lexsort((_ints(tokens.column("token_id")), td))
+        td = td[order]
+        return cls(
+            order=order,
+            doc=td,
+            sentence=_ints(tokens.column("sentence_id"))[order],
+            start_key=_pair_key(td, _ints(tokens.column("start"))[order]),
+            end_key=_pair_key(td, _ints(tokens.column("end"))[order]),
+        )
+
+
+def _tags(
+    grid: _TokenGrid,
+    spans: pa.Table,
+    all_ids: pa.Array,
+    layer_of: NDArray[Any],
+    entity: set[str],
+    tag_names: Sequence[str],
+) -> tuple[NDArray[Any], int]:
+    """RETURNS (tuple): The tag index of every token position, and the number of spans left
+    out because they overlap a longer (or earlier) one."""
     sd = _codes(spans.column("doc_id"), all_ids)
     s_start, s_end = _ints(spans.column("start")), _ints(spans.column("end"))
-    s_layer = spans.column("layer")
     wanted_layer = pa.array(list(NER_LAYERS), pa.string()).take(
         pa.array(layer_of[np.maximum(sd, 0)])
     )
     usable = pc.and_(
         pc.is_in(spans.column("label"), value_set=pa.array(sorted(entity), pa.string())),
-        pc.equal(s_layer, wanted_layer),
+        pc.equal(spans.column("layer"), wanted_layer),
     )
     mask = np.asarray(pc.fill_null(usable, False).to_numpy(zero_copy_only=False), dtype=bool)
     mask &= sd >= 0
@@ -146,6 +185,7 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
     ranked = sorted(label_set.to_pylist())
     s_rank = _ints(pc.index_in(spans.column("label"), value_set=pa.array(ranked, pa.string())))
     candidates = np.flatnonzero(mask)
+    # The chosen layer's entity spans, longest first, then earliest, then by label.
     chosen = candidates[
         np.lexsort(
             (
@@ -157,14 +197,38 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
         )
     ]
     # The tokens a span touches: token end > span start and token start < span end.
-    lo = np.searchsorted(end_key, _pair_key(sd, s_start), side="right")
-    hi = np.searchsorted(start_key, _pair_key(sd, s_end), side="left")
+    lo = np.searchsorted(grid.end_key, _pair_key(sd, s_start), side="right")
+    hi = np.searchsorted(grid.start_key, _pair_key(sd, s_end), side="left")
+    accepted, dropped = _accept(candidates, chosen, lo, hi, len(grid.order))
+    tags = np.zeros(len(grid.order), dtype=np.int64)
+    if accepted:
+        index = {name: i for i, name in enumerate(tag_names)}
+        won = np.asarray(accepted, dtype=np.int64)
+        begin, stop = lo[won], hi[won]
+        b_of_rank = np.asarray([index[f"B-{x}"] if x in entity else 0 for x in ranked], np.int64)
+        i_of_rank = np.asarray([index[f"I-{x}"] if x in entity else 0 for x in ranked], np.int64)
+        b_tag, i_tag = b_of_rank[s_rank[won]], i_of_rank[s_rank[won]]
+        inside = stop - begin - 1
+        tags[np.repeat(begin, inside) + _ranges(inside) + 1] = np.repeat(i_tag, inside)
+        tags[begin] = b_tag
+    return tags, dropped
+
+
+def _accept(
+    candidates: NDArray[Any],
+    chosen: NDArray[Any],
+    lo: NDArray[Any],
+    hi: NDArray[Any],
+    positions: int,
+) -> tuple[list[int], int]:
+    """RETURNS (tuple): The spans accepted (each touches tokens [lo, hi) that no earlier
+    accepted span took, in `chosen`'s order) and how many were left out for an overlap."""
     # A span that overlaps no other candidate is always accepted; the sequential greedy pass
     # (a bytearray keeps each step to a slice test) is needed only where spans overlap.
     alone = np.zeros(len(lo), dtype=bool)
     alone[candidates] = _overlaps_none(lo[candidates], hi[candidates])
-    accepted = candidates[alone[candidates] & (hi[candidates] > lo[candidates])].tolist()
-    taken = bytearray(len(order))
+    accepted: list[int] = candidates[alone[candidates] & (hi[candidates] > lo[candidates])].tolist()
+    taken = bytearray(positions)
     dropped = 0
     for i in chosen[~alone[chosen]].tolist():
         a, b = int(lo[i]), int(hi[i])
@@ -175,19 +239,20 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
             continue
         taken[a:b] = b"\x01" * (b - a)
         accepted.append(i)
-    tags = np.zeros(len(order), dtype=np.int64)
-    if accepted:
-        won = np.asarray(accepted, dtype=np.int64)
-        begin, stop = lo[won], hi[won]
-        b_of_rank = np.asarray([index[f"B-{x}"] if x in entity else 0 for x in ranked], np.int64)
-        i_of_rank = np.asarray([index[f"I-{x}"] if x in entity else 0 for x in ranked], np.int64)
-        b_tag, i_tag = b_of_rank[s_rank[won]], i_of_rank[s_rank[won]]
-        inside = stop - begin - 1
-        tags[np.repeat(begin, inside) + _ranges(inside) + 1] = np.repeat(i_tag, inside)
-        tags[begin] = b_tag
+    return accepted, dropped
 
-    # One list of tokens per sentence, in the sentences' order.
-    sent_key = _pair_key(td, t_sid)
+
+def _sentence_rows(
+    sentences: pa.Table,
+    tokens: pa.Table,
+    grid: _TokenGrid,
+    tags: NDArray[Any],
+    all_ids: pa.Array,
+    layer_of: NDArray[Any],
+) -> pa.Table:
+    """RETURNS (pa.Table): tables.NER rows: one list of tokens and tags per sentence, in the
+    sentences' order."""
+    sent_key = _pair_key(grid.doc, grid.sentence)
     sd_rows = _codes(sentences.column("doc_id"), all_ids)
     key = _pair_key(sd_rows, _ints(sentences.column("sentence_id")))
     first = np.searchsorted(sent_key, key, side="left")
@@ -199,7 +264,7 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
     offsets = np.zeros(len(key) + 1, dtype=np.int32)
     np.cumsum(lengths, out=offsets[1:])
     gather = np.repeat(first - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
-    texts = tokens.column("text").take(pa.array(order[gather]))
+    texts = tokens.column("text").take(pa.array(grid.order[gather]))
     token_lists = pa.ListArray.from_arrays(pa.array(offsets), texts.combine_chunks())
     tag_lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(tags[gather], pa.int64()))
     doc_ids = sentences.column("doc_id")
@@ -216,5 +281,4 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
         "ner_tags": tag_lists,
         "layer": layers,
     }
-    table = pa.table([columns[n] for n in T.NER.names], names=T.NER.names).cast(T.NER.schema)
-    return NerResult(table, dropped)
+    return pa.table([columns[n] for n in T.NER.names], names=T.NER.names).cast(T.NER.schema)
