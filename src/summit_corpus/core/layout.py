@@ -1,9 +1,9 @@
 """Where things live in a corpus folder (the published Hugging Face dataset folder).
 
 corpus/
-  README.md                          dataset card (YAML configs + prose), publish/card.py    
+  README.md                          dataset card (YAML configs + prose), publish/card.py
   croissant.json                     ML Commons Croissant metadata, publish/croissant.py
-  MANIFEST.json                      SHA-256 of every other file in the folder, build.py
+  MANIFEST.json                      SHA-256 of every other file in the folder, build/corpus.py
   data/<config>/<split>-00000-of-00001.parquet
 """
 
