@@ -510,30 +510,8 @@ def assign_splits(
         document, by doc_id.
     """
     config = load_split_config() if config is None else config
-    keys: dict[str, str | None] = {}
-    rows = 0
     with NearDuplicateIndex(config.near_duplicate) as index:
-        for batch in _batches(documents):
-            rows += batch.num_rows
-            for row in batch.to_pylist():
-                doc_id = row["doc_id"]
-                if fingerprints is None:
-                    index.add(doc_id, row["text"])
-                keys[doc_id] = story_key(row, config.story_key)
-        for part in fingerprints or ():
-            table = pa.Table.from_batches([part]) if isinstance(part, pa.RecordBatch) else part
-            hashes = table.column("shingle_hashes").combine_chunks()
-            bands = table.column("band_values").combine_chunks()
-            for i, doc_id in enumerate(table.column("doc_id").to_pylist()):
-                index.add_fingerprint(
-                    doc_id, hashes[i].values.to_numpy(), bands[i].values.to_numpy()
-                )
-        if fingerprints is not None and (rows, sorted(set(index.doc_ids))) != (
-            len(index.doc_ids),
-            sorted(keys),
-        ):
-            differ = sorted(set(keys) ^ set(index.doc_ids))
-            raise ValueError(f"documents and fingerprints differ (first: {differ[0]!r})")
+        keys = _index_documents(index, documents, config, fingerprints)
         ids = sorted(index.doc_ids)
         for previous, doc_id in itertools.pairwise(ids):
             if previous == doc_id:
@@ -541,35 +519,8 @@ def assign_splits(
         pairs = index.pairs()
     groups = _UnionFind(ids)
     rules: dict[str, set[str]] = {d: set() for d in ids}
-
-    closest: dict[str, NearDuplicatePair] = {}
-    for pair in pairs:
-        groups.union(pair.a, pair.b)
-        rules[pair.a].add("near_duplicate")
-        rules[pair.b].add("near_duplicate")
-        # Record, for the later document, the earliest document it copies.
-        if pair.b not in closest:
-            closest[pair.b] = pair
-
-    first_with_key: dict[str, str] = {}
-    for doc_id in ids:
-        key = keys[doc_id]
-        if key is not None:
-            first = first_with_key.setdefault(key, doc_id)
-            if first != doc_id:
-                groups.union(first, doc_id)
-                rules[first].add("story_key")
-                rules[doc_id].add("story_key")
-
-    known = set(ids)
-    for link in config.same_story:
-        present = sorted(set(link.doc_ids) & known)
-        for doc_id in present[1:]:
-            groups.union(present[0], doc_id)
-        if len(present) > 1:
-            for doc_id in present:
-                rules[doc_id].add("same_story")
-
+    closest = _join_near_duplicates(groups, rules, pairs)
+    _join_stories(groups, rules, ids, keys, config)
     group_of = {d: groups.find(d) for d in ids}
     sizes: dict[str, int] = {}
     for g in group_of.values():
@@ -588,6 +539,85 @@ def assign_splits(
         for d in ids
     ]
     return SPLIT_ASSIGNMENT.from_rows(out)
+
+
+def _index_documents(
+    index: NearDuplicateIndex,
+    documents: pa.Table | Iterable[pa.Table | pa.RecordBatch],
+    config: SplitConfig,
+    fingerprints: Iterable[pa.Table | pa.RecordBatch] | None,
+) -> dict[str, str | None]:
+    """Add every document's fingerprint to `index` (given, or made from its text).
+
+    RETURNS (dict[str, str | None]): doc_id -> story key.
+    """
+    keys: dict[str, str | None] = {}
+    rows = 0
+    for batch in _batches(documents):
+        rows += batch.num_rows
+        for row in batch.to_pylist():
+            doc_id = row["doc_id"]
+            if fingerprints is None:
+                index.add(doc_id, row["text"])
+            keys[doc_id] = story_key(row, config.story_key)
+    for part in fingerprints or ():
+        table = pa.Table.from_batches([part]) if isinstance(part, pa.RecordBatch) else part
+        hashes = table.column("shingle_hashes").combine_chunks()
+        bands = table.column("band_values").combine_chunks()
+        for i, doc_id in enumerate(table.column("doc_id").to_pylist()):
+            index.add_fingerprint(doc_id, hashes[i].values.to_numpy(), bands[i].values.to_numpy())
+    if fingerprints is not None and (rows, sorted(set(index.doc_ids))) != (
+        len(index.doc_ids),
+        sorted(keys),
+    ):
+        differ = sorted(set(keys) ^ set(index.doc_ids))
+        raise ValueError(f"documents and fingerprints differ (first: {differ[0]!r})")
+    return keys
+
+
+def _join_near_duplicates(
+    groups: _UnionFind, rules: dict[str, set[str]], pairs: Iterable[NearDuplicatePair]
+) -> dict[str, NearDuplicatePair]:
+    """Join each near-duplicate pair's groups.
+
+    RETURNS (dict[str, NearDuplicatePair]): For each later document of a pair, the pair with
+        the earliest document it copies.
+    """
+    closest: dict[str, NearDuplicatePair] = {}
+    for pair in pairs:
+        groups.union(pair.a, pair.b)
+        rules[pair.a].add("near_duplicate")
+        rules[pair.b].add("near_duplicate")
+        if pair.b not in closest:
+            closest[pair.b] = pair
+    return closest
+
+
+def _join_stories(
+    groups: _UnionFind,
+    rules: dict[str, set[str]],
+    ids: Sequence[str],
+    keys: Mapping[str, str | None],
+    config: SplitConfig,
+) -> None:
+    """Join documents with equal story keys, and those a reader linked by hand."""
+    first_with_key: dict[str, str] = {}
+    for doc_id in ids:
+        key = keys[doc_id]
+        if key is not None:
+            first = first_with_key.setdefault(key, doc_id)
+            if first != doc_id:
+                groups.union(first, doc_id)
+                rules[first].add("story_key")
+                rules[doc_id].add("story_key")
+    known = set(ids)
+    for link in config.same_story:
+        present = sorted(set(link.doc_ids) & known)
+        for doc_id in present[1:]:
+            groups.union(present[0], doc_id)
+        if len(present) > 1:
+            for doc_id in present:
+                rules[doc_id].add("same_story")
 
 
 def split_sizes(assignment: pa.Table) -> dict[str, int]:
