@@ -192,7 +192,7 @@ class _Context:
 
 def _ner_tag_names(span_labels: Sequence[str]) -> list[str]:
     """RETURNS (list[str]): The ner config's tag names, as publish.ner_labels makes them."""
-    from summit_corpus.publish import NER_EXCLUDED_LABELS
+    from summit_corpus.publish.configs import NER_EXCLUDED_LABELS
 
     labels = [x for x in span_labels if x not in NER_EXCLUDED_LABELS]
     return ["O", *(f"{p}-{x}" for x in labels for p in ("B", "I"))]

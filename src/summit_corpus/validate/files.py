@@ -109,7 +109,7 @@ def _documents_config_columns(table: pa.Table) -> list[Failure]:
     Only checked when the files carry more than the documents table (a published corpus);
     the documents table's own columns are checked by its pandera schema.
     """
-    from summit_corpus.publish import documents_schema
+    from summit_corpus.publish.configs import documents_schema
 
     if set(table.column_names) <= set(T.DOCUMENTS.names):
         return []
