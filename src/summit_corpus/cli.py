@@ -50,7 +50,7 @@ def build(
 ) -> None:
     """Build, validate and publish the corpus from the raw articles in SEEDS."""
     from summit_corpus.build.corpus import build_corpus
-    from summit_corpus.core.errors import CorpusError, InputError
+    from summit_corpus.core.errors import BuildInterrupted, CorpusError, Errors, InputError
 
     try:
         summary = build_corpus(
@@ -73,6 +73,14 @@ def build(
         for line in problems:
             typer.echo(line, err=True)
         _fail(str(error))
+    except KeyboardInterrupt as error:
+        name = error.signal_name if isinstance(error, BuildInterrupted) else "SIGINT"
+        state = (
+            f"nothing was changed; the previous corpus at {out} is intact."
+            if out.exists()
+            else f"nothing was written to {out}."
+        )
+        _fail(Errors.E109.format(signal=name, state=state), code=130)
     typer.echo(summary)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from summit_corpus.build import ingest
+from summit_corpus.build import faults, ingest
 
 CACHE_DIR_NAME = ".corpus-cache"
 # The toolkit package folder (summit_corpus/), whose module files the digest reads.
@@ -171,11 +171,14 @@ class ArticleCache:
         """
         path = self.path(raw)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+        )
         try:
             # No fsync: an entry torn by a power cut fails to decode and is simply re-made.
             with os.fdopen(fd, "wb") as handle:
                 handle.write(encode_entry(rows))
+            faults.point("cache.entry_written")
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

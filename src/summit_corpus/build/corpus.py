@@ -7,23 +7,27 @@ invalid table, a crash, Ctrl-C) leaves the previous corpus exactly as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from summit_corpus.build import engines, ingest
+from summit_corpus.build import engines, faults, ingest, swap
 from summit_corpus.build.cache import ArticleCache
 from summit_corpus.build.cache import default_dir as default_cache_dir
 from summit_corpus.core import io, layout, tables
-from summit_corpus.core.errors import BuildError, Errors
+from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +37,65 @@ class BuildSummary:
     out (Path): The corpus folder.
     rows (dict[str, int]): Table name -> row count.
     splits (dict[str, int]): Split -> document count.
+    cache_hits (int): Articles whose rows came from the cache.
+    parsed (int): Articles parsed by the engine.
+    recovered (tuple[str, ...]): What killed builds had left, restored or removed.
     """
 
     out: Path
     rows: dict[str, int]
     splits: dict[str, int]
+    cache_hits: int = 0
+    parsed: int = 0
+    recovered: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         counts = ", ".join(f"{n} {name}" for name, n in self.rows.items())
         splits = ", ".join(f"{name} {n}" for name, n in self.splits.items())
-        return f"built {self.out}: {counts}; documents per split: {splits}"
+        lines = [*self.recovered, f"built {self.out}: {counts}; documents per split: {splits}"]
+        return "\n".join(lines)
+
+
+class _Signals:
+    """SIGINT and SIGTERM raise BuildInterrupted until the new corpus is swapped in; from the
+    swap on, the build finishes (only renames and deleting the old corpus are left).
+
+    Installed only in the main thread (Python delivers signals there); elsewhere SIGINT keeps
+    raising KeyboardInterrupt and SIGTERM its default.
+    """
+
+    def __init__(self) -> None:
+        self._previous: dict[int, Any] = {}
+        self._deferring = False
+        self.committed = False
+        self.pending: str | None = None
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self._previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    def _handle(self, number: int, frame: object) -> None:
+        name = signal.Signals(number).name
+        if self._deferring or self.committed:
+            # The new corpus is (being) swapped in: finishing is the way to leave it whole.
+            self.pending = name
+            return
+        raise BuildInterrupted(name)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """A signal that arrives inside is recorded, not raised: the swap always completes."""
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
 
 
 def build_corpus(
@@ -76,26 +129,96 @@ def build_corpus(
     cache_dir (Path | None): The per-article cache; None uses `.corpus-cache` beside `out`.
     chunk_documents (int): Documents published and validated at a time (bounds memory).
     RETURNS (BuildSummary): Row counts of the new corpus.
-    RAISES (BuildError): Listing every rejected file or every validation failure.
+    RAISES (BuildError): Listing every rejected file or every validation failure, or naming
+        the file that could not be written (full disk, no permission).
+    RAISES (BuildInterrupted): On SIGINT or SIGTERM before the swap (the corpus is untouched).
     """
+    out = out.resolve()
+    store = (cache_dir or default_cache_dir(out)) if cache else None
+    try:
+        _check_out(out, datasheet)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with swap.BuildLock(out), _Signals() as signals:
+            recovered = _recover(out, datasheet, store)
+            faults.point("build.locked")
+            summary = _build_locked(
+                seeds,
+                out,
+                signals,
+                annotations=annotations,
+                datasheet=datasheet,
+                batch_size=batch_size,
+                progress=progress,
+                workers=workers,
+                engine=engine,
+                scheduler=scheduler,
+                store=store,
+                chunk_documents=chunk_documents,
+            )
+    except OSError as error:
+        where = error.filename if error.filename else out.parent
+        detail = error.strerror or str(error)
+        raise BuildError(Errors.E105.format(path=where, error=detail), []) from None
+    return dataclasses.replace(summary, recovered=tuple(recovered))
+
+
+def _check_out(out: Path, datasheet: Path | None) -> None:
+    """Refuse an --out that is not a corpus folder (the build would delete it) and a
+    --datasheet that is a folder (the datasheet could not be put in place after the swap)."""
+    what = None
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        what = "it is not a folder"
+    elif out.is_dir() and not (out / layout.MANIFEST).is_file() and any(out.iterdir()):
+        what = f"the folder holds files but no {layout.MANIFEST}"
+    if what is not None:
+        raise BuildError(Errors.E107.format(out=out, what=what), [])
+    if datasheet is not None and datasheet.is_dir():
+        raise BuildError(Errors.E110.format(path=datasheet), [])
+
+
+def _recover(out: Path, datasheet: Path | None, store: Path | None) -> list[str]:
+    """RETURNS (list[str]): What killed builds left (beside --out, the datasheet, in the
+    cache) and was restored or removed."""
+    lines = swap.recover(out)
+    if datasheet is not None:
+        lines += swap.remove_dead_temps(datasheet.parent)
+    if store is not None and store.is_dir():
+        for folder in sorted(store.glob("*/*")):
+            lines += swap.remove_dead_temps(folder)
+    return lines
+
+
+def _build_locked(
+    seeds: Path,
+    out: Path,
+    signals: _Signals,
+    *,
+    annotations: Path | None,
+    datasheet: Path | None,
+    batch_size: int,
+    progress: bool | None,
+    workers: int,
+    engine: str,
+    scheduler: str | None,
+    store: Path | None,
+    chunk_documents: int,
+) -> BuildSummary:
+    """The build proper, under the lock: ingest, parse, publish, validate, swap in."""
     raws = ingest.discover(seeds)
     problems = ingest.find_duplicates(raws)
     duplicates = {p.path for p in problems}
     raws = [r for r in raws if r.path not in duplicates]
 
     # Rows stream through staging files in bounded batches; no article's rows stay in memory.
-    staging = out.resolve().parent / f".{out.resolve().name}.staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
+    staging = swap.sibling(out, "staging")
+    tmp = swap.sibling(out, "tmp")
+    staged_datasheet: list[tuple[Path, Path]] = []
     try:
         with (
             engines.open_engine(engine, workers, scheduler) as running,
             _progress(len(raws), progress) as advance,
         ):
-            article_cache = (
-                ArticleCache(cache_dir or default_cache_dir(out), running.version())
-                if cache
-                else None
-            )
+            article_cache = ArticleCache(store, running.version()) if store is not None else None
             staged = engines.process_corpus(
                 raws,
                 running,
@@ -107,21 +230,56 @@ def build_corpus(
         messages = [str(p) for p in problems] + staged.errors
         if messages:
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
-        summary = _publish(staged, annotations, out.resolve(), chunk_documents)
+        summary = _publish(staged, annotations, tmp, chunk_documents)
+        if datasheet is not None:
+            staged_datasheet = _stage_datasheet(tmp, datasheet)
+        faults.point("datasheet.staged")
+        # From here on nothing can fail: a signal waits until the swap is done.
+        with signals.deferred():
+            old = swap.swap_in(tmp, out)
+            signals.committed = True
+            for temp, target in staged_datasheet:
+                os.replace(temp, target)
+            staged_datasheet = []
+            faults.point("datasheet.renamed")
+        if old is not None:
+            swap.remove_tree(old, fault_point="swap.removing_old")
     finally:
+        for temp, _target in staged_datasheet:
+            temp.unlink(missing_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
+    return dataclasses.replace(summary, out=out)
 
-    if datasheet is not None:
-        from summit_corpus.publish.datasheet import render
 
-        render(summary.out, datasheet)
-    return summary
+def _stage_datasheet(corpus: Path, datasheet: Path) -> list[tuple[Path, Path]]:
+    """Render the datasheet of the new corpus into temp files beside their targets.
+
+    RETURNS (list[tuple[Path, Path]]): (temp file, target) pairs, the Markdown last.
+    """
+    from summit_corpus.publish.datasheet import render_text
+
+    sheet = render_text(corpus)
+    files = [(datasheet.parent / name, data) for name, data in sorted(sheet.images.items())]
+    files.append((datasheet, sheet.markdown.encode("utf-8")))
+    for target, _data in files:
+        if target.is_dir():  # os.replace would fail after the swap: refuse before it
+            raise BuildError(Errors.E110.format(path=target), [])
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, data in files:
+            staged.append((io.stage_atomic(target, data), target))
+    except BaseException:
+        for temp, _target in staged:
+            temp.unlink(missing_ok=True)
+        raise
+    return staged
 
 
 def _publish(
-    staged: engines.Staged, annotations: Path | None, out: Path, chunk_documents: int
+    staged: engines.Staged, annotations: Path | None, tmp: Path, chunk_documents: int
 ) -> BuildSummary:
-    """Split, publish and validate the staged corpus in a temporary folder, then swap it in.
+    """Split, publish and validate the staged corpus in the temporary folder `tmp`.
 
     The staged tables are sorted by doc_id, so they are read `chunk_documents` documents at a
     time, each chunk with every row of its documents (the human layer's rows merged in): memory
@@ -146,7 +304,6 @@ def _publish(
             batch_size=1024
         ),
     )
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     writer = DatasetWriter(tmp, load_scheme(), names)
     try:
@@ -169,19 +326,20 @@ def _publish(
                 raise BuildError(Errors.E104.format(table=name, doc_id=doc_id), [])
         writer.close()
         write_manifest(tmp)
+        faults.point("publish.written")
         report = validate_corpus(tmp, docs_per_chunk=chunk_documents)
         if not report.ok:
             raise BuildError(Errors.E102.format(count=len(report.failures)), list(report.lines()))
-        _swap_in(tmp, out)
+        faults.point("publish.validated")
     except BaseException:
         writer.abort()
         raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return BuildSummary(
-        out=out,
+        out=tmp,
         rows={name: writer.facts.rows.get(name, 0) for name in names},
         splits=split_sizes(assignment),
+        cache_hits=staged.cache_hits,
+        parsed=staged.parsed,
     )
 
 
@@ -207,20 +365,6 @@ def write_manifest(corpus: Path) -> None:
     """Record the SHA-256 of every file of the corpus folder in MANIFEST.json."""
     files = [p for p in corpus.rglob("*") if p.is_file() and p.name != layout.MANIFEST]
     io.write_json(corpus / layout.MANIFEST, io.file_manifest(corpus, files))
-
-
-def _swap_in(new: Path, out: Path) -> None:
-    """Replace `out` by `new` with two renames; the old corpus is deleted only afterwards."""
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        os.replace(out, old)
-    try:
-        os.replace(new, out)
-    except BaseException:
-        if old.exists():
-            os.replace(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 @contextmanager

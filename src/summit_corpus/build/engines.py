@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -27,7 +28,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from summit_corpus.build import ingest, pipeline
+from summit_corpus.build import faults, ingest, pipeline
 from summit_corpus.build.cache import ArticleCache, split_by_article
 from summit_corpus.build.staging import StagingWriter, read_staged
 from summit_corpus.core.errors import EngineError, Errors
@@ -356,6 +357,7 @@ class _StagingRun:
             nonempty = [p for p in parts[t.name] if p.num_rows]
             if nonempty:
                 self.writer.write(t.name, t.sorted(pa.concat_tables(nonempty).cast(t.schema)))
+        faults.point("staging.batch")
         self.advance(len(window))
 
     def _take_parsed(
@@ -456,4 +458,7 @@ def _result(batch: pa.Table, future: Any, rule: str) -> dict[str, pa.Table]:
 
 
 def _load_nlp() -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the pool and says what happened,
+    # a worker must not print its own KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     pipeline.load_nlp()

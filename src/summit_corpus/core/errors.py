@@ -40,6 +40,28 @@ class Errors:
     E102 = "build failed: the new corpus is invalid ({count} failure(s)); the previous corpus was left as it was."
     E103 = "{path}: article failed in the pipeline: {error}"
     E104 = "build failed: the annotations' {table} rows of document {doc_id!r} have no article in the seeds; the previous corpus was left as it was."
+    E105 = (
+        "{path}: rule 'disk_write': {error}. The build stopped and the previous corpus was left "
+        "as it was. Free space, fix the folder's permissions, or pass another --out."
+    )
+    E106 = (
+        "{out}: rule 'one_build_at_a_time': another build (pid {pid}) is writing this corpus "
+        "(lock {lock}). Wait for it to finish, or stop it."
+    )
+    E107 = (
+        "{out}: rule 'out_is_corpus': {what}, so the build will not replace it. Pass another "
+        "--out, or remove it yourself."
+    )
+    E108 = (
+        "{out}: rule 'out_unchanged': the folder appeared while the build ran (written without "
+        "taking {lock}); the new corpus was not installed. Run the build again."
+    )
+    E109 = "build interrupted ({signal}): {state}"
+    E110 = (
+        "{path}: rule 'datasheet_target': this datasheet file's path is a folder, so the "
+        "datasheet cannot be written; the previous corpus was left as it was. Remove the "
+        "folder or pass another --datasheet."
+    )
     # validate: E2xx. Fields: {where} (table, file and row ids), {column}, {value}.
     E201 = (
         "{where}: rule 'column_present': column '{column}' is missing. Rebuild the corpus or "
@@ -340,6 +362,17 @@ class InputError(CorpusError):
         self.rule = rule
         self.line = line
         self.offset = offset
+
+
+class BuildInterrupted(KeyboardInterrupt):
+    """A build stopped by SIGINT (Ctrl-C) or SIGTERM; the corpus was left as it was.
+
+    signal_name (str): 'SIGINT' or 'SIGTERM'.
+    """
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
 
 
 class StudioError(CorpusError):

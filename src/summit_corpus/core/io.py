@@ -37,18 +37,38 @@ def write_atomic(path: Path, data: bytes) -> None:
     path (Path): Target file; its folder is created if missing.
     data (bytes): The complete new contents.
     """
+    tmp = stage_atomic(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def stage_atomic(path: Path, data: bytes) -> Path:
+    """Write `data` to a temp file beside `path`, fsynced, for the caller to `os.replace`.
+
+    The temp file is named `.<name>.<pid>.<random>.tmp`, so a later build can tell one whose
+    writer was killed (`swap.remove_dead_temps`) from one being written.
+
+    path (Path): Target file; its folder is created if missing.
+    data (bytes): The complete new contents.
+    RETURNS (Path): The temp file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; published files are for everyone to read
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
 def write_text(path: Path, text: str) -> None:
