@@ -26,9 +26,8 @@ def manifest(corpus: Path) -> dict[str, str]:
 def leftovers(folder: Path) -> list[str]:
     """Temporary build folders left beside the corpus (the article cache and the builds' lock
     file are not ones)."""
-    return [
-        p.name for p in folder.iterdir() if p.name.startswith(".corpus.") and p.name != ".corpus.lock"
-    ]
+    names = [p.name for p in folder.iterdir() if p.name.startswith(".corpus.")]
+    return [name for name in names if name != ".corpus.lock"]
 
 
 def copy_seeds(tmp_path: Path, count: int = 2) -> Path:

@@ -10,18 +10,18 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from fault_helpers import SEEDS, copy_seeds, corpus_command, dead_pid, start_corpus_command
 
 from summit_corpus.build import faults, swap
 from summit_corpus.build.corpus import build_corpus
 from summit_corpus.core import layout
 from summit_corpus.core.errors import BuildError
 from summit_corpus.validate import validate_corpus
-
-from fault_helpers import SEEDS, copy_seeds, corpus_command, dead_pid, start_corpus_command
 
 
 def manifest(corpus: Path) -> dict[str, str]:
@@ -197,11 +197,11 @@ class TestLock:
         assert first.returncode == 0
 
 
-def wait_for(ready: Path, process: object, timeout: float = 300) -> None:
+def wait_for(ready: Path, process: subprocess.Popen[str], timeout: float = 300) -> None:
     """Wait until a paused child has reached its fault point."""
     deadline = time.monotonic() + timeout
     while not ready.exists():
-        assert getattr(process, "poll")() is None, "the build ended before its fault point"
+        assert process.poll() is None, "the build ended before its fault point"
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
