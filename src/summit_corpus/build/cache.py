@@ -32,13 +32,20 @@ _ROOT = Path(__file__).resolve().parents[1]
 # Toolkit modules whose edits cannot change an article's rows.
 _NOT_STAGE = frozenset({"errors"})
 # An entry is one Arrow IPC file of (table name, that table's rows as an IPC stream),
-# compressed with zstd as a whole behind a small header (magic, format, uncompressed size).
-# One zstd frame per entry, not one per column buffer: an entry of a few KB then decodes in
-# ~0.6 ms instead of ~4.5 ms, which is most of a cache-warm rebuild. The format is part of
-# the namespace, so entries of another format are never read.
-_FORMAT = 2
+# compressed with zstd as a whole behind a small header. One zstd frame per entry, not one per
+# column buffer: an entry of a few KB then decodes in ~0.6 ms instead of ~4.5 ms, which is most
+# of a cache-warm rebuild. The format is part of the namespace, so entries of another format
+# are never read.
+#
+# Format 3 layout: magic "SCCE", format (u16), SHA-256 of everything after it (32 bytes), then
+# the body: uncompressed size (u64), the article's SHA-256 (32 bytes), the pipeline version's
+# length (u16) and UTF-8 bytes, the zstd payload. The checksum is verified before any byte is
+# decompressed or decoded (Arrow's IPC reader trusts its input: a flipped bit can crash it),
+# and the article hash and pipeline version are compared with the article being built.
+_FORMAT = 3
 _MAGIC = b"SCCE"
-_HEADER = struct.Struct("<4sHQ")
+_HEADER = struct.Struct("<4sH32s")
+_BODY = struct.Struct("<Q32sH")
 _ENTRY_SCHEMA = pa.schema(
     [
         pa.field("table", pa.string(), nullable=False),
@@ -124,13 +131,16 @@ class ArticleCache:
     root (Path): Cache folder (shared by pipeline versions; each has its own namespace).
     version (str): `pipeline.pipeline_version()` of the processes that make the rows.
     hits (int): Lookups answered from the cache so far.
-    misses (int): Lookups not answered.
+    misses (int): Lookups not answered (damaged entries included).
+    damaged (int): Entries found damaged (checksum, article hash or version wrong) and
+        deleted.
     """
 
     root: Path
     version: str
     hits: int = 0
     misses: int = 0
+    damaged: int = 0
     _folder: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -142,11 +152,12 @@ class ArticleCache:
         return self._folder / key[:2] / f"{key}.arrow"
 
     def get(self, raw: ingest.RawArticle) -> dict[str, pa.Table] | None:
-        """Read one article's rows.
+        """Read one article's rows, if its entry is intact and made for this article.
 
         raw (ingest.RawArticle): The article.
         RETURNS (dict[str, pa.Table] | None): Table name -> rows; None when not cached or the
-            entry is unreadable (a damaged entry is deleted and the article parsed again).
+            entry is damaged (a damaged entry is deleted, counted in `damaged`, and the
+            article parsed again).
         """
         path = self.path(raw)
         try:
@@ -155,10 +166,11 @@ class ArticleCache:
             self.misses += 1
             return None
         try:
-            entry = decode_entry(data)
+            entry = decode_entry(data, source_sha256=raw.sha256, version=self.version)
         except (pa.ArrowException, OSError, KeyError, ValueError):
             path.unlink(missing_ok=True)
             self.misses += 1
+            self.damaged += 1
             return None
         self.hits += 1
         return entry
@@ -175,9 +187,9 @@ class ArticleCache:
             prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
         )
         try:
-            # No fsync: an entry torn by a power cut fails to decode and is simply re-made.
+            # No fsync: an entry torn by a power cut fails its checksum and is simply re-made.
             with os.fdopen(fd, "wb") as handle:
-                handle.write(encode_entry(rows))
+                handle.write(encode_entry(rows, source_sha256=raw.sha256, version=self.version))
             faults.point("cache.entry_written")
             os.replace(tmp, path)
         except BaseException:
@@ -185,30 +197,58 @@ class ArticleCache:
             raise
 
 
-def encode_entry(rows: Mapping[str, pa.Table]) -> bytes:
-    """RETURNS (bytes): An article's tables as one zstd-compressed Arrow IPC file (tables in
-    sorted name order)."""
+def encode_entry(
+    rows: Mapping[str, pa.Table], *, source_sha256: str = "0" * 64, version: str = ""
+) -> bytes:
+    """An article's tables as one checksummed, zstd-compressed Arrow IPC entry.
+
+    rows (Mapping[str, pa.Table]): Table name -> rows (stored in sorted name order).
+    source_sha256 (str): SHA-256 (hex) of the article's bytes.
+    version (str): The pipeline version that made the rows.
+    RETURNS (bytes): The entry.
+    """
     names = sorted(rows)
     payloads = [_ipc_stream(rows[name]) for name in names]
     container = pa.table({"table": names, "ipc": payloads}, schema=_ENTRY_SCHEMA)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, _ENTRY_SCHEMA) as writer:
         writer.write_table(container)
-    body = sink.getvalue()
-    packed: bytes = pa.compress(body, codec="zstd", asbytes=True)
-    return _HEADER.pack(_MAGIC, _FORMAT, body.size) + packed
+    raw_body = sink.getvalue()
+    packed: bytes = pa.compress(raw_body, codec="zstd", asbytes=True)
+    label = version.encode("utf-8")
+    body = _BODY.pack(raw_body.size, bytes.fromhex(source_sha256), len(label)) + label + packed
+    return _HEADER.pack(_MAGIC, _FORMAT, hashlib.sha256(body).digest()) + body
 
 
-def decode_entry(data: bytes) -> dict[str, pa.Table]:
-    """RETURNS (dict[str, pa.Table]): The tables `encode_entry` stored.
-    RAISES (ValueError): The bytes are not an entry of this format."""
-    if len(data) < _HEADER.size:
-        raise ValueError("not a summit-corpus cache entry")
-    magic, version, size = _HEADER.unpack_from(data)
-    if magic != _MAGIC or version != _FORMAT:
-        raise ValueError("not a summit-corpus cache entry")
-    body = pa.decompress(memoryview(data)[_HEADER.size :], decompressed_size=size, codec="zstd")
-    container = pa.ipc.open_file(body).read_all()
+def decode_entry(
+    data: bytes, *, source_sha256: str | None = None, version: str | None = None
+) -> dict[str, pa.Table]:
+    """The tables `encode_entry` stored, once the entry's checksum is verified.
+
+    data (bytes): The entry.
+    source_sha256 (str | None): If given, the article hash the entry must name.
+    version (str | None): If given, the pipeline version the entry must name.
+    RETURNS (dict[str, pa.Table]): Table name -> rows.
+    RAISES (ValueError): The entry is damaged, of another format, or made for other bytes or
+        another pipeline.
+    """
+    if len(data) < _HEADER.size + _BODY.size:
+        raise ValueError("not a summit-corpus cache entry (too short)")
+    magic, form, checksum = _HEADER.unpack_from(data)
+    if magic != _MAGIC or form != _FORMAT:
+        raise ValueError("not a summit-corpus cache entry of this format")
+    body = memoryview(data)[_HEADER.size :]
+    if hashlib.sha256(body).digest() != checksum:
+        raise ValueError("cache entry checksum mismatch")
+    size, article, length = _BODY.unpack_from(body)
+    label = bytes(body[_BODY.size : _BODY.size + length]).decode("utf-8")
+    if source_sha256 is not None and article != bytes.fromhex(source_sha256):
+        raise ValueError("cache entry made for other article bytes")
+    if version is not None and label != version:
+        raise ValueError("cache entry made by another pipeline version")
+    packed = body[_BODY.size + length :]
+    decoded = pa.decompress(packed, decompressed_size=size, codec="zstd")
+    container = pa.ipc.open_file(decoded).read_all()
     if container.schema != _ENTRY_SCHEMA:
         raise ValueError("not a summit-corpus cache entry")
     names = container.column("table").to_pylist()

@@ -39,6 +39,7 @@ class BuildSummary:
     splits (dict[str, int]): Split -> document count.
     cache_hits (int): Articles whose rows came from the cache.
     parsed (int): Articles parsed by the engine.
+    cache_repaired (int): Damaged cache entries re-parsed and rewritten.
     recovered (tuple[str, ...]): What killed builds had left, restored or removed.
     """
 
@@ -47,12 +48,17 @@ class BuildSummary:
     splits: dict[str, int]
     cache_hits: int = 0
     parsed: int = 0
+    cache_repaired: int = 0
     recovered: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         counts = ", ".join(f"{n} {name}" for name, n in self.rows.items())
         splits = ", ".join(f"{name} {n}" for name, n in self.splits.items())
         lines = [*self.recovered, f"built {self.out}: {counts}; documents per split: {splits}"]
+        if self.cache_repaired:
+            lines.append(
+                f"cache: {self.cache_repaired} damaged cache entries re-parsed and rewritten"
+            )
         return "\n".join(lines)
 
 
@@ -340,6 +346,7 @@ def _publish(
         splits=split_sizes(assignment),
         cache_hits=staged.cache_hits,
         parsed=staged.parsed,
+        cache_repaired=staged.cache_repaired,
     )
 
 

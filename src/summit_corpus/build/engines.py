@@ -233,6 +233,7 @@ class Staged:
     errors (list[str]): One message per rejected file, naming the file.
     cache_hits (int): Articles read from the cache instead of being parsed.
     parsed (int): Articles sent to the engine.
+    cache_repaired (int): Cache entries found damaged (or gone), re-parsed and rewritten.
     """
 
     files: dict[str, Path]
@@ -240,6 +241,7 @@ class Staged:
     errors: list[str]
     cache_hits: int
     parsed: int
+    cache_repaired: int = 0
 
     def read(self) -> dict[str, pa.Table]:
         """RETURNS (dict[str, pa.Table]): Table name -> all rows, typed and sorted."""
@@ -302,6 +304,7 @@ def process_corpus(
         errors=run.errors,
         cache_hits=run.hits,
         parsed=run.parsed,
+        cache_repaired=run.repaired,
     )
 
 
@@ -328,6 +331,7 @@ class _StagingRun:
         self.errors: list[str] = []
         self.hits = 0
         self.parsed = 0
+        self.repaired = 0
 
     def misses(self, windows: list[list[ingest.RawArticle]]) -> Iterator[pa.Table]:
         """YIELDS (pa.Table): Per window with uncached articles, their raw table for the
@@ -392,9 +396,15 @@ class _StagingRun:
             if not hit:
                 continue
             entry = self.reader.get(raw) if self.reader is not None else None
-            if entry is None:  # removed since it was looked up: parse it here
+            if entry is None:  # damaged, or removed since it was looked up: parse it here
                 entry = run_batch(pipeline.raw_table([raw]))
-                self.errors.extend(entry["errors"].column("message").to_pylist())
+                problems = entry["errors"].column("message").to_pylist()
+                self.errors.extend(problems)
+                if self.cache is not None and not problems:
+                    self.cache.put(
+                        raw, {t.name: entry[t.name] for t in pipeline.PER_ARTICLE_TABLES}
+                    )
+                    self.repaired += 1
             else:
                 self.hits += 1
             for t in pipeline.PER_ARTICLE_TABLES:
