@@ -313,3 +313,26 @@ def evaluate(
     except CorpusError as error:
         _fail(str(error))
     typer.echo(render(result), nl=False)
+
+
+# --- export: the corpus in training and annotation formats (export/) ------------------------
+@app.command("export")
+def export(
+    format: str = typer.Argument(..., metavar="FORMAT", help="spacy, conll, brat or bigbio_kb."),
+    layer: str = typer.Option(
+        "best",
+        help="best (adjudicated where a document has it, else prediction), prediction, human "
+        "(one document per annotation) or adjudicated.",
+    ),
+    out: Path | None = typer.Option(None, help="Export folder (default: exports/FORMAT)."),
+    corpus: Path = typer.Option(Path("corpus"), help="Built corpus folder."),
+) -> None:
+    """Write the corpus as spaCy DocBins, CoNLL-2003, BRAT standoff or BigBio KB, per split."""
+    from summit_corpus.core.errors import CorpusError
+    from summit_corpus.export import export_corpus
+
+    try:
+        report = export_corpus(corpus, format, out or Path("exports") / format, layer=layer)
+    except CorpusError as error:
+        _fail(str(error), code=2)
+    typer.echo(report.describe())

@@ -333,6 +333,21 @@ class Errors:
         "Check the address (tcp://host:8786) or leave --scheduler out to start a local cluster."
     )
     E804 = "{address}: rule 'scheduler_needs_dask': --scheduler is only used with --engine dask."
+    # export: E9xx
+    E901 = "rule 'export_format': no export format '{name}' (formats: {formats}). Pass one of them."
+    E902 = (
+        "rule 'export_layer': no layer '{name}' (layers: {layers}). Pass --layer with one of them."
+    )
+    E903 = "{path}: rule 'corpus_documents': no documents config here. Run `corpus build` first or pass --corpus."
+    E904 = (
+        "doc '{doc_id}': rule 'tokens_rebuild_text': the tokens and their whitespace do not rebuild the "
+        "text (they differ from offset {offset}). Rebuild the corpus; `corpus validate` names the token."
+    )
+    E905 = (
+        "doc '{doc_id}': rule 'span_on_tokens': span '{span_id}' [{start}, {end}) does not start and "
+        "end on token boundaries, so spaCy cannot hold it. Fix the span's offsets."
+    )
+    E906 = "{path}:{line}: rule '{rule}': {detail}."
 
 
 class CorpusError(Exception):
@@ -437,6 +452,19 @@ class SchemeError(CorpusError):
         self.path = path
         self.rule = rule
         self.problems = problems or [message]
+
+
+class ExportError(CorpusError):
+    """An export cannot be written, or an exported file cannot be read back.
+
+    rule (str): Stable snake_case rule name, e.g. 'export_format'.
+    path (Path | None): The file concerned, where there is one.
+    """
+
+    def __init__(self, message: str, *, rule: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.path = path
 
 
 class EngineError(CorpusError):

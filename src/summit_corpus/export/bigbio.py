@@ -1,0 +1,204 @@
+"""The `bigbio_kb` config: the corpus in BigBio's knowledge-base schema.
+
+BigBio (BigScience Biomedical) harmonises information-extraction corpora into one schema,
+`bigbio_kb`, that its tooling and many training scripts read. One example per document:
+
+- `id`, `document_id`: the example id (the doc_id; '<doc_id>@<annotation_id>' for a human
+  annotation) and the doc_id;
+- `passages`: one passage of type 'text', the whole document text, `offsets` [[0, len]];
+- `entities`: every span (QUOTE included), `type` its label, `text` and `offsets` as
+  one-element lists (`[[start, end]]`: our spans are contiguous), `normalized` empty
+  (the corpus links no knowledge base);
+- `relations`: every relation, `arg1_id` its head span and `arg2_id` its tail;
+- `events` and `coreferences`: empty (the scheme has neither: EVENTs are entities, and
+  speakers are linked to the nearest named mention instead of a coreference chain).
+
+Every id (example, passage, entity, relation) is unique across the whole dataset, as BigBio
+requires: sub-ids are '<example id>/<span_id>' and so on. Offsets index the passage text,
+which is the document text. Document labels are not part of the KB schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from summit_corpus.core import io
+from summit_corpus.export.documents import (
+    Annotations,
+    ExportDocument,
+    Relation,
+    Span,
+    annotations_of,
+)
+
+CONFIG = "bigbio_kb"
+PASSAGE_TYPE = "text"
+
+
+def kb_features() -> Any:
+    """RETURNS (datasets.Features): BigBio's `kb_features`, field for field."""
+    from datasets import Features, Sequence, Value
+
+    string = Value("string")
+    offsets = Sequence([Value("int32")])
+    normalized = [{"db_name": string, "db_id": string}]
+    return Features(
+        {
+            "id": string,
+            "document_id": string,
+            "passages": [
+                {"id": string, "type": string, "text": Sequence(string), "offsets": offsets}
+            ],
+            "entities": [
+                {
+                    "id": string,
+                    "type": string,
+                    "text": Sequence(string),
+                    "offsets": offsets,
+                    "normalized": normalized,
+                }
+            ],
+            "events": [
+                {
+                    "id": string,
+                    "type": string,
+                    "trigger": {"text": Sequence(string), "offsets": offsets},
+                    "arguments": [{"role": string, "ref_id": string}],
+                }
+            ],
+            "coreferences": [{"id": string, "entity_ids": Sequence(string)}],
+            "relations": [
+                {
+                    "id": string,
+                    "type": string,
+                    "arg1_id": string,
+                    "arg2_id": string,
+                    "normalized": normalized,
+                }
+            ],
+        }
+    )
+
+
+def to_example(document: ExportDocument) -> dict[str, Any]:
+    """RETURNS (dict[str, Any]): The `bigbio_kb` example of one document."""
+    prefix = document.id
+    return {
+        "id": prefix,
+        "document_id": document.doc_id,
+        "passages": [
+            {
+                "id": f"{prefix}/passage",
+                "type": PASSAGE_TYPE,
+                "text": [document.text],
+                "offsets": [[0, len(document.text)]],
+            }
+        ],
+        "entities": [
+            {
+                "id": f"{prefix}/{span.span_id}",
+                "type": span.label,
+                "text": [span.text],
+                "offsets": [[span.start, span.end]],
+                "normalized": [],
+            }
+            for span in document.spans
+        ],
+        "events": [],
+        "coreferences": [],
+        "relations": [
+            {
+                "id": f"{prefix}/{relation.relation_id}",
+                "type": relation.label,
+                "arg1_id": f"{prefix}/{relation.head}",
+                "arg2_id": f"{prefix}/{relation.tail}",
+                "normalized": [],
+            }
+            for relation in document.relations
+        ],
+    }
+
+
+def kb_table(documents: Iterable[ExportDocument]) -> pa.Table:
+    """RETURNS (pa.Table): One `bigbio_kb` row per document, with the features' Arrow schema
+    (features in its metadata, so `datasets` reads them from the file)."""
+    schema = kb_features().arrow_schema
+    return pa.Table.from_pylist([to_example(d) for d in documents], schema=schema)
+
+
+def write_kb(path: Path, documents: Iterable[ExportDocument]) -> int:
+    """Write documents as one `bigbio_kb` Parquet file.
+
+    path (Path): The file to write.
+    documents (Iterable[ExportDocument]): The documents, in order.
+    RETURNS (int): Examples written.
+    """
+    table = kb_table(documents)
+    io.write_parquet(path, table)
+    return int(table.num_rows)
+
+
+def annotations_of_example(example: dict[str, Any]) -> Annotations:
+    """Read one example's spans and relations back (it has no document labels).
+
+    example (dict[str, Any]): A `bigbio_kb` row.
+    RETURNS (Annotations): Spans from the entities, relations from arg1_id/arg2_id.
+    """
+    text = "".join(example["passages"][0]["text"])
+    spans = []
+    for entity in example["entities"]:
+        (start, end), *_ = entity["offsets"]
+        spans.append(Span(entity["id"], start, end, entity["type"], text[start:end]))
+    relations = [
+        Relation(r["id"], r["arg1_id"], r["arg2_id"], r["type"]) for r in example["relations"]
+    ]
+    return annotations_of(spans, relations, [])
+
+
+def check_examples(examples: Sequence[dict[str, Any]]) -> list[str]:
+    """The consistency checks BigBio's test suite runs on a `bigbio_kb` dataset.
+
+    Every id is unique across the dataset; each passage's text fits its offsets; each
+    entity's offsets fall in one passage and slice exactly its `text`; each relation's and
+    coreference's arguments are ids of the example's entities (or events).
+    examples (Sequence[dict[str, Any]]): The examples (every split).
+    RETURNS (list[str]): One line per problem; empty when the dataset passes.
+    """
+    problems: list[str] = []
+    seen: set[str] = set()
+    for example in examples:
+        parts = ("passages", "entities", "events", "coreferences", "relations")
+        ids = [example["id"], *(item["id"] for part in parts for item in example[part])]
+        for ident in ids:
+            if ident in seen:
+                problems.append(f"{example['id']}: id {ident!r} is not unique")
+            seen.add(ident)
+        passages = []
+        for passage in example["passages"]:
+            for (start, end), text in zip(passage["offsets"], passage["text"], strict=True):
+                if end - start != len(text):
+                    problems.append(f"{passage['id']}: offsets [{start}, {end}) != text length")
+                passages.append((start, end, text))
+        for entity in example["entities"]:
+            if len(entity["offsets"]) != len(entity["text"]):
+                problems.append(f"{entity['id']}: offsets and text differ in length")
+            for (start, end), text in zip(entity["offsets"], entity["text"], strict=False):
+                home = [p for p in passages if p[0] <= start and end <= p[1]]
+                if not home or home[0][2][start - home[0][0] : end - home[0][0]] != text:
+                    problems.append(f"{entity['id']}: text {text!r} is not at [{start}, {end})")
+        targets = {e["id"] for e in example["entities"]} | {e["id"] for e in example["events"]}
+        for relation in example["relations"]:
+            for arg in (relation["arg1_id"], relation["arg2_id"]):
+                if arg not in targets:
+                    problems.append(f"{relation['id']}: argument {arg!r} is no entity or event")
+        for chain in example["coreferences"]:
+            problems += [
+                f"{chain['id']}: {ref!r} is no entity"
+                for ref in chain["entity_ids"]
+                if ref not in targets
+            ]
+    return problems
