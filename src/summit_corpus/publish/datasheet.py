@@ -174,6 +174,95 @@ class _TableReader:
         return self.definition.sorted(pa.concat_tables(parts))
 
 
+class _Summary:
+    """The passes of `summarize_corpus` over one corpus, sharing its facts accumulator."""
+
+    def __init__(self, corpus_dir: Path) -> None:
+        from summit_corpus.publish.facts import FactsAccumulator
+
+        self.corpus_dir = corpus_dir
+        self.accumulator = FactsAccumulator()
+        self._no_documents = T.DOCUMENTS.schema.empty_table()
+        self._no_assignment = T.SPLIT_ASSIGNMENT.schema.empty_table()
+        # Every table is in the row counts, with 0 rows when the corpus has no file of it.
+        for definition in T.ALL_TABLES[1:]:
+            self.count(definition.name, definition.schema.empty_table())
+
+    def count(self, name: str, table: pa.Table) -> None:
+        """Count a batch of a table other than documents."""
+        self.accumulator.add(
+            {T.DOCUMENTS.name: self._no_documents, name: table}, self._no_assignment
+        )
+
+    def documents(
+        self, files: Sequence[Path], listed: bool
+    ) -> tuple[dict[str, str], list[dict[str, Any]], Counter[str]]:
+        """RETURNS (tuple): doc_id -> split, the listed documents' rows (by doc_id; none when
+        not `listed`) and removed lines per reason."""
+        split_of: dict[str, str] = {}
+        documents: list[dict[str, Any]] = []
+        removed: Counter[str] = Counter()
+        columns = [*_DOCUMENT_COLUMNS, _REMOVED_REASON]
+        for batch in _batches(files, columns, _DOCUMENT_BATCH_ROWS):
+            self.accumulator.add({T.DOCUMENTS.name: batch}, batch)
+            ids = batch.column("doc_id").to_pylist()
+            split_of.update(zip(ids, batch.column("split").to_pylist(), strict=True))
+            reasons = pc.struct_field(pc.list_flatten(batch.column("removed_lines")), "reason")
+            removed.update(_doc_counts(reasons))
+            if listed:
+                documents += batch.drop_columns(["text", "removed_lines"]).to_pylist()
+        documents.sort(key=lambda r: r["doc_id"])
+        return split_of, documents, removed
+
+    def per_document(self) -> dict[str, Counter[str]]:
+        """RETURNS (dict[str, Counter[str]]): Sentences, tokens and notes: doc_id -> rows."""
+        per_doc: dict[str, Counter[str]] = {}
+        for definition in (T.SENTENCES, T.TOKENS, T.ANNOTATION_NOTES):
+            per_doc[definition.name] = Counter()
+            files = _files(self.corpus_dir, definition.name)
+            for batch in _batches(files, ["doc_id"], _BATCH_ROWS):
+                self.count(definition.name, batch)
+                per_doc[definition.name].update(_doc_counts(batch.column("doc_id")))
+        return per_doc
+
+    def layers(
+        self,
+    ) -> tuple[dict[str, pa.Table], set[str], Counter[tuple[str, str, str]]]:
+        """RETURNS (tuple): The human layer's spans and document labels, the documents an
+        adjudicated layer covers, and document labels per (name, value, layer)."""
+        adjudicated: set[str] = set()
+        human: dict[str, pa.Table] = {}
+        label_values: Counter[tuple[str, str, str]] = Counter()
+        for definition in (T.SPANS, T.DOCUMENT_LABELS):
+            parts = []
+            for batch in _TableReader(self.corpus_dir, definition).batches():
+                self.count(definition.name, batch)
+                layer = batch.column("layer")
+                parts.append(batch.filter(pc.equal(layer, T.LAYER_HUMAN)))
+                reference = batch.filter(pc.equal(layer, T.LAYER_ADJUDICATED))
+                adjudicated.update(pc.unique(reference.column("doc_id")).to_pylist())
+                if definition is T.DOCUMENT_LABELS:
+                    names, values = batch.column("name"), batch.column("value")
+                    label_values.update(
+                        zip(names.to_pylist(), values.to_pylist(), layer.to_pylist(), strict=True)
+                    )
+            human[definition.name] = definition.sorted(
+                pa.concat_tables(parts) if parts else definition.schema.empty_table()
+            )
+        return human, adjudicated, label_values
+
+    def evaluation(self, adjudicated: set[str]) -> dict[str, pa.Table]:
+        """RETURNS (dict[str, pa.Table]): Spans, relations and document labels of the
+        documents an adjudicated layer covers."""
+        wanted = pa.array(sorted(adjudicated), pa.string())
+        return {
+            d.name: _TableReader(self.corpus_dir, d).select(
+                lambda batch: pc.is_in(batch.column("doc_id"), value_set=wanted)
+            )
+            for d in (T.SPANS, T.RELATIONS, T.DOCUMENT_LABELS)
+        }
+
+
 def summarize_corpus(
     corpus_dir: Path, scheme: Any | None = None, document_table_limit: int = DOCUMENT_TABLE_LIMIT
 ) -> CorpusSummary:
@@ -187,86 +276,23 @@ def summarize_corpus(
     document_table_limit (int): Keep per-document rows up to this many documents.
     RETURNS (CorpusSummary): The figures.
     """
-    from summit_corpus.publish.facts import FactsAccumulator
-
     document_files = _files(corpus_dir, T.DOCUMENTS.name)
     if not document_files:
         folder = layout.config_dir(corpus_dir, T.DOCUMENTS.name)
         raise CorpusError(Errors.E705.format(path=folder, table=T.DOCUMENTS.name))
     total = sum(pq.ParquetFile(path).metadata.num_rows for path in document_files)
-    listed = total <= document_table_limit
-    accumulator = FactsAccumulator()
-    no_documents = T.DOCUMENTS.schema.empty_table()
-    no_assignment = T.SPLIT_ASSIGNMENT.schema.empty_table()
-
-    def count(name: str, table: pa.Table) -> None:
-        accumulator.add({T.DOCUMENTS.name: no_documents, name: table}, no_assignment)
-
-    # Every table is in the row counts, with 0 rows when the corpus has no file of it.
-    for definition in T.ALL_TABLES[1:]:
-        count(definition.name, definition.schema.empty_table())
-
-    split_of: dict[str, str] = {}
-    documents: list[dict[str, Any]] = []
-    removed: Counter[str] = Counter()
-    columns = [*_DOCUMENT_COLUMNS, _REMOVED_REASON]
-    for batch in _batches(document_files, columns, _DOCUMENT_BATCH_ROWS):
-        accumulator.add({T.DOCUMENTS.name: batch}, batch)
-        ids = batch.column("doc_id").to_pylist()
-        split_of.update(zip(ids, batch.column("split").to_pylist(), strict=True))
-        removed.update(
-            _doc_counts(pc.struct_field(pc.list_flatten(batch.column("removed_lines")), "reason"))
-        )
-        if listed:
-            documents += batch.drop_columns(["text", "removed_lines"]).to_pylist()
-    documents.sort(key=lambda r: r["doc_id"])
-
-    per_doc: dict[str, Counter[str]] = {}
-    for definition in (T.SENTENCES, T.TOKENS, T.ANNOTATION_NOTES):
-        per_doc[definition.name] = Counter()
-        for batch in _batches(_files(corpus_dir, definition.name), ["doc_id"], _BATCH_ROWS):
-            count(definition.name, batch)
-            per_doc[definition.name].update(_doc_counts(batch.column("doc_id")))
-
-    adjudicated: set[str] = set()
-    human: dict[str, pa.Table] = {}
-    label_values: Counter[tuple[str, str, str]] = Counter()
-    for definition in (T.SPANS, T.DOCUMENT_LABELS):
-        reader = _TableReader(corpus_dir, definition)
-        parts = []
-        for batch in reader.batches():
-            count(definition.name, batch)
-            layer = batch.column("layer")
-            parts.append(batch.filter(pc.equal(layer, T.LAYER_HUMAN)))
-            reference = batch.filter(pc.equal(layer, T.LAYER_ADJUDICATED))
-            adjudicated.update(pc.unique(reference.column("doc_id")).to_pylist())
-            if definition is T.DOCUMENT_LABELS:
-                label_values.update(
-                    zip(
-                        batch.column("name").to_pylist(),
-                        batch.column("value").to_pylist(),
-                        layer.to_pylist(),
-                        strict=True,
-                    )
-                )
-        human[definition.name] = definition.sorted(
-            pa.concat_tables(parts) if parts else definition.schema.empty_table()
-        )
+    run = _Summary(corpus_dir)
+    split_of, documents, removed = run.documents(document_files, total <= document_table_limit)
+    per_doc = run.per_document()
+    human, adjudicated, label_values = run.layers()
     for batch in _TableReader(corpus_dir, T.RELATIONS).batches():
-        count(T.RELATIONS.name, batch)
+        run.count(T.RELATIONS.name, batch)
     annotations = _TableReader(corpus_dir, T.ANNOTATIONS).select(None)
-    count(T.ANNOTATIONS.name, annotations)
-
-    wanted = pa.array(sorted(adjudicated), pa.string())
-    evaluation = {
-        d.name: _TableReader(corpus_dir, d).select(
-            lambda batch: pc.is_in(batch.column("doc_id"), value_set=wanted)
-        )
-        for d in (T.SPANS, T.RELATIONS, T.DOCUMENT_LABELS)
-    }
+    run.count(T.ANNOTATIONS.name, annotations)
+    evaluation = run.evaluation(adjudicated)
     ids = sorted(split_of)
     return CorpusSummary(
-        facts=accumulator.facts(scheme),
+        facts=run.accumulator.facts(scheme),
         lengths={d: per_doc[T.TOKENS.name].get(d, 0) for d in ids},
         sentences={d: per_doc[T.SENTENCES.name].get(d, 0) for d in ids},
         split_of=split_of,
