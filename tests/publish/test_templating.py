@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import jinja2
 import pytest
 
 from summit_corpus.publish import templating
 from summit_corpus.publish.card import SECTIONS
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 class TestEnvironment:
@@ -25,6 +30,15 @@ class TestEnvironment:
         """keep_trailing_newline: a template ending in a newline renders with it."""
         text = templating.environment().from_string("{{ 3 | n('article') }}\n").render()
         assert text == "3 articles\n"
+
+    def test_every_template_ships_with_the_package(self):
+        """pyproject's package-data for summit_corpus.publish covers every template file."""
+        config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+        globs = config["tool"]["setuptools"]["package-data"]["summit_corpus.publish"]
+        package = templating.TEMPLATES_DIR.parent
+        shipped = {p for g in globs for p in package.glob(g)}
+        templates = set(templating.TEMPLATES_DIR.iterdir())
+        assert templates and templates <= shipped
 
 
 class TestFilters:
