@@ -32,9 +32,83 @@ TEXT_NAME = "text"
 SPAN_CONTROL = "label"
 NOTE_CONTROL = "note"
 
+# --- readability and hotkeys in Label Studio 1.23 (measured in its light theme) -------------
+# Colours Label Studio 1.23.2 paints next to a scheme colour, read with getComputedStyle from
+# the running frontend (tests/annotate/test_browser_loop.py checks they still hold):
+LS_WHITE = "#ffffff"  # text of a selected label button, on the label's colour
+LS_PAGE = "#fdfdfc"  # page background: a label's name in the region list is in its colour
+LS_TEXT = "#262522"  # document text, on a region's colour at 30 % opacity over the page
+LS_OPTION_TEXT = "#45433e"  # relation label in the relation's drop-down, on its colour
+LS_REGION_ALPHA = 0.3
+WCAG_AA = 4.5  # minimum contrast ratio of normal-size text (WCAG 2.x, level AA)
+# Label Studio gives every label and choice without a `hotkey` a single key ("1", "q", ...),
+# which fires whenever the focus is outside a text box: a note typed after a click beside the
+# Note box relabels the selected span or flips document labels. So every label gets
+# Ctrl+Shift+digit (no keyboard layout types text with Ctrl+Shift), and every choice gets a
+# key no keyboard sends: Label Studio's keymaster binds a key name by its first character's
+# code, and the em dash (U+2014) is no key code, so it never fires and its hint reads "[—]".
+LABEL_HOTKEY = "ctrl+shift+{digit}"
+NO_HOTKEY = "\u2014"
+
 _NAME = r"[A-Za-z][A-Za-z0-9_]*"
 _COLOUR = r"#[0-9a-fA-F]{6}"
 _SEMVER = r"\d+\.\d+\.\d+"
+
+
+def _linear(channel: int) -> float:
+    c = channel / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """RETURNS (tuple[int, int, int]): The red, green and blue of a `#rrggbb` colour."""
+    value = colour.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def luminance(colour: tuple[int, int, int]) -> float:
+    """RETURNS (float): WCAG 2.x relative luminance of an sRGB colour."""
+    r, g, b = (_linear(c) for c in colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str | tuple[int, int, int], b: str | tuple[int, int, int]) -> float:
+    """RETURNS (float): WCAG 2.x contrast ratio of two colours (1 to 21)."""
+    la, lb = (luminance(rgb(c) if isinstance(c, str) else c) for c in (a, b))
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def over(colour: str, alpha: float, background: str) -> tuple[int, int, int]:
+    """RETURNS (tuple[int, int, int]): `colour` at opacity `alpha` painted over `background`."""
+    return tuple(  # type: ignore[return-value]
+        round(alpha * c + (1 - alpha) * g)
+        for c, g in zip(rgb(colour), rgb(background), strict=True)
+    )
+
+
+def span_colour_contrasts(colour: str) -> dict[str, float]:
+    """RETURNS (dict[str, float]): Contrast of the text Label Studio 1.23 draws with a span
+    label colour: white on it, it on the page, document text on its region highlight."""
+    return {
+        "selected label text": contrast(LS_WHITE, colour),
+        "label name in the region list": contrast(colour, LS_PAGE),
+        "document text on the highlight": contrast(LS_TEXT, over(colour, LS_REGION_ALPHA, LS_PAGE)),
+    }
+
+
+def relation_colour_contrasts(colour: str) -> dict[str, float]:
+    """RETURNS (dict[str, float]): Contrast of a relation label's option text on its colour."""
+    return {"relation option text": contrast(LS_OPTION_TEXT, colour)}
+
+
+def _readable(kind: str, name: str, contrasts: dict[str, float]) -> None:
+    for where, ratio in contrasts.items():
+        if ratio < WCAG_AA:
+            raise ValueError(
+                f"{kind} {name!r}: {where} has contrast {ratio:.2f}:1, below WCAG AA "
+                f"{WCAG_AA}:1 in Label Studio; pick a "
+                f"{'darker' if kind == 'span label' else 'lighter'} colour"
+            )
 
 
 class _Frozen(BaseModel):
@@ -49,6 +123,11 @@ class SpanLabel(_Frozen):
     description: str = Field(min_length=1)
     examples: tuple[str, ...] = ()
 
+    @model_validator(mode="after")
+    def _readable_colour(self) -> SpanLabel:
+        _readable("span label", self.name, span_colour_contrasts(self.colour))
+        return self
+
 
 class RelationLabel(_Frozen):
     """A directed relation label with the span labels allowed at each end."""
@@ -58,6 +137,11 @@ class RelationLabel(_Frozen):
     description: str = Field(min_length=1)
     head: tuple[str, ...] = Field(min_length=1)
     tail: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _readable_colour(self) -> RelationLabel:
+        _readable("relation label", self.name, relation_colour_contrasts(self.colour))
+        return self
 
 
 class ChoiceValue(_Frozen):
@@ -285,8 +369,18 @@ def _attrs(**attrs: str) -> str:
     return " ".join(f"{k}={quoteattr(v)}" for k, v in attrs.items())
 
 
+def label_hotkey(index: int) -> str:
+    """RETURNS (str): The hotkey of the `index`-th span label (from 0): Ctrl+Shift+1 ... 9, 0
+    for the first ten, then none that can fire."""
+    return LABEL_HOTKEY.format(digit=(index + 1) % 10) if index < 10 else NO_HOTKEY
+
+
 def labeling_config(scheme: Scheme) -> str:
     """Generate the Label Studio labeling config from the scheme.
+
+    Safe to type in: labels have Ctrl+Shift+digit hotkeys and choices none that can fire
+    (see `NO_HOTKEY`). Relations take one label each (`choice="single"`), so the relation's
+    drop-down closes on the first click.
 
     scheme (Scheme): The annotation scheme.
     RETURNS (str): The XML: span `<Labels>` over one `<Text>`, `<Relations>`, one `<Choices>`
@@ -299,13 +393,17 @@ def labeling_config(scheme: Scheme) -> str:
         f"  <Header {_attrs(value='Spans')}/>",
         f"  <Labels {_attrs(name=SPAN_CONTROL, toName=TEXT_NAME)}>",
     ]
-    for span in scheme.span_labels:
-        lines.append(
-            f"    <Label {_attrs(value=span.name, background=span.colour, hint=span.description)}/>"
+    for index, span in enumerate(scheme.span_labels):
+        attrs = _attrs(
+            value=span.name,
+            background=span.colour,
+            hotkey=label_hotkey(index),
+            hint=span.description,
         )
+        lines.append(f"    <Label {attrs}/>")
     lines += ["  </Labels>", f"  <Text {_attrs(name=TEXT_NAME, value='$' + TEXT_NAME)}/>"]
     if scheme.relation_labels:
-        lines.append("  <Relations>")
+        lines.append(f"  <Relations {_attrs(choice='single')}>")
         for rel in scheme.relation_labels:
             lines.append(f"    <Relation {_attrs(value=rel.name, background=rel.colour)}/>")
         lines.append("  </Relations>")
@@ -316,7 +414,8 @@ def labeling_config(scheme: Scheme) -> str:
             f" {_attrs(showInline='true')}>"
         )
         for value in doc_label.values:
-            lines.append(f"    <Choice {_attrs(value=value.value, hint=value.description)}/>")
+            attrs = _attrs(value=value.value, hotkey=NO_HOTKEY, hint=value.description)
+            lines.append(f"    <Choice {attrs}/>")
         lines.append("  </Choices>")
     lines += [
         f"  <Header {_attrs(value='Note')}/>",
@@ -359,15 +458,25 @@ def guidelines(scheme: Scheme) -> str:
         "",
         "## Span labels",
         "",
-        "| Label | Colour | What to mark | Examples |",
-        "|---|---|---|---|",
+        "Pick a label (click it, or its hotkey) and drag over the text. Hotkeys need Ctrl+Shift, "
+        "so typing never changes a label; document labels have no hotkeys (click them).",
+        "",
+        "| Label | Hotkey | Colour | What to mark | Examples |",
+        "|---|---|---|---|---|",
     ]
-    for span in scheme.span_labels:
+    for index, span in enumerate(scheme.span_labels):
         examples = ", ".join(f"`{_md(e)}`" for e in span.examples)
-        out.append(f"| `{span.name}` | `{span.colour}` | {_md(span.description)} | {examples} |")
+        key = label_hotkey(index).replace(NO_HOTKEY, "none").title()
+        out.append(
+            f"| `{span.name}` | {key} | `{span.colour}` | {_md(span.description)} | {examples} |"
+        )
     out += [
         "",
         "## Relations",
+        "",
+        "Click the head span, press Alt+R (or the region's Create Relation button), click the "
+        "tail span; then in the Relations tab open the relation's labels (its ... button) and "
+        "click one: each relation takes exactly one label.",
         "",
         "| Relation | From (head) | To (tail) | Colour | Meaning |",
         "|---|---|---|---|---|",
