@@ -6,6 +6,11 @@ on a free loopback port with a temporary data folder and a fresh admin and token
 (`corpus studio stop`) at the end of the session. The Label Studio venv comes from
 SUMMIT_STUDIO_VENV (or the default cache folder); `corpus studio start` installs it if missing.
 Set SUMMIT_SKIP_STUDIO=1 to skip the tests marked `studio` on a machine without network.
+
+The session fixture `browser` is a headless Chromium driven by Playwright: Debian's `chromium`
+package (SUMMIT_CHROMIUM, else `chromium` on the PATH, else /usr/bin/chromium), launched
+through `executable_path`, so Playwright never downloads a browser. `.ci/run` installs both.
+Without them the browser tests are skipped, except under CI (CI=true), where they fail.
 """
 
 from __future__ import annotations
@@ -66,6 +71,12 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioServer]:
     api_key = secrets.token_hex(20)
     username = "admin@summit-corpus.test"
     env = dict(os.environ)
+    # `corpus` subprocesses may run in another folder: a relative PYTHONPATH (src) must not
+    # silently switch them to another copy of the package.
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep) if p
+        )
     env.update(
         {
             "LABEL_STUDIO_URL": f"http://127.0.0.1:{port}",
@@ -106,6 +117,54 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioServer]:
             timeout=120,
             check=False,
         )
+
+
+def chromium_path() -> Path | None:
+    """RETURNS (Path | None): Debian's Chromium, if installed."""
+    named = os.environ.get("SUMMIT_CHROMIUM") or shutil.which("chromium")
+    for candidate in (named, "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return Path(candidate)
+    return None
+
+
+# Headless, offline and quiet: no sandbox (CI containers run as root), no GPU, no update,
+# sync or first-run traffic.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what}: CI must run the browser tests (.ci/run installs it)")
+    pytest.skip(f"{what}: browser tests skipped")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Chromium (Playwright `Browser`) for the whole session."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Python playwright is not installed (pip install '.[test]')")
+    executable = chromium_path()
+    if executable is None:
+        _missing("no chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @pytest.fixture(scope="session")
