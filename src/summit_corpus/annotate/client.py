@@ -59,6 +59,8 @@ class PushReport:
     config_updated (bool): Whether the labeling config was (re)written.
     annotations_created (int): Human annotations pushed back (--with-annotations).
     seconds (float): Wall time of the push.
+    model_version (str): The push's model_version, now the project's.
+    predictions_added (int): Earlier tasks given the model layer under this model_version.
     """
 
     project_id: int
@@ -68,6 +70,8 @@ class PushReport:
     config_updated: bool = False
     annotations_created: int = 0
     seconds: float = 0.0
+    model_version: str = ""
+    predictions_added: int = 0
 
     def describe(self) -> str:
         lines = [
@@ -76,6 +80,17 @@ class PushReport:
             + (", labeling config updated" if self.config_updated else "")
             + f" ({self.seconds:.1f} s)."
         ]
+        if self.model_version:
+            lines.append(
+                f"predictions: model_version {self.model_version} (the project's, so the "
+                "labeling queue shows them on every task)"
+                + (
+                    f"; added to {self.predictions_added} earlier task(s)"
+                    if self.predictions_added
+                    else ""
+                )
+                + "."
+            )
         for task_id, doc_id, n in self.stale:
             lines.append(
                 f"stale: task {task_id} (doc {doc_id}) was made from an older text; its {n} "
@@ -278,6 +293,8 @@ def push(
         if not isinstance(ids, list) or len(ids) != len(batch):
             raise StudioError(Errors.E612.format(what="task import", detail=repr(answer)[:300]))
         created_ids.update({t.key: task_id for t, task_id in zip(batch, ids, strict=True)})
+    task_ids = {**{k: t["id"] for k, t in have.items()}, **created_ids}
+    version, added = _one_model_version(client, project_id, tasks, task_ids)
     n_annotations = 0
     if human is not None:
         empty = {k: t["id"] for k, t in have.items() if t["annotations"] == 0}
@@ -291,7 +308,46 @@ def push(
         config_updated=config_updated,
         annotations_created=n_annotations,
         seconds=time.perf_counter() - began,
+        model_version=version,
+        predictions_added=added,
     )
+
+
+def _one_model_version(
+    client: Any, project_id: int, tasks: Sequence[Task], task_ids: Mapping[tuple[str, str], int]
+) -> tuple[str, int]:
+    """Make the push's model_version the project's and give every task a prediction under it.
+
+    Label Studio's labeling queue shows only predictions whose model_version is the project's
+    (and sets the project's to the first one ever imported), so a task imported by an earlier
+    push, under another version, would open blank: it gets the current model layer as a new
+    prediction under this push's version (the older prediction stays).
+
+    RETURNS (tuple[str, int]): The model_version, and how many tasks got a prediction now.
+    """
+    versions = sorted({t.model_version for t in tasks if t.prediction})
+    if not versions:
+        return "", 0
+    if len(versions) > 1:
+        raise AnnotateError(
+            Errors.E614.format(count=len(versions), versions="; ".join(versions)[:300]),
+            rule="one_model_version",
+        )
+    version = versions[0]
+    shown: dict[int, set[str | None]] = defaultdict(set)
+    for prediction in client.predictions.list(project=project_id):
+        shown[prediction.task].add(prediction.model_version)
+    added = 0
+    for task in tasks:
+        task_id = task_ids.get(task.key)
+        if task_id is None or not task.prediction or version in shown[task_id]:
+            continue
+        client.predictions.create(task=task_id, result=list(task.prediction), model_version=version)
+        added += 1
+    project = client.projects.get(project_id)
+    if getattr(project, "model_version", None) != version:
+        client.projects.update(project_id, model_version=version)
+    return version, added
 
 
 def _push_annotations(

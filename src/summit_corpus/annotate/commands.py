@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from summit_corpus.annotate.client import PushReport, connect, push
-from summit_corpus.annotate.tasks import to_tasks
+from summit_corpus.annotate.tasks import model_version, to_tasks
 from summit_corpus.annotate.values import DEFAULT_PROJECT
 from summit_corpus.core import layout, tables
 from summit_corpus.core.errors import AnnotateError, Errors
@@ -68,7 +68,24 @@ def push_corpus(
     if with_annotations:
         names += ["annotations", "annotation_notes"]
     read = read_corpus_tables(corpus, names)
-    tasks = to_tasks(read["documents"], read["spans"], read["relations"], read["document_labels"])
+    layer = tables.LAYER_PREDICTION
+    sources = [
+        source
+        for name in ("spans", "relations", "document_labels")
+        for source, row_layer in zip(
+            read[name].column("source").to_pylist(),
+            read[name].column("layer").to_pylist(),
+            strict=True,
+        )
+        if row_layer == layer
+    ]
+    tasks = to_tasks(
+        read["documents"],
+        read["spans"],
+        read["relations"],
+        read["document_labels"],
+        model_version=model_version(scheme.version, sources),
+    )
     human = None
     if with_annotations:
         human = {name: read[name].to_pylist() for name in names[1:]}

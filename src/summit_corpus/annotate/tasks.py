@@ -8,11 +8,12 @@ the human layer back into annotation results when `push --with-annotations` send
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
 
+from summit_corpus import __version__
 from summit_corpus.annotate.values import SPAN_CONTROL, TEXT_NAME, Task
 from summit_corpus.core import tables
 from summit_corpus.core.io import sha256_bytes
@@ -21,6 +22,20 @@ from summit_corpus.core.io import sha256_bytes
 def text_sha256(text: str) -> str:
     """RETURNS (str): SHA-256 of `text` encoded as UTF-8 (the corpus's `text_sha256`)."""
     return sha256_bytes(text.encode("utf-8"))
+
+
+def model_version(scheme_version: str, sources: Iterable[str]) -> str:
+    """Name the model layer of one push: toolkit, scheme and every rule set that made it.
+
+    Label Studio's labeling queue shows only the predictions whose `model_version` is the
+    project's, so every task of a push carries this one string (not the sources the task
+    happens to have) and `push` sets the project's `model_version` to it.
+
+    scheme_version (str): The scheme's version.
+    sources (Iterable[str]): The `source` of the model-layer rows pushed.
+    RETURNS (str): e.g. `summit-corpus-0.1.0/scheme-1.1.0/rule/event.v1+...+spacy/...`.
+    """
+    return f"summit-corpus-{__version__}/scheme-{scheme_version}/" + "+".join(sorted(set(sources)))
 
 
 def _rows_by_doc(table: pa.Table | None, layer: str) -> dict[str, list[dict[str, Any]]]:
@@ -107,11 +122,16 @@ def to_tasks(
     spans (pa.Table | None): The spans table; only `prediction` rows are used.
     relations (pa.Table | None): The relations table; only `prediction` rows are used.
     document_labels (pa.Table | None): The document_labels table; `prediction` rows.
-    model_version (str | None): The prediction's model_version; None joins the rows' sources.
+    model_version (str | None): The predictions' model_version, the same for every task;
+        None joins the sources of all model-layer rows (of every document).
     RETURNS (list[Task]): Tasks sorted by doc_id.
     """
     layer = tables.LAYER_PREDICTION
     by_doc = [_rows_by_doc(t, layer) for t in (spans, relations, document_labels)]
+    if model_version is None:
+        model_version = "; ".join(
+            sorted({row["source"] for g in by_doc for rows in g.values() for row in rows})
+        )
     tasks = []
     for doc in sorted(
         documents.select(["doc_id", "text", "text_sha256", "source_file"]).to_pylist(),
@@ -120,9 +140,6 @@ def to_tasks(
         doc_id = doc["doc_id"]
         s, r, d = (g.get(doc_id, []) for g in by_doc)
         result = layer_results(s, r, d)
-        version = model_version
-        if version is None:
-            version = "; ".join(sorted({row["source"] for row in (*s, *r, *d)}))
         tasks.append(
             Task(
                 doc_id=doc_id,
@@ -130,7 +147,7 @@ def to_tasks(
                 text_sha256=doc["text_sha256"],
                 source_file=doc["source_file"],
                 prediction=tuple(result),
-                model_version=version,
+                model_version=model_version,
             )
         )
     return tasks

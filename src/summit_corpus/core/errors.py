@@ -302,6 +302,10 @@ class Errors:
         "({detail}). Existing annotations use labels the new scheme removes; keep them or make a "
         "new project with --project."
     )
+    E614 = (
+        "rule 'one_model_version': the tasks of one push carry {count} model versions ({versions}); "
+        "Label Studio shows only the project's, so make them with one `model_version`."
+    )
     # splits, publish, datasheet: E7xx
     E701 = "{path}: rule 'split_config_exists': cannot read the split configuration ({error})."
     E702 = "{path}: rule 'split_config': {problem}. Fix schemas/splits.yaml."
