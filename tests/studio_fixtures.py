@@ -39,6 +39,7 @@ class StudioServer:
     username (str): The admin's e-mail.
     data_dir (Path): Its temporary data folder.
     env (dict[str, str]): Environment for `corpus` subprocesses that talk to it.
+    start_output (str): What `corpus studio start` printed.
     """
 
     url: str
@@ -47,6 +48,7 @@ class StudioServer:
     username: str
     data_dir: Path
     env: dict[str, str]
+    start_output: str = ""
 
 
 def _free_port() -> int:
@@ -84,6 +86,8 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioServer]:
             "LABEL_STUDIO_PASSWORD": secrets.token_urlsafe(16),
             "LABEL_STUDIO_API_KEY": api_key,
             "SUMMIT_PSEUDONYM_KEY": secrets.token_hex(16),
+            # the per-user list of started servers, kept out of the real home folder
+            "SUMMIT_STUDIO_STATE": str(data_dir.parent / f"{data_dir.name}-servers.json"),
         }
     )
     where = ["--port", str(port), "--data-dir", str(data_dir)]
@@ -106,6 +110,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioServer]:
         username=username,
         data_dir=data_dir,
         env=env,
+        start_output=started.stdout,
     )
     try:
         yield server

@@ -108,7 +108,7 @@ def studio_install(venv: Path | None = _VENV) -> None:
 
     config = studio.default_config(venv=venv)
     try:
-        exe = studio.ensure_installed(config.venv)
+        exe = studio.ensure_installed(config.venv, progress=typer.echo)
     except CorpusError as error:
         _fail(str(error))
     typer.echo(f"label-studio {studio.LABEL_STUDIO_VERSION} installed: {exe}")
@@ -121,12 +121,16 @@ def studio_start(
     venv: Path | None = _VENV,
     timeout: float = typer.Option(300.0, help="Seconds to wait for /health."),
 ) -> None:
-    """Install Label Studio if needed, start it in the background, wait until it answers."""
+    """Install Label Studio if needed, start it in the background, wait until it answers.
+
+    Prints each step, then the URL and the user to log in with.
+    """
     from summit_corpus.annotate import studio
     from summit_corpus.core.errors import CorpusError
 
     try:
-        state = studio.start(studio.default_config(port, data_dir, venv), timeout=timeout)
+        config = studio.default_config(port, data_dir, venv)
+        state = studio.start(config, timeout=timeout, progress=typer.echo)
     except CorpusError as error:
         _fail(str(error))
     typer.echo(state.describe())
@@ -134,12 +138,15 @@ def studio_start(
 
 @studio_app.command("stop")
 def studio_stop(port: int | None = _PORT, data_dir: Path | None = _DATA_DIR) -> None:
-    """Stop the server recorded in the data folder (SIGTERM to its process id)."""
+    """Stop the server of the data folder, or the one `corpus studio start` started last."""
     from summit_corpus.annotate import studio
 
     config = studio.default_config(port, data_dir)
     stopped = studio.stop(config)
-    typer.echo("Label Studio stopped." if stopped else f"No server running from {config.data_dir}.")
+    if stopped:
+        typer.echo(f"Label Studio at {stopped.url} stopped (data dir {stopped.data_dir}).")
+    else:
+        typer.echo(f"No server running from {config.data_dir}.")
 
 
 @studio_app.command("status")

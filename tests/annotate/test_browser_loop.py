@@ -199,6 +199,8 @@ def loop(
         typed_outside = me.state()
         me.region("Kremlin").click()
         page.keyboard.type("1234567890 qwe")
+        for key in ("Backspace", "Control+Backspace"):  # "delete a character / a word"
+            page.keyboard.press(key)
         typed_on_region = me.state()
         page.keyboard.press("Escape")
 
@@ -281,7 +283,8 @@ class TestWhatTheAnnotatorSees:
         assert loop["typed_outside"] == loop["shown"]
 
     def test_typing_with_a_region_selected_does_not_relabel_it(self, loop):
-        """Digits typed while a region is selected leave every region's label as it was."""
+        """Digits, Backspace and Ctrl+Backspace typed while a region is selected leave every
+        region and its label as it was."""
         assert loop["typed_on_region"]["regions"] == loop["shown"]["regions"]
         assert loop["typed_on_region"]["checked"] == loop["shown"]["checked"]
 

@@ -32,6 +32,17 @@ class TestServerEnv:
         assert (env["SENTRY_DSN"], env["FRONTEND_SENTRY_DSN"]) == ("", "")
         assert (env["LATEST_VERSION_CHECK"], env["COLLECT_ANALYTICS"]) == ("false", "false")
 
+    def test_backspace_deletes_no_region(self):
+        """Region deletion moves from Backspace / Ctrl+Backspace to Ctrl+Shift combinations."""
+        keymap = json.loads(studio.server_env(CREDENTIALS)["EDITOR_KEYMAP"])
+        assert keymap["region:delete"]["key"] == "ctrl+shift+backspace"
+        assert keymap["region:delete-all"]["key"] == "ctrl+shift+alt+backspace"
+
+    def test_an_own_editor_keymap_is_kept(self):
+        """An EDITOR_KEYMAP already in the environment is passed on unchanged."""
+        env = studio.server_env({**CREDENTIALS, "EDITOR_KEYMAP": "{}"})
+        assert env["EDITOR_KEYMAP"] == "{}"
+
     def test_our_python_path_does_not_leak_into_the_server(self):
         """PYTHONPATH and VIRTUAL_ENV of the corpus's environment are not passed on."""
         env = studio.server_env({**CREDENTIALS, "PYTHONPATH": "/x", "VIRTUAL_ENV": "/v"})
@@ -78,7 +89,7 @@ class TestWithoutServer:
         (tmp_path / studio.STATE_FILE).write_text(json.dumps({"pid": 1, "port": 1}))
         config = studio.default_config(1, tmp_path, tmp_path)
         assert studio.status(config).running is False
-        assert studio.stop(config) is False
+        assert studio.stop(config) is None
 
     def test_cli_start_refuses_without_credentials(self, tmp_path: Path):
         """`corpus studio start` without the admin variables exits 1 and names them."""

@@ -149,7 +149,10 @@ def connect(url: str | None = None, api_key: str | None = None) -> Any:
         user = client.users.whoami()
     except Exception as error:  # the SDK raises httpx and ApiError types alike
         # never echo the token: only the error's class and status
-        detail = f"{type(error).__name__} {getattr(error, 'status_code', '')}".strip()
+        code = getattr(error, "status_code", None)
+        if code in (401, 403):
+            raise StudioError(Errors.E615.format(url=url)) from None
+        detail = f"{type(error).__name__} {code or ''}".strip()
         raise StudioError(Errors.E606.format(url=url, detail=detail)) from None
     if not isinstance(getattr(user, "id", None), int):
         raise StudioError(Errors.E612.format(what="GET /api/current-user", detail=repr(user)))

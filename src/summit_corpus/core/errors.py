@@ -270,8 +270,9 @@ class Errors:
         "LABEL_STUDIO_PASSWORD and LABEL_STUDIO_API_KEY before `corpus studio start`."
     )
     E603 = (
-        "{url}: rule 'port_free': another server already answers on this port (not the one "
-        "recorded in {data_dir}). Stop it or pass --port."
+        "{url}: rule 'port_free': another program already listens on this port (not the Label "
+        "Studio of {data_dir}); nothing was started. Stop it, or pass --port (and set "
+        "LABEL_STUDIO_URL to match)."
     )
     E604 = "rule 'studio_started': label-studio exited with code {code} during start-up; see {log}."
     E605 = "{url}: rule 'studio_started': /health did not answer within {timeout:.0f} s; see {log}."
@@ -301,6 +302,12 @@ class Errors:
         "project '{title}': rule 'label_config': Label Studio refused the new labeling config "
         "({detail}). Existing annotations use labels the new scheme removes; keep them or make a "
         "new project with --project."
+    )
+    E615 = (
+        "{url}: rule 'api_key': Label Studio answers but refuses the token (401): "
+        "LABEL_STUDIO_API_KEY is not the token of a user on this server. Use the "
+        "LABEL_STUDIO_API_KEY the server was first started with, or copy the token from "
+        "Account & Settings in its web UI."
     )
     E614 = (
         "rule 'one_model_version': the tasks of one push carry {count} model versions ({versions}); "
