@@ -29,9 +29,13 @@ def build(
     annotations: Path = typer.Option(
         Path("annotations"), help="Label Studio export snapshots: the human layer."
     ),
-    datasheet: Path = typer.Option(
-        Path("DATASHEET.md"), help="Where the datasheet generated from the data is written."
+    datasheet: Path | None = typer.Option(
+        None,
+        help="Where the datasheet (and its plots, in docs/datasheet/ beside it) is written. "
+        "Default: DATASHEET.md here when --out is the default corpus/, else OUT/DATASHEET.md, "
+        "so a build writes nothing outside --out.",
     ),
+    no_datasheet: bool = typer.Option(False, "--no-datasheet", help="Write no datasheet."),
     workers: int = typer.Option(1, min=1, help="Worker processes that parse articles."),
     engine: str = typer.Option(
         "local", help="'local' (this machine's processes) or 'dask' (dask.distributed)."
@@ -53,11 +57,13 @@ def build(
     from summit_corpus.core.errors import BuildInterrupted, CorpusError, Errors, InputError
 
     try:
+        if datasheet is None:
+            datasheet = Path("DATASHEET.md") if out == Path("corpus") else out / "DATASHEET.md"
         summary = build_corpus(
             seeds,
             out,
             annotations=annotations,
-            datasheet=datasheet,
+            datasheet=None if no_datasheet else datasheet,
             workers=workers,
             engine=engine,
             scheduler=scheduler,

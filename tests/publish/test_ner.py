@@ -51,7 +51,7 @@ def reference_ner(
                 (row["start"], row["end"], row["label"], row["layer"])
             )
 
-    tok = tokens.select(["doc_id", "sentence_id", "start", "end", "text"]).to_pydict()
+    tok = tokens.select(["doc_id", "sentence_id", "start", "end", "text", "whitespace"]).to_pydict()
     doc_tokens: dict[str, list[int]] = {}
     for i, doc_id in enumerate(tok["doc_id"]):
         doc_tokens.setdefault(doc_id, []).append(i)
@@ -93,6 +93,7 @@ def reference_ner(
                 "doc_id": doc_id,
                 "sentence_id": sid,
                 "tokens": [tok["text"][i] for i in members],
+                "whitespace": [tok["whitespace"][i] for i in members],
                 "ner_tags": [tags[i] for i in members],
                 "layer": layer_of.get(doc_id, NER_LAYERS[-1]),
             }
@@ -161,3 +162,48 @@ class TestNerRows:
             result.column("doc_id").to_pylist(), result.column("layer").to_pylist(), strict=True
         ):
             assert layer == (NER_LAYERS[0] if doc_id in adjudicated else NER_LAYERS[-1])
+
+
+class TestNerWhitespace:
+    def test_tokens_and_whitespace_rebuild_every_document_text(self, seeds_tables, tag_names):
+        """''.join(token + whitespace) over a document's ner rows is its text, exactly."""
+        rows = ner_rows(seeds_tables, tag_names).table.to_pylist()
+        texts = dict(
+            zip(
+                seeds_tables["documents"].column("doc_id").to_pylist(),
+                seeds_tables["documents"].column("text").to_pylist(),
+                strict=True,
+            )
+        )
+        rebuilt: dict[str, str] = {}
+        for row in rows:
+            pieces = (t + w for t, w in zip(row["tokens"], row["whitespace"], strict=True))
+            rebuilt[row["doc_id"]] = rebuilt.get(row["doc_id"], "") + "".join(pieces)
+        assert rebuilt == texts
+
+    def test_a_spacy_doc_from_a_row_has_the_sentence_text(self, seeds_tables, tag_names):
+        """Words plus whitespace tokens give a Doc whose text is the sentence with what follows
+        it, including the no-break spaces and blank lines that `spaces` booleans lose."""
+        import spacy
+        from spacy.tokens import Doc
+
+        vocab = spacy.blank("en").vocab
+        sentences = {
+            (r["doc_id"], r["sentence_id"]): r["text"]
+            for r in seeds_tables["sentences"].to_pylist()
+        }
+        odd = 0
+        for row in ner_rows(seeds_tables, tag_names).table.to_pylist():
+            words, spaces = [], []
+            for token, after in zip(row["tokens"], row["whitespace"], strict=True):
+                words.append(token)
+                spaces.append(after.startswith(" "))
+                rest = after[1:] if after.startswith(" ") else after
+                if rest:
+                    words.append(rest)
+                    spaces.append(False)
+                    odd += 1
+            doc = Doc(vocab, words=words, spaces=spaces)
+            text = sentences[(row["doc_id"], row["sentence_id"])]
+            assert doc.text.startswith(text) and not doc.text[len(text) :].strip()
+        assert odd > 0

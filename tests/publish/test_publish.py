@@ -455,5 +455,7 @@ class TestBuiltCorpus:
                 split_of[doc_id] = layout.split_of_file(path)
         for folder in sorted((built_corpus / layout.DATA).iterdir()):
             for path in sorted(folder.glob("*.parquet")):
-                ids = set(pq.read_table(path, columns=["doc_id"]).column("doc_id").to_pylist())
+                # bigbio_kb names the column as BigBio does.
+                column = "doc_id" if "doc_id" in pq.read_schema(path).names else "document_id"
+                ids = set(pq.read_table(path, columns=[column]).column(column).to_pylist())
                 assert {split_of[d] for d in ids} <= {layout.split_of_file(path)}

@@ -52,11 +52,22 @@ def corpus_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+@pytest.fixture(scope="module")
+def dependencies(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This environment's installed packages except summit_corpus itself (links to them), so
+    the hook imports the copy pre-commit installed, not the one under test's environment."""
+    folder = tmp_path_factory.mktemp("dependencies")
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.lower().startswith(("summit_corpus", "summit-corpus", "__editable__")):
+            (folder / entry.name).symlink_to(entry)
+    return folder
+
+
+def try_repo(repo: Path, home: Path, dependencies: Path) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(home),
-        "PYTHONPATH": sysconfig.get_paths()["purelib"],
+        "PYTHONPATH": str(dependencies),
         "PIP_NO_DEPS": "1",
         "NO_COLOR": "1",
     }
@@ -72,15 +83,17 @@ def try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
 
 
 class TestPreCommitHook:
-    def test_a_clean_corpus_passes(self, corpus_repo: Path, pre_commit_home: Path) -> None:
+    def test_a_clean_corpus_passes(
+        self, corpus_repo: Path, pre_commit_home: Path, dependencies: Path
+    ) -> None:
         """The hook validates the copied corpus and passes."""
-        run = try_repo(corpus_repo, pre_commit_home)
+        run = try_repo(corpus_repo, pre_commit_home, dependencies)
         assert run.returncode == 0, run.stdout + run.stderr
         assert "corpus validate (Summit News Corpus)" in run.stdout
         assert "Passed" in run.stdout
 
     def test_a_corrupted_file_fails_and_is_named(
-        self, corpus_repo: Path, pre_commit_home: Path
+        self, corpus_repo: Path, pre_commit_home: Path, dependencies: Path
     ) -> None:
         """A span whose text no longer matches the document fails the hook, naming the rule."""
         import pyarrow.parquet as pq
@@ -91,7 +104,7 @@ class TestPreCommitHook:
         texts[0] = texts[0] + "!"
         table = table.set_column(table.schema.get_field_index("text"), "text", [texts])
         pq.write_table(table, path)
-        run = try_repo(corpus_repo, pre_commit_home)
+        run = try_repo(corpus_repo, pre_commit_home, dependencies)
         assert run.returncode == 1, run.stdout + run.stderr
         assert "Failed" in run.stdout
         assert "spans" in run.stdout and "rule 'surface_matches_text'" in run.stdout

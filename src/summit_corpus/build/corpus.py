@@ -125,7 +125,9 @@ def build_corpus(
     out (Path): Corpus folder; replaced only when the new corpus is valid.
     annotations (Path | None): Folder of Label Studio export snapshots (the human layer);
         None or a missing folder builds the model layer only.
-    datasheet (Path | None): Where to write DATASHEET.md (None: not written).
+    datasheet (Path | None): Where to write DATASHEET.md, its plots in `docs/datasheet/`
+        beside it (None: not written). Inside `out` it is part of the new corpus (listed in
+        its manifest, swapped in with it); elsewhere it is put in place after the swap.
     batch_size (int): Articles per spaCy batch.
     progress (bool | None): Show a progress bar; None shows one on a terminal outside CI.
     workers (int): Processes (local engine) or LocalCluster workers (dask engine).
@@ -236,8 +238,9 @@ def _build_locked(
         messages = [str(p) for p in problems] + staged.errors
         if messages:
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
-        summary = _publish(staged, annotations, tmp, chunk_documents)
-        if datasheet is not None:
+        inside = _inside(datasheet, out)
+        summary = _publish(staged, annotations, tmp, chunk_documents, inside)
+        if datasheet is not None and inside is None:
             staged_datasheet = _stage_datasheet(tmp, datasheet)
         faults.point("datasheet.staged")
         # From here on nothing can fail: a signal waits until the swap is done.
@@ -256,6 +259,16 @@ def _build_locked(
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
     return dataclasses.replace(summary, out=out)
+
+
+def _inside(datasheet: Path | None, out: Path) -> Path | None:
+    """RETURNS (Path | None): The datasheet's path relative to `out` when it is inside it."""
+    if datasheet is None:
+        return None
+    try:
+        return datasheet.resolve().relative_to(out)
+    except ValueError:
+        return None
 
 
 def _stage_datasheet(corpus: Path, datasheet: Path) -> list[tuple[Path, Path]]:
@@ -283,13 +296,18 @@ def _stage_datasheet(corpus: Path, datasheet: Path) -> list[tuple[Path, Path]]:
 
 
 def _publish(
-    staged: engines.Staged, annotations: Path | None, tmp: Path, chunk_documents: int
+    staged: engines.Staged,
+    annotations: Path | None,
+    tmp: Path,
+    chunk_documents: int,
+    datasheet: Path | None = None,
 ) -> BuildSummary:
     """Split, publish and validate the staged corpus in the temporary folder `tmp`.
 
     The staged tables are sorted by doc_id, so they are read `chunk_documents` documents at a
     time, each chunk with every row of its documents (the human layer's rows merged in): memory
-    holds one chunk, whatever the size of the corpus.
+    holds one chunk, whatever the size of the corpus. `datasheet` (relative to the corpus
+    folder) is rendered into it before the manifest is written.
     """
     from summit_corpus.core.chunks import iter_chunks
     from summit_corpus.core.scheme import load_scheme
@@ -331,6 +349,10 @@ def _publish(
                 doc_id = layer.filter(pc.invert(orphan)).column("doc_id")[0].as_py()
                 raise BuildError(Errors.E104.format(table=name, doc_id=doc_id), [])
         writer.close()
+        if datasheet is not None:  # a datasheet that goes with the corpus, inside its folder
+            from summit_corpus.publish.datasheet import render
+
+            render(tmp, tmp / datasheet)
         write_manifest(tmp)
         faults.point("publish.written")
         report = validate_corpus(tmp, docs_per_chunk=chunk_documents)

@@ -16,6 +16,7 @@ DATA = "data"
 MANIFEST = "MANIFEST.json"
 CARD = "README.md"
 CROISSANT = "croissant.json"
+LICENSE = "LICENSE"
 
 
 def config_dir(corpus: Path, config: str) -> Path:

@@ -479,6 +479,13 @@ NER = Table(
         _c("sentence_id", pa.int32(), "0-based sentence index within the document.", ge=0),
         _c("tokens", pa.list_(pa.string()), "The sentence's tokens, in order."),
         _c(
+            "whitespace",
+            pa.list_(pa.string()),
+            "The text after each token up to the next token (after the sentence's last token: "
+            "up to the next sentence), so ''.join(t + w) over a document's sentences rebuilds "
+            "its text; spaCy's `spaces` is `w.startswith(' ')`, the rest a whitespace token.",
+        ),
+        _c(
             "ner_tags",
             pa.list_(pa.int64()),
             "BIO tag of each token (a ClassLabel over the scheme's entity labels).",

@@ -37,6 +37,18 @@ from summit_corpus.export.documents import (
 
 CONFIG = "bigbio_kb"
 PASSAGE_TYPE = "text"
+# What each column holds, for the dataset card.
+FIELD_DESCRIPTIONS = {
+    "id": "Example id: the doc_id (unique across the dataset, as every id here).",
+    "document_id": "The doc_id.",
+    "passages": "One passage of type 'text': the document text, `offsets` [[0, len(text)]].",
+    "entities": "Every span (QUOTE included): `id` '<doc_id>/<span_id>', `type` its label, "
+    "`text` [surface], `offsets` [[start, end]] into the passage text, `normalized` empty.",
+    "events": "Empty: the scheme's EVENTs are entities, linked by relations.",
+    "coreferences": "Empty: speakers link to the nearest named mention instead.",
+    "relations": "Every relation: `type` its label, `arg1_id` the head entity's id, `arg2_id` "
+    "the tail's, `normalized` empty.",
+}
 
 
 def kb_features() -> Any:

@@ -14,8 +14,9 @@ from typing import Any
 
 from summit_corpus.core import layout
 from summit_corpus.core import tables as T
+from summit_corpus.export import bigbio
 from summit_corpus.publish import templating
-from summit_corpus.publish.configs import DEFAULT_CONFIG, ConfigData
+from summit_corpus.publish.configs import BIGBIO_CONFIG, DEFAULT_CONFIG, ConfigData
 
 PRETTY_NAME = "Summit News Corpus"
 # Who made the human layer of the committed snapshots (annotations/README.md). The tables only
@@ -95,8 +96,11 @@ def _kind(feature: Any) -> str:
     return kind
 
 
-def _field_facts(definition: T.Table, features: Any) -> list[FieldFact]:
-    described = {c.name: c.description for c in definition.columns}
+def _field_facts(
+    definition: T.Table | None, features: Any, notes: Mapping[str, str] | None = None
+) -> list[FieldFact]:
+    described = {c.name: c.description for c in definition.columns} if definition else {}
+    described |= notes or {}
     fields = []
     for name, feature in features.items():
         note = described.get(name, "")
@@ -134,7 +138,14 @@ def _card_facts(configs: Sequence[ConfigData], facts: Mapping[str, Any]) -> dict
             f"`{c.name}`/{s}" for c in configs if c.splits for s in T.SPLITS if s not in c.splits
         ],
         "fields": [
-            (c.name, _field_facts(definitions[c.name], c.features)) for c in configs if c.splits
+            (
+                c.name,
+                _field_facts(None, c.features, bigbio.FIELD_DESCRIPTIONS)
+                if c.name == BIGBIO_CONFIG
+                else _field_facts(definitions[c.name], c.features),
+            )
+            for c in configs
+            if c.splits
         ],
     }
 
@@ -165,6 +176,9 @@ def card_metadata(
         "language": ["en"],
         "license": LICENSE,
         "license_name": LICENSE_NAME,
+        # The Hub links this file from the licence badge: corpus/LICENSE, written beside the
+        # card, says what is licensed how (annotations CC BY 4.0, texts the publishers').
+        "license_link": layout.LICENSE,
         # The model layer and the committed human layer were both made by software (the latter
         # by an AI assistant reading the articles): see HUMAN_LAYER_PROVENANCE.
         "annotations_creators": ["machine-generated"],
@@ -194,15 +208,13 @@ def card_metadata(
         # included. Declared here they would make the card's YAML ~2.5x longer, and
         # `load_dataset` parses that YAML (pure Python) once per config: ~0.3 s of ~2 s for
         # all configs of a 2,500-article corpus (scripts/bench_load.py).
+        # No byte sizes either: `datasets` defines `num_bytes` and `dataset_size` as the size
+        # of the Arrow data it prepares, which only a load computes, and `download_size` as
+        # the bytes it downloads; the Parquet sizes are neither, so only the counts are given.
         "dataset_info": [
             {
                 "config_name": c.name,
-                "splits": [
-                    {"name": s, "num_bytes": sizes[c.name][s], "num_examples": n}
-                    for s, n in c.splits.items()
-                ],
-                "download_size": sum(sizes[c.name].values()),
-                "dataset_size": sum(sizes[c.name].values()),
+                "splits": [{"name": s, "num_examples": n} for s, n in c.splits.items()],
             }
             for c in present
         ],

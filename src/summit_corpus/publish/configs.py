@@ -18,11 +18,15 @@ import pyarrow.compute as pc
 
 from summit_corpus.core import tables as T
 from summit_corpus.core.errors import Errors, PublishError
+from summit_corpus.export.bigbio import kb_features, kb_table
+from summit_corpus.export.documents import LAYER_BEST, documents_of_row
 from summit_corpus.publish.features import features_of
 from summit_corpus.publish.ner import NerResult, ner_rows
 
 DEFAULT_CONFIG = "documents"
 NER_CONFIG = "ner"
+# BigBio's knowledge-base schema, one row per document (export/bigbio.py).
+BIGBIO_CONFIG = "bigbio_kb"
 # Nested into the documents config, in this order.
 NESTED: tuple[T.Table, ...] = (T.SENTENCES, T.TOKENS, T.SPANS, T.RELATIONS, T.DOCUMENT_LABELS)
 # Published flat, in this order, when given.
@@ -134,6 +138,19 @@ def ner_config(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerR
     return ner_rows(tables, tag_names)
 
 
+def bigbio_rows(documents: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
+    """The bigbio_kb config's rows per split, from the documents config's.
+
+    documents (Mapping[str, pa.Table]): Split -> documents config rows.
+    RETURNS (dict[str, pa.Table]): Split -> one `bigbio_kb` example per document, from the
+        layer the ner config uses (adjudicated where a document has one, else prediction).
+    """
+    return {
+        split: kb_table(d for row in rows.to_pylist() for d in documents_of_row(row, LAYER_BEST))
+        for split, rows in documents.items()
+    }
+
+
 def split_rows(table: pa.Table, assignment: pa.Table, config: str) -> dict[str, pa.Table]:
     """Cut a table with a doc_id column into its documents' splits.
 
@@ -193,6 +210,17 @@ def _config_specs(
             features_of(T.NER.schema, {"ner_tags": tag_names}),
         ),
     ]
+    kb = kb_features()
+    specs.append(
+        (
+            BIGBIO_CONFIG,
+            "One row per article in BigBio's knowledge-base schema (`bigbio_kb`): the text as "
+            "one passage, every span as an entity, every relation with arg1_id/arg2_id, from "
+            "the layer the `ner` config uses.",
+            kb.arrow_schema,
+            kb,
+        )
+    )
     for definition in FLAT:
         if definition.name in names:
             specs.append(
@@ -235,6 +263,7 @@ def config_rows(
     out[DEFAULT_CONFIG] = split_rows(documents, mine, DEFAULT_CONFIG)
     ner = ner_config(tables, tag_names)
     out[NER_CONFIG] = split_rows(ner.table, mine, NER_CONFIG)
+    out[BIGBIO_CONFIG] = bigbio_rows(out[DEFAULT_CONFIG])
     for definition in FLAT:
         if definition.name in tables:
             rows = _conform(definition, tables[definition.name], definition.name)

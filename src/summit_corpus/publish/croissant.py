@@ -8,8 +8,9 @@ from typing import Any
 import pyarrow as pa
 
 from summit_corpus.core import layout
-from summit_corpus.publish.card import LICENSE, LICENSE_NAME, card_sections
-from summit_corpus.publish.configs import ConfigData
+from summit_corpus.core import tables as T
+from summit_corpus.publish.card import card_sections
+from summit_corpus.publish.configs import DEFAULT_CONFIG, ConfigData
 
 CROISSANT_CONTEXT: dict[str, Any] = {
     "@language": "en",
@@ -51,6 +52,28 @@ CROISSANT_CONTEXT: dict[str, Any] = {
 }
 
 
+# Croissant 1.0 and its Responsible AI vocabulary, both used here.
+CONFORMS_TO = ["http://mlcommons.org/croissant/1.0", "http://mlcommons.org/croissant/RAI/1.0"]
+# The dataset's landing page is its card, beside croissant.json (the data records no public
+# URL of its own); relative URLs resolve against the folder croissant.json is read from.
+DATASET_URL = layout.CARD
+# The licence terms: annotations and metadata under CC BY 4.0, the article texts the
+# publishers' (LICENSE in the corpus folder states both).
+LICENSES = [
+    {
+        "@type": "sc:CreativeWork",
+        "name": "CC-BY-4.0: annotations, metadata and derived tables",
+        "url": "https://creativecommons.org/licenses/by/4.0/",
+    },
+    {
+        "@type": "sc:CreativeWork",
+        "name": "Article texts: copyright of their publishers; see LICENSE",
+        "url": layout.LICENSE,
+    },
+]
+ENUMERATION_SUFFIX = "_names"
+
+
 def _croissant_type(type_: pa.DataType) -> str:
     if pa.types.is_timestamp(type_):
         return "sc:DateTime"
@@ -63,25 +86,128 @@ def _croissant_type(type_: pa.DataType) -> str:
     return "sc:Text"
 
 
-def _croissant_fields(config: str, schema: pa.Schema) -> list[dict[str, Any]]:
+def _source(config: str, column: str, path: str | None) -> dict[str, Any]:
+    source: dict[str, Any] = {"fileSet": {"@id": f"{config}-files"}, "extract": {"column": column}}
+    if path is not None:
+        source["transform"] = {"jsonPath": path}
+    return source
+
+
+def _field(
+    ident: str,
+    name: str,
+    type_: pa.DataType,
+    source: tuple[str, str, str | None],
+    description: str | None,
+) -> dict[str, Any]:
+    """One Croissant field; a record (or list of records) gets one sub-field per member.
+
+    source (tuple): (config, column, JSON path inside the column's record or None).
+    """
+    repeated = pa.types.is_list(type_)
+    inner = type_.value_type if repeated else type_
+    field: dict[str, Any] = {"@type": "cr:Field", "@id": ident, "name": name}
+    if description:
+        field["description"] = description
+    if repeated:
+        field["repeated"] = True
+    if pa.types.is_struct(inner):
+        config, column, path = source
+        # A top-level column's list elements are iterated by the reader; below that, a list
+        # of records is reached with `[*]` (a JSON path into the element).
+        here = f"{path}[*]" if path and repeated else path
+        field["subField"] = [
+            _field(
+                f"{ident}/{child.name}",
+                child.name,
+                child.type,
+                (config, column, f"{here}.{child.name}" if here else child.name),
+                None,
+            )
+            for child in (inner.field(i) for i in range(inner.num_fields))
+        ]
+        return field
+    if pa.types.is_list(inner):  # a list of lists: declared as repeated values of its items
+        inner = inner.value_type
+    field["dataType"] = _croissant_type(inner)
+    field["source"] = _source(*source)
+    return field
+
+
+def _descriptions(config: ConfigData) -> dict[str, str]:
+    definition = T.TABLES_BY_NAME.get(config.name) or (T.NER if config.name == "ner" else None)
+    columns = list(definition.columns) if definition else []
+    if config.name == DEFAULT_CONFIG:
+        columns = [*T.DOCUMENTS.columns, *T.SPLIT_ASSIGNMENT.columns]
+    return {c.name: c.description for c in columns}
+
+
+def _record_set(config: ConfigData, class_labels: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    described = _descriptions(config)
     fields = []
-    for f in schema:
-        type_ = f.type
-        repeated = pa.types.is_list(type_)
-        inner = type_.value_type if repeated else type_
-        if pa.types.is_struct(inner):
-            continue  # nested records: read them from their flat config's record set
-        field: dict[str, Any] = {
-            "@type": "cr:Field",
-            "@id": f"{config}/{f.name}",
-            "name": f.name,
-            "dataType": _croissant_type(inner),
-            "source": {"fileSet": {"@id": f"{config}-files"}, "extract": {"column": f.name}},
-        }
-        if repeated:
-            field["repeated"] = True
+    for f in config.schema:
+        field = _field(
+            f"{config.name}/{f.name}",
+            f.name,
+            f.type,
+            (config.name, f.name, None),
+            described.get(f.name),
+        )
+        if f.name in class_labels:
+            # The names by index, in the description and as the `<column>_names` record set.
+            # (No `references`: mlcroissant would join the record set on a list column.)
+            names = ", ".join(f"{i}={n}" for i, n in enumerate(class_labels[f.name]))
+            field["description"] = (
+                f"{field.get('description', '')} Class label indices; names (also the "
+                f"`{f.name}{ENUMERATION_SUFFIX}` record set): {names}."
+            )
         fields.append(field)
-    return fields
+    return {
+        "@type": "cr:RecordSet",
+        "@id": config.name,
+        "name": config.name,
+        "description": config.description,
+        "field": fields,
+    }
+
+
+def _enumeration(column: str, names: Sequence[str]) -> dict[str, Any]:
+    """A record set of class label names, inline: index -> name."""
+    ident = f"{column}{ENUMERATION_SUFFIX}"
+    return {
+        "@type": "cr:RecordSet",
+        "@id": ident,
+        "name": ident,
+        "description": f"The names of the `{column}` class labels, by index.",
+        "dataType": "sc:Enumeration",
+        "key": {"@id": f"{ident}/index"},
+        "field": [
+            {
+                "@type": "cr:Field",
+                "@id": f"{ident}/index",
+                "name": "index",
+                "dataType": "sc:Integer",
+            },
+            {"@type": "cr:Field", "@id": f"{ident}/name", "name": "name", "dataType": "sc:Text"},
+        ],
+        "data": [{f"{ident}/index": i, f"{ident}/name": n} for i, n in enumerate(names)],
+    }
+
+
+def class_labels_of(configs: Sequence[ConfigData]) -> dict[str, dict[str, list[str]]]:
+    """RETURNS (dict): Config -> column -> ClassLabel names (from the configs' features)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for c in configs:
+        for name, feature in c.features.items():
+            inner = getattr(feature, "feature", feature)
+            if type(inner).__name__ == "ClassLabel":
+                out.setdefault(c.name, {})[name] = list(inner.names)
+    return out
+
+
+def timeframe(facts: Mapping[str, Any]) -> list[str]:
+    """RETURNS (list[str]): [first, last] date the articles state (empty if none states one)."""
+    return [facts["dated_min"], facts["dated_max"]] if facts.get("dated_min") else []
 
 
 def croissant(configs: Sequence[ConfigData], facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,24 +230,21 @@ def croissant(configs: Sequence[ConfigData], facts: Mapping[str, Any]) -> dict[s
         }
         for c in present
     ]
-    record_sets = [
-        {
-            "@type": "cr:RecordSet",
-            "@id": c.name,
-            "name": c.name,
-            "description": c.description,
-            "field": _croissant_fields(c.name, c.schema),
-        }
-        for c in present
-    ]
-    period = [facts["published_min"], facts["published_max"]] if facts["published_min"] else []
+    labels = class_labels_of(present)
+    record_sets = [_record_set(c, labels.get(c.name, {})) for c in present]
+    enumerations = {col: names for per in labels.values() for col, names in per.items()}
+    record_sets += [_enumeration(col, names) for col, names in sorted(enumerations.items())]
+    period = timeframe(facts)
+    published = facts.get("annotated_max") or facts.get("dated_max")
     return {
         "@context": CROISSANT_CONTEXT,
         "@type": "sc:Dataset",
         "name": "summit-news-corpus",
         "description": sections["dataset_summary"],
-        "conformsTo": "http://mlcommons.org/croissant/1.0",
-        "license": f"{LICENSE} ({LICENSE_NAME}): {sections['license']}",
+        "conformsTo": CONFORMS_TO,
+        "url": DATASET_URL,
+        **({"datePublished": published} if published else {}),
+        "license": LICENSES,
         "version": facts.get("scheme_version") or "0.0.0",
         "inLanguage": "en",
         "keywords": ["news", "diplomacy", "named entity recognition", "quotation attribution"],
@@ -129,14 +252,35 @@ def croissant(configs: Sequence[ConfigData], facts: Mapping[str, Any]) -> dict[s
         "creator": {"@type": "sc:Organization", "name": "Summit News Corpus project"},
         "distribution": distribution,
         "recordSet": record_sets,
-        "rai:dataCollection": sections["data_collection_and_processing_section"],
+        **_rai(sections, facts, period),
+    }
+
+
+def _rai(
+    sections: Mapping[str, str], facts: Mapping[str, Any], period: list[str]
+) -> dict[str, Any]:
+    stated = (
+        f"The articles state dates from {period[0]} to {period[1]} ({facts['dated_documents']} "
+        f"of {facts['documents']} state one: publication, update, dated update sections or the "
+        "event their lead reports); when they were collected is not recorded."
+        if period
+        else "No article states a date; when they were collected is not recorded."
+    )
+    return {
+        "rai:dataCollection": f"{sections['data_collection_and_processing_section']} {stated}",
         "rai:dataCollectionType": ["Manual Human Curator", "Web Scraping"],
         "rai:dataCollectionRawData": sections["source_data_producers_section"],
         "rai:dataCollectionMissingData": (
             "Metadata an article does not state (publication time, byline, time zone) is null, "
             "never guessed."
         ),
-        **({"rai:dataCollectionTimeframe": period} if period else {}),
+        # Croissant RAI 1.0 spells it `dataCollectionTimeframe`; mlcroissant 1.1 reads
+        # `dataCollectionTimeFrame`. Both carry the same range, so every reader gets it.
+        **(
+            {"rai:dataCollectionTimeframe": period, "rai:dataCollectionTimeFrame": period}
+            if period
+            else {}
+        ),
         "rai:dataPreprocessingProtocol": [
             "Raw bytes decoded as UTF-8 (BOM and CRLF handled); page furniture moved to "
             "`removed_lines` with its reason; sentences and tokens from spaCy."

@@ -35,8 +35,11 @@ from summit_corpus.publish.plots import (
 )
 from summit_corpus.publish.plots import plot_labels, plot_length_histogram, plot_lengths
 
-LABELS_PNG = "datasheet-labels.png"
-LENGTHS_PNG = "datasheet-article-length.png"
+# The plots live in a folder of their own beside DATASHEET.md (paths relative to it, as the
+# Markdown links them).
+FIGURES_DIR = "docs/datasheet"
+LABELS_PNG = f"{FIGURES_DIR}/labels.png"
+LENGTHS_PNG = f"{FIGURES_DIR}/article-length.png"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,8 @@ _DOCUMENT_COLUMNS = (
     "title",
     "published_at",
     "published_at_local",
+    "updated_at",  # with `updates`: the dates the articles state (facts.dated_min/max)
+    "updates",
     "byline",
     "credits",
     "split",
@@ -548,10 +553,10 @@ def render_text(
 
 
 def render(corpus_dir: Path, out_path: Path) -> None:
-    """Write DATASHEET.md and its PNG plots (beside it) from a published corpus.
+    """Write DATASHEET.md and its PNG plots (in FIGURES_DIR beside it) from a published corpus.
 
     corpus_dir (Path): The published folder.
-    out_path (Path): Where DATASHEET.md goes; the plots are written into its folder.
+    out_path (Path): Where DATASHEET.md goes; the plots go into FIGURES_DIR of its folder.
     """
     sheet = render_text(corpus_dir)
     for name, data in sorted(sheet.images.items()):

@@ -54,6 +54,11 @@ class FactsAccumulator:
         self.published_min: Any = None
         self.published_max: Any = None
         self.published_stated = 0
+        # Every date the articles state (publication, update, dated update sections, the
+        # event the lead reports), as YYYY-MM-DD, and the documents that state one.
+        self.dated: set[str] = set()
+        self.dated_documents = 0
+        self.annotated_max: str | None = None
         self.characters = 0
         self.split_documents: Counter[str] = Counter()
         self.groups: set[str] = set()
@@ -89,6 +94,7 @@ class FactsAccumulator:
             self.published_max = (
                 high if self.published_max is None else max(self.published_max, high)
             )
+        self._add_dates(documents, assignment, tables.get(T.ANNOTATIONS.name))
         self.characters += int(pc.sum(pc.utf8_length(documents.column("text"))).as_py() or 0)
         self.bylines += sum(1 for b in documents.column("byline").to_pylist() if b)
         self.credits.update(c for cs in documents.column("credits").to_pylist() for c in cs)
@@ -111,6 +117,36 @@ class FactsAccumulator:
             model = spans.filter(pc.equal(spans.column("layer"), T.LAYER_PREDICTION))
             self.sources.update(_values(model.column("source")))
 
+    def _add_dates(
+        self, documents: pa.Table, assignment: pa.Table, annotations: pa.Table | None
+    ) -> None:
+        story = dict(
+            zip(
+                assignment.column("doc_id").to_pylist(),
+                assignment.column("story_key").to_pylist(),
+                strict=True,
+            )
+        )
+        # Chunks carry the columns they have (a table may come without the optional ones).
+        wanted = ("published_at", "updated_at", "updates")
+        columns = ["doc_id", *(c for c in wanted if c in documents.column_names)]
+        for row in documents.select(columns).to_pylist():
+            stamps = (row.get("published_at"), row.get("updated_at"))
+            dates = {d.date().isoformat() for d in stamps if d}
+            dates |= {u["timestamp"][:10] for u in row.get("updates") or [] if u["timestamp"]}
+            key = story.get(row["doc_id"])
+            dates |= {key[:10]} if key else set()
+            self.dated |= dates
+            self.dated_documents += bool(dates)
+        if annotations is not None and annotations.num_rows:
+            times = pc.max(
+                pc.coalesce(annotations.column("updated_at"), annotations.column("created_at"))
+            )
+            latest = times.as_py()
+            if latest is not None:
+                day = latest.date().isoformat()
+                self.annotated_max = max(self.annotated_max or day, day)
+
     def add_ner(self, ner: NerResult) -> None:
         """Count one chunk's ner rows by layer, and the overlapping spans it left out."""
         self.ner_layers.update(_values(ner.table.column("layer")))
@@ -130,6 +166,10 @@ class FactsAccumulator:
             "published_min": self.published_min.isoformat() if self.published_stated else None,
             "published_max": self.published_max.isoformat() if self.published_stated else None,
             "published_stated": self.published_stated,
+            "dated_min": min(self.dated) if self.dated else None,
+            "dated_max": max(self.dated) if self.dated else None,
+            "dated_documents": self.dated_documents,
+            "annotated_max": self.annotated_max,
             "characters": self.characters,
             "split_documents": {s: self.split_documents.get(s, 0) for s in T.SPLITS},
             "groups": len(self.groups),

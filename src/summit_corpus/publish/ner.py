@@ -266,6 +266,8 @@ def _sentence_rows(
     gather = np.repeat(first - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
     texts = tokens.column("text").take(pa.array(grid.order[gather]))
     token_lists = pa.ListArray.from_arrays(pa.array(offsets), texts.combine_chunks())
+    spaces = tokens.column("whitespace").take(pa.array(grid.order[gather]))
+    space_lists = pa.ListArray.from_arrays(pa.array(offsets), spaces.combine_chunks())
     tag_lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(tags[gather], pa.int64()))
     doc_ids = sentences.column("doc_id")
     layer_names = pa.array(list(NER_LAYERS), pa.string())
@@ -278,6 +280,7 @@ def _sentence_rows(
         "doc_id": doc_ids,
         "sentence_id": sentences.column("sentence_id"),
         "tokens": token_lists,
+        "whitespace": space_lists,
         "ner_tags": tag_lists,
         "layer": layers,
     }

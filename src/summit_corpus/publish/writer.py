@@ -20,6 +20,7 @@ from summit_corpus.core import io, layout
 from summit_corpus.core import tables as T
 from summit_corpus.publish.card import render_card
 from summit_corpus.publish.configs import (
+    BIGBIO_CONFIG,
     DEFAULT_CONFIG,
     NER_CONFIG,
     ConfigData,
@@ -32,6 +33,7 @@ from summit_corpus.publish.configs import (
 from summit_corpus.publish.croissant import croissant
 from summit_corpus.publish.facts import FactsAccumulator
 from summit_corpus.publish.features import file_schema
+from summit_corpus.publish.licence import CORPUS_LICENSE
 
 # Rows per row group of the published files. A documents row holds a whole article with its
 # tokens, so its groups are small: readers (the validator, `datasets`, the Hub's viewer) can
@@ -98,9 +100,11 @@ class DatasetWriter:
     def _writer(self, config: str, split: str, schema: pa.Schema, features: Any) -> Any:
         key = (config, split)
         if key not in self._writers:
-            group = {DEFAULT_CONFIG: DOCUMENT_GROUP_ROWS, NER_CONFIG: NER_GROUP_ROWS}.get(
-                config, ROW_GROUP_ROWS
-            )
+            group = {
+                DEFAULT_CONFIG: DOCUMENT_GROUP_ROWS,
+                BIGBIO_CONFIG: DOCUMENT_GROUP_ROWS,
+                NER_CONFIG: NER_GROUP_ROWS,
+            }.get(config, ROW_GROUP_ROWS)
             self._writers[key] = io.RowGroupWriter(
                 layout.split_file(self.out_dir, config, split),
                 file_schema(schema, features),
@@ -132,6 +136,7 @@ class DatasetWriter:
         ]
         sizes = {c.name: {s: sizes[c.name][s] for s in c.splits} for c in configs if c.splits}
         facts = self.facts.facts(self.scheme, ner=True)
+        io.write_text(self.out_dir / layout.LICENSE, CORPUS_LICENSE)
         io.write_text(self.out_dir / layout.CARD, render_card(configs, sizes, facts))
         io.write_json(self.out_dir / layout.CROISSANT, croissant(configs, facts))
         return configs
