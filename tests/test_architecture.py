@@ -3,7 +3,7 @@
 Every `import` and `from ... import` in src/summit_corpus is read with `ast` (function-level
 imports too: a lazy import is still a dependency). The rules:
 
-- stages are layered core < build < annotate < publish < export < validate < cli, and imports run
+- stages are layered core < build < annotate < export < publish < validate < cli, and imports run
   only downwards; `build.corpus` (build_corpus, which runs every stage in order) is the one module
   allowed to call the later stages;
 - only `annotate/client.py` imports the Label Studio SDK;
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "summit_corpus"
-LAYERS = ("core", "build", "annotate", "publish", "export", "validate", "cli")
+LAYERS = ("core", "build", "annotate", "export", "publish", "validate", "cli")
 # build_corpus runs every stage in order: the one module that may call the later stages.
 ORCHESTRATORS = frozenset({"summit_corpus.build.corpus", "summit_corpus.build"})
 SDK = "label_studio_sdk"
