@@ -13,9 +13,10 @@ import shutil
 import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import pyarrow.parquet as pq
 from summit_corpus.build import engines, faults, ingest, swap
 from summit_corpus.build.cache import ArticleCache
 from summit_corpus.build.cache import default_dir as default_cache_dir
+from summit_corpus.build.staging import read_staged
 from summit_corpus.core import io, layout, tables
 from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors
 
@@ -41,6 +43,8 @@ class BuildSummary:
     parsed (int): Articles parsed by the engine.
     cache_repaired (int): Damaged cache entries re-parsed and rewritten.
     recovered (tuple[str, ...]): What killed builds had left, restored or removed.
+    dropped (dict[str, int]): Reason -> predictions of the model layer dropped for it
+        (published in `dropped_predictions.parquet`).
     """
 
     out: Path
@@ -50,11 +54,19 @@ class BuildSummary:
     parsed: int = 0
     cache_repaired: int = 0
     recovered: tuple[str, ...] = ()
+    dropped: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
         counts = ", ".join(f"{n} {name}" for name, n in self.rows.items())
         splits = ", ".join(f"{name} {n}" for name, n in self.splits.items())
-        lines = [*self.recovered, f"built {self.out}: {counts}; documents per split: {splits}"]
+        reasons = ", ".join(f"{n} {reason}" for reason, n in self.dropped.items())
+        dropped = f"{sum(self.dropped.values())} dropped predictions" + (
+            f" ({reasons})" if reasons else ""
+        )
+        lines = [
+            *self.recovered,
+            f"built {self.out}: {counts}; {dropped}; documents per split: {splits}",
+        ]
         if self.cache_repaired:
             lines.append(
                 f"cache: {self.cache_repaired} damaged cache entries re-parsed and rewritten"
@@ -317,7 +329,9 @@ def _publish(
 
     human = _human_layer(annotations, staged.files[tables.DOCUMENTS.name])
     # The fingerprints feed the split assignment only; every other staged table is published.
-    published = {k: v for k, v in staged.files.items() if k != tables.FINGERPRINTS.name}
+    # and the dropped predictions are one file beside the data, not a config.
+    internal = {tables.FINGERPRINTS.name, tables.DROPPED_PREDICTIONS.name}
+    published = {k: v for k, v in staged.files.items() if k not in internal}
     names = [*published, *(name for name in human if name not in published)]
     # The split assignment reads the documents a row group at a time (texts are not kept),
     # with the near-duplicate fingerprints the per-article stage made.
@@ -349,6 +363,7 @@ def _publish(
                 doc_id = layer.filter(pc.invert(orphan)).column("doc_id")[0].as_py()
                 raise BuildError(Errors.E104.format(table=name, doc_id=doc_id), [])
         writer.close()
+        dropped = _write_dropped(staged, tmp)
         if datasheet is not None:  # a datasheet that goes with the corpus, inside its folder
             from summit_corpus.publish.datasheet import render
 
@@ -369,7 +384,20 @@ def _publish(
         cache_hits=staged.cache_hits,
         parsed=staged.parsed,
         cache_repaired=staged.cache_repaired,
+        dropped=dropped,
     )
+
+
+def _write_dropped(staged: engines.Staged, corpus: Path) -> dict[str, int]:
+    """Publish the dropped predictions (all of them: they are few) as one Parquet file.
+
+    RETURNS (dict[str, int]): Reason -> count, reasons in alphabetical order.
+    """
+    definition = tables.DROPPED_PREDICTIONS
+    path = staged.files.get(definition.name)
+    rows = read_staged(path, definition) if path is not None else definition.empty()
+    io.write_parquet(corpus / layout.DROPPED_PREDICTIONS, rows)
+    return dict(sorted(Counter(rows.column("reason").to_pylist()).items()))
 
 
 def _human_layer(annotations: Path | None, staged_documents: Path) -> dict[str, pa.Table]:

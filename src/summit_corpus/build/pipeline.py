@@ -38,6 +38,7 @@ PER_ARTICLE_TABLES = (
     tables.SPANS,
     tables.RELATIONS,
     tables.DOCUMENT_LABELS,
+    tables.DROPPED_PREDICTIONS,
     tables.FINGERPRINTS,
 )
 # Raw articles travel between processes and machines as Arrow: the file's relative path and bytes.
@@ -194,6 +195,7 @@ def process_articles(
                 tables.SPANS.name: list(pre.spans),
                 tables.RELATIONS.name: list(pre.relations),
                 tables.DOCUMENT_LABELS.name: list(pre.document_labels),
+                tables.DROPPED_PREDICTIONS.name: list(pre.dropped),
             },
             segmentation=seg,
             fingerprint=(hashes, band_values),
@@ -235,7 +237,13 @@ def results_to_tables(
     )
     out = {
         t.name: t.from_rows([row for r in results for row in r.rows.get(t.name, ())])
-        for t in (tables.DOCUMENTS, tables.SPANS, tables.RELATIONS, tables.DOCUMENT_LABELS)
+        for t in (
+            tables.DOCUMENTS,
+            tables.SPANS,
+            tables.RELATIONS,
+            tables.DOCUMENT_LABELS,
+            tables.DROPPED_PREDICTIONS,
+        )
     }
     out[tables.SENTENCES.name] = tables.SENTENCES.sorted(sentences)
     out[tables.TOKENS.name] = tables.TOKENS.sorted(tokens)

@@ -4,6 +4,7 @@ corpus/
   README.md                          dataset card (YAML configs + prose), publish/card.py
   croissant.json                     ML Commons Croissant metadata, publish/croissant.py
   MANIFEST.json                      SHA-256 of every other file in the folder, build/corpus.py
+  dropped_predictions.parquet        model predictions dropped by the build, with reasons
   data/<config>/<split>-00000-of-00001.parquet
 """
 
@@ -17,6 +18,7 @@ MANIFEST = "MANIFEST.json"
 CARD = "README.md"
 CROISSANT = "croissant.json"
 LICENSE = "LICENSE"
+DROPPED_PREDICTIONS = "dropped_predictions.parquet"
 
 
 def config_dir(corpus: Path, config: str) -> Path:

@@ -180,20 +180,32 @@ class SpacyMapping(_Frozen):
 
 class QuoteRule(_Frozen):
     name: str
+    # Double marks (opening, closing); a mark is one character or two (the NYT's '').
     marks: tuple[tuple[str, str], ...] = Field(min_length=1)
-    speech_verbs: tuple[str, ...] = Field(min_length=1)
-    attribution_phrases: tuple[str, ...] = ()
-    pronouns: tuple[str, ...] = ()
-    pronoun_quote_window: int = Field(ge=0)
-    person_nouns: tuple[str, ...] = ()
+    # Single marks: a quotation of their own outside double marks, nested inside them.
+    single_marks: tuple[tuple[str, str], ...] = ()
+    # Words a single mark shortens at their start ("'bout", "'90s"): no quotation opens there.
+    elisions: tuple[str, ...] = ()
 
-    @field_validator("marks")
+    @field_validator("marks", "single_marks")
     @classmethod
-    def _single_chars(cls, marks: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    def _short_marks(cls, marks: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
         for pair in marks:
-            if any(len(m) != 1 for m in pair):
-                raise ValueError(f"quote marks must be single characters (got {pair!r})")
+            if any(not 1 <= len(m) <= 2 for m in pair):
+                raise ValueError(f"quote marks must be one or two characters (got {pair!r})")
         return marks
+
+
+class SpeakerRule(_Frozen):
+    name: str
+    # Lemmas of verbs that introduce or attribute speech (a quote's speaker is their subject).
+    speech_verbs: tuple[str, ...] = Field(min_length=1)
+    # Lemmas of verbs whose subject is a source though they introduce no quote ("believes").
+    source_verbs: tuple[str, ...] = ()
+    # Pronoun subjects resolved to the most recent named source before them.
+    pronouns: tuple[str, ...] = ()
+    # Nouns of a description that stands for a person ("the Russian President").
+    person_nouns: tuple[str, ...] = ()
 
 
 class EventRule(_Frozen):
@@ -229,6 +241,7 @@ class CueRule(_Frozen):
 
 class Rules(_Frozen):
     quote: QuoteRule
+    speaker: SpeakerRule
     event: EventRule
     relations: NamedRule
     summit_status: CueRule
@@ -507,13 +520,22 @@ def guidelines(scheme: Scheme) -> str:
         f"- `{rules.event.name}`: EVENT spans are nouns with the lemmas "
         f"{', '.join(rules.event.nouns)} ('conference' only after "
         f"{', '.join(rules.event.conference_modifiers)}), with their modifiers.",
-        f"- `{rules.quote.name}`: QUOTE spans between the marks "
-        f"{' '.join(a + '…' + b for a, b in rules.quote.marks)}; the speaker is the subject of "
-        f"the nearest speech verb ({', '.join(rules.quote.speech_verbs)}) governing or "
-        f"following the quote, else the nearest PERSON/ORG in the sentence. A pronoun speaker "
-        f"({', '.join(rules.quote.pronouns)}) takes the previous quote's speaker when that quote "
-        f"is at most {rules.quote.pronoun_quote_window} sentences back, else the nearest "
-        f"preceding PERSON.",
+        f"- `{rules.quote.name}`: QUOTE spans between the double marks "
+        f"{' '.join(a + '…' + b for a, b in rules.quote.marks)} (any opening mark pairs with "
+        f"any closing one) and, outside them, the single marks "
+        f"{' '.join(a + '…' + b for a, b in rules.quote.single_marks)}; a mark opens with no "
+        f"letter on its left and closes with none on its right, so apostrophes and markup "
+        f'(`="`) are no marks. A paragraph that opens a quotation and does not close it, '
+        f"followed by one that opens again, gives a QUOTE to the paragraph's end.",
+        f"- `{rules.speaker.name}`: the speaker is the subject of the speech verb "
+        f"({', '.join(rules.speaker.speech_verbs)}) the quote hangs on in the parse, else of "
+        f"the nearest one in its sentences, or the object of 'according to'; else the speaker "
+        f"of the quote it continues; else the nearest PERSON/ORG in its sentences. A proper "
+        f"noun NER missed becomes a PERSON span of this rule. A pronoun "
+        f"({', '.join(rules.speaker.pronouns)}) or a description "
+        f"({', '.join(rules.speaker.person_nouns)}) links to the most recent named source "
+        f"before it (the subject of a speech verb or of "
+        f"{', '.join(rules.speaker.source_verbs)}, or a quote's speaker).",
         f"- `{rules.relations.name}`: affiliation from titles in front of or in apposition to a "
         f"PERSON; participant from 'between'/'with' phrases and hyphenated names on an EVENT; "
         f"date and location from DATE/GPE/LOC spans attached to an EVENT.",

@@ -524,6 +524,31 @@ FINGERPRINTS = Table(
     ),
 )
 
+# Made by the per-article stage (the model layer's predictions it could not make valid),
+# staged and cached with the article's rows; published as one file beside the data
+# (layout.DROPPED_PREDICTIONS), not as a config, and counted by the build and the datasheet.
+DROPPED_PREDICTIONS = Table(
+    name="dropped_predictions",
+    description="Predictions of the model layer that were dropped, each with the reason.",
+    key=("doc_id", "kind", "start", "end", "label", "source"),
+    sort_by=("doc_id", "kind", "start", "end", "label", "source"),
+    columns=(
+        DOC_ID,
+        _c(
+            "kind",
+            pa.string(),
+            "What was dropped: a 'span' or a 'relation'.",
+            allowed=("span", "relation"),
+        ),
+        _c("label", pa.string(), "The prediction's label."),
+        _c("start", OFFSET, "The span's start as predicted (a relation: its head's).", ge=0),
+        _c("end", OFFSET, "The span's end as predicted (a relation: its tail's).", ge=0),
+        _c("text", pa.string(), "text[start:end] of the document."),
+        _c("source", pa.string(), "Model name and version, or rule name, that predicted it."),
+        _c("reason", pa.string(), "Why it was dropped (snake_case)."),
+    ),
+)
+
 CORE_TABLES: tuple[Table, ...] = (DOCUMENTS, SENTENCES, TOKENS)
 ANNOTATION_TABLES: tuple[Table, ...] = (SPANS, RELATIONS, DOCUMENT_LABELS)
 HUMAN_TABLES: tuple[Table, ...] = (ANNOTATIONS, ANNOTATION_NOTES)

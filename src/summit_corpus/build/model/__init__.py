@@ -7,15 +7,18 @@ Each rule set is a module:
 
 - `entities`: spaCy NER, mapped onto the scheme's labels (`spacy/<model>-<version>/ner`).
 - `events`: EVENT, nouns naming a diplomatic encounter (`rule/event.v1`).
-- `quotes`: QUOTE, the text between paired quote marks (`rule/quote.v1`).
-- `speakers`: `speaker` relations from a QUOTE to who said it, via the parse (`rule/quote.v1`).
+- `quotes`: QUOTE, the text between paired quote marks, every news convention (`rule/quote.v2`).
+- `speakers`: `speaker` relations from a QUOTE to who said it, via the parse, and PERSON spans
+  for speakers NER missed (`rule/speaker.v2`).
 - `relations`: affiliation, participant, date, location from the parse (`rule/relations.v1`).
 - `topics`: the document labels summit_status and topics (`rule/summit_status.v1`,
   `rule/topics.v1`), regular-expression cues from the scheme.
 
 Every span starts at a token start and ends at a token end, so `text[start:end]` is the
-span's text and no span splits a token. Span ids are `p0001`, `p0002`, ... in (start, end,
-label) order; relation ids `pr0001`, ... in (label, head, tail) order: both deterministic.
+span's text and no span splits a token: `sanitize` trims and snaps each prediction, or drops
+it with a reason (the `dropped` rows, never silently). Span ids are `p0001`, `p0002`, ... in
+(start, end, label) order; relation ids `pr0001`, ... in (label, head, tail) order: both
+deterministic.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from summit_corpus.build.model.entities import entities, ner_source
 from summit_corpus.build.model.events import events
 from summit_corpus.build.model.quotes import find_quotes, quotes
 from summit_corpus.build.model.relations import relations
+from summit_corpus.build.model.sanitize import Dropped, clean_relations, clean_spans
 from summit_corpus.build.model.spans import SPEAKER_LABELS, ModelSpan, PreAnnotations, Relation
+from summit_corpus.build.model.speakers import speakers
 from summit_corpus.build.model.topics import document_labels
 from summit_corpus.core.scheme import Scheme
 from summit_corpus.core.tables import LAYER_PREDICTION
@@ -53,16 +58,27 @@ def annotate_doc(doc_id: str, text: str, doc: Doc, scheme: Scheme) -> PreAnnotat
     found_entities = entities(doc, text, scheme, ner_source(scheme.spacy.model))
     found_events = events(doc, scheme, found_entities)
     found_quotes = quotes(doc, text, scheme)
-    spans = sorted(
+    predicted = sorted(
         {s.key: s for s in (*found_entities, *found_events, *found_quotes)}.values(),
         key=lambda s: s.key,
     )
+    found_speakers = speakers(doc, text, scheme, predicted, found_quotes)
+    predicted = sorted([*predicted, *found_speakers.added], key=lambda s: s.key)
+    found_relations = [
+        r
+        for r in (*found_speakers.relations, *relations(doc, scheme, predicted))
+        if scheme.allows_relation(r[0], r[1].label, r[2].label)
+    ]
+    # Trimmed and snapped to token boundaries, or dropped with a reason (sanitize.py).
+    kept, dropped, kept_of = clean_spans(text, doc, predicted)
+    kept_relations, dropped_relations = clean_relations(found_relations, kept_of)
+    spans = sorted({s.key: s for s in kept}.values(), key=lambda s: s.key)
     ids = {s.key: f"p{n:04d}" for n, s in enumerate(spans, 1)}
-    found_relations = relations(doc, text, scheme, spans, found_quotes)
     return PreAnnotations(
         _span_rows(doc_id, text, spans, ids),
-        _relation_rows(doc_id, found_relations, ids),
+        _relation_rows(doc_id, kept_relations, ids),
         _label_rows(doc_id, text, scheme),
+        _dropped_rows(doc_id, text, [*dropped, *dropped_relations]),
     )
 
 
@@ -122,3 +138,20 @@ def _label_rows(doc_id: str, text: str, scheme: Scheme) -> tuple[dict[str, Any],
         }
         for name, value, source in document_labels(text, scheme)
     )
+
+
+def _dropped_rows(doc_id: str, text: str, dropped: Sequence[Dropped]) -> tuple[dict[str, Any], ...]:
+    rows = {
+        (d.kind, d.start, d.end, d.label, d.source): {
+            "doc_id": doc_id,
+            "kind": d.kind,
+            "label": d.label,
+            "start": d.start,
+            "end": d.end,
+            "text": text[d.start : d.end],
+            "source": d.source,
+            "reason": d.reason,
+        }
+        for d in dropped
+    }
+    return tuple(rows[k] for k in sorted(rows))

@@ -1,87 +1,224 @@
-"""QUOTE (the scheme's `rules.quote`, `rule/quote.v1`): the text between paired quote marks.
+"""QUOTE (the scheme's `rules.quote`, `rule/quote.v2`): the text between paired quote marks.
 
-`find_quotes` works on the text alone; `quotes` snaps each quotation inward to token
-boundaries so that a QUOTE span never splits a token.
+`find_quotes` works on the text alone, one paragraph (line) at a time, over every
+quotation-mark convention of news text:
+
+- double marks: curly (“ ”), straight ("), and the two apostrophes of the NYT archive ('');
+  an opening and a closing mark of any of them pair ("mixed pairs": “...", "...”);
+- single marks (‘ ’, '), as headlines quote; a single mark inside an open double quotation
+  is a nested quote and part of the outer one;
+- a paragraph that opens a double quotation and does not close it, followed by a paragraph
+  that opens one again (news style for a quotation over several paragraphs): the part in
+  each paragraph is its own quotation, up to the paragraph's end.
+
+Whether a mark opens or closes is read from its neighbours: an opening mark has no letter or
+digit on its left and no space on its right; a closing mark has no space on its left and no
+letter or digit on its right. So an apostrophe ("Russia’s", "don't") is never a mark, nor is
+a straight quote glued to "=" (markup: `datetime="2015-12-02"`). A single mark that opens an
+elision ("‘bout", "'90s") opens nothing.
+
+`quotes` then keeps the quotations that are someone's words (see `is_titled`): not titles
+and not scare quotes, and snaps each inward to token boundaries.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from summit_corpus.build.model.sanitize import is_blank
 from summit_corpus.build.model.spans import ModelSpan
 from summit_corpus.core.scheme import Scheme
 
+_OPEN, _CLOSE, _BOTH = 1, 2, 3
+# Characters after which an opening mark may stand (besides spaces and the line start).
+_BEFORE_OPEN = frozenset("([{—–-/:;,…*>|_”’")
+# Curly double marks say which they are, whatever their neighbours: “ opens (and may close,
+# as some outlets write it: “abhorrent“ in a tweet) and ” closes.
+_ALWAYS_OPENS = frozenset("“")
+_ALWAYS_CLOSES = frozenset("”")
 
-def find_quotes(text: str, marks: Sequence[tuple[str, str]]) -> list[tuple[int, int]]:
-    """Find quotations: the text between paired quote marks, paragraph by paragraph.
+
+@dataclass(frozen=True, slots=True)
+class Quotation:
+    """A quotation found in the text.
+
+    start (int): Offset of its first character (the opening mark excluded).
+    end (int): Offset after its last character (the closing mark excluded).
+    single (bool): Whether single marks enclose it.
+    unclosed (bool): Whether it runs to its paragraph's end (continued in the next one).
+    """
+
+    start: int
+    end: int
+    single: bool = False
+    unclosed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    at: int  # offset of the mark
+    end: int  # offset after it
+    single: bool
+    role: int  # _OPEN, _CLOSE or _BOTH
+
+
+def find_quotes(
+    text: str,
+    marks: Sequence[tuple[str, str]],
+    single_marks: Sequence[tuple[str, str]] = (),
+    elisions: Sequence[str] = (),
+) -> list[Quotation]:
+    """Find quotations, paragraph by paragraph.
 
     text (str): The document text.
-    marks (Sequence[tuple[str, str]]): (opening, closing) mark pairs from the scheme.
-    RETURNS (list[tuple[int, int]]): (start, end) offsets of the text inside each pair, marks
-        excluded, surrounding whitespace trimmed, in text order. An opening mark with no
-        closing mark in its paragraph opens no quotation; quotes nested in a quote are part
-        of the outer one.
+    marks (Sequence[tuple[str, str]]): (opening, closing) double mark pairs from the scheme.
+    single_marks (Sequence[tuple[str, str]]): (opening, closing) single mark pairs.
+    elisions (Sequence[str]): Lowercase words a single mark shortens ("bout", "em", "90s").
+    RETURNS (list[Quotation]): The quotations, surrounding blanks trimmed, in text order.
     """
-    closing = dict(marks)
-    # Jump from one opening mark to the next instead of stepping through every character.
-    openers = "".join(re.escape(mark) for mark in closing if len(mark) == 1)
-    if not openers:
-        return []
-    opening = re.compile(f"[{openers}]")
-    out = []
-    i = 0
-    while True:
-        found = opening.search(text, i)
-        if found is None:
-            break
-        i = found.start()
-        if _opens(text, i):
-            j = _closing_mark(text, i, closing[text[i]])
-            if j is not None:
-                start, end = i + 1, j
-                while start < end and text[start].isspace():
-                    start += 1
-                while end > start and text[end - 1].isspace():
-                    end -= 1
-                if start < end:
-                    out.append((start, end))
-                i = j + 1
-                continue
-        i += 1
+    finder = _Finder(marks, single_marks, elisions)
+    out: list[Quotation] = []
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n\r]+", text)]
+    pending: Quotation | None = None  # an unclosed quotation, kept if the next line reopens
+    for start, end in lines:
+        found, opens_first = finder.line(text, start, end)
+        if pending is not None and opens_first:
+            out.append(pending)
+        pending = None
+        for quote in found:
+            if quote.unclosed:
+                pending = quote
+            else:
+                out.append(quote)
     return out
 
 
-def _opens(text: str, i: int) -> bool:
-    # An opening mark is not glued to a letter on its left (an apostrophe in "Russia’s" is).
-    return i == 0 or not text[i - 1].isalnum()
+class _Finder:
+    """The marks of one scheme, compiled."""
+
+    def __init__(
+        self,
+        marks: Sequence[tuple[str, str]],
+        single_marks: Sequence[tuple[str, str]],
+        elisions: Sequence[str],
+    ) -> None:
+        self.double_open = {a for a, _ in marks}
+        self.double_close = {b for _, b in marks}
+        self.single_open = {a for a, _ in single_marks}
+        self.single_close = {b for _, b in single_marks}
+        every = sorted(
+            self.double_open | self.double_close | self.single_open | self.single_close,
+            key=lambda m: -len(m),
+        )
+        self.pattern = re.compile("|".join(re.escape(m) for m in every)) if every else None
+        self.elision = (
+            re.compile(rf"(?:{'|'.join(re.escape(e) for e in elisions)})\b", re.IGNORECASE)
+            if elisions
+            else None
+        )
+
+    def marks(self, text: str, start: int, end: int) -> list[_Mark]:
+        """RETURNS (list[_Mark]): The marks of text[start:end] that may open or close."""
+        out: list[_Mark] = []
+        if self.pattern is None:
+            return out
+        for found in self.pattern.finditer(text, start, end):
+            mark, at, after = found.group(), found.start(), found.end()
+            before = text[at - 1] if at > start else " "
+            following = text[after] if after < end else " "
+            single = mark not in self.double_open and mark not in self.double_close
+            opens = (mark in self.double_open or mark in self.single_open) and (
+                _can_open(before, following) or mark in _ALWAYS_OPENS
+            )
+            if opens and single:
+                opens = not following.isdigit() and (
+                    self.elision is None or self.elision.match(text, after) is None
+                )
+            closes = (mark in self.double_close or mark in self.single_close) and (
+                _can_close(before, following)
+                or mark in _ALWAYS_CLOSES
+                or (not single and before.isspace() and following.isspace())  # "... ''  said"
+            )
+            role = (_OPEN if opens else 0) | (_CLOSE if closes else 0)
+            if role:
+                out.append(_Mark(at, after, single, role))
+        return out
+
+    def line(self, text: str, start: int, end: int) -> tuple[list[Quotation], bool]:
+        """The quotations of one paragraph, and whether it starts with an opening mark.
+
+        RETURNS (tuple[list[Quotation], bool]): Closed quotations, and at most one unclosed
+            one (last), in order; whether the paragraph's first mark opens at its start.
+        """
+        marks = self.marks(text, start, end)
+        lead = start
+        while lead < end and is_blank(text[lead]):
+            lead += 1
+        opens_first = bool(marks) and marks[0].at == lead and bool(marks[0].role & _OPEN)
+        out: list[Quotation] = []
+        double: _Mark | None = None
+        single: _Mark | None = None
+        for mark in marks:
+            if double is not None:
+                if mark.single:
+                    continue  # nested: part of the outer quotation
+                if mark.role & _CLOSE:
+                    _emit(text, double.end, mark.at, False, False, out)
+                    double = None
+                elif text[mark.at] == "“":  # a new opening mark: the last one ran to here
+                    _emit(text, double.end, mark.at, False, True, out)
+                    double = mark
+            elif single is not None and mark.single:
+                if mark.role & _CLOSE:
+                    _emit(text, single.end, mark.at, True, False, out)
+                    single = None
+            elif mark.role & _OPEN:
+                if mark.single:
+                    single = mark
+                else:
+                    double, single = mark, None
+        if double is not None:
+            _emit(text, double.end, end, False, True, out)
+        return out, opens_first
 
 
-_LINE_END = re.compile("[\n\r]")
+def _can_open(before: str, following: str) -> bool:
+    return (before.isspace() or before in _BEFORE_OPEN or before in "“‘\"'") and not (
+        following.isspace() or is_blank(following)
+    )
 
 
-def _closing_mark(text: str, i: int, close: str) -> int | None:
-    # The first `close` after i on the same line that no letter follows.
-    if len(close) != 1:
-        return None
-    line_end = _LINE_END.search(text, i + 1)
-    stop = len(text) if line_end is None else line_end.start()
-    j = text.find(close, i + 1, stop)
-    while j >= 0:
-        if not (j + 1 < len(text) and text[j + 1].isalpha()):
-            return j
-        j = text.find(close, j + 1, stop)
-    return None
+def _can_close(before: str, following: str) -> bool:
+    return not (before.isspace() or is_blank(before)) and not following.isalnum()
+
+
+def _emit(
+    text: str, start: int, end: int, single: bool, unclosed: bool, out: list[Quotation]
+) -> None:
+    while start < end and is_blank(text[start]):
+        start += 1
+    while end > start and is_blank(text[end - 1]):
+        end -= 1
+    if start < end:
+        out.append(Quotation(start, end, single, unclosed))
 
 
 def quotes(doc: Doc, text: str, scheme: Scheme) -> list[ModelSpan]:
+    """QUOTE spans: the quotations that are someone's words, snapped inward to tokens.
+
+    doc (Doc): The parsed text.
+    text (str): The document text.
+    scheme (Scheme): The scheme (its `rules.quote`).
+    RETURNS (list[ModelSpan]): The QUOTE spans, in text order.
+    """
     rule = scheme.rules.quote
     out = []
-    for start, end in find_quotes(text, rule.marks):
-        # Snap inward to token boundaries so a quote never splits a token.
-        span = doc.char_span(start, end, alignment_mode="contract")
+    for quote in find_quotes(text, rule.marks, rule.single_marks, rule.elisions):
+        span = doc.char_span(quote.start, quote.end, alignment_mode="contract")
         if span is None or len(span) == 0:
             continue
         out.append(

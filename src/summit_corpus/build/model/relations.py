@@ -1,8 +1,8 @@
 """Relations between predicted spans (the scheme's `rules.relations`, `rule/relations.v1`).
 
-`speaker` (QUOTE -> its speaker) comes from `speakers`; from the parse here: `affiliation`
-(PERSON -> the ORG, GPE or NORP in the person's title) and `participant`, `date` and
-`location` of an EVENT. Every relation is kept only if the scheme allows its labels.
+From the parse (`speaker`, QUOTE -> its speaker, is `speakers`'): `affiliation` (PERSON ->
+the ORG, GPE or NORP in the person's title) and `participant`, `date` and `location` of an
+EVENT. Every relation is kept only if the scheme allows its labels.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from spacy.tokens import Doc, Token
 
 from summit_corpus.build.model.spans import ModelSpan, Relation, root
-from summit_corpus.build.model.speakers import speakers
 from summit_corpus.core.scheme import Scheme
 
 # Dependency labels a title may hang on; a path through any other label leaves the person's
@@ -22,16 +21,14 @@ _SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 _EVENT_VERBS = {"take", "hold", "have", "begin", "start"}
 
 
-def relations(
-    doc: Doc, text: str, scheme: Scheme, spans: Sequence[ModelSpan], quotes: Sequence[ModelSpan]
-) -> list[Relation]:
+def relations(doc: Doc, scheme: Scheme, spans: Sequence[ModelSpan]) -> list[Relation]:
+    """The affiliation and event relations among the spans, as the scheme allows them."""
     by_token: dict[int, ModelSpan] = {}
     for span in spans:
         if span.label != "QUOTE":
             for i in range(span.first, span.last):
                 by_token[i] = span
     out: list[Relation] = []
-    out += speakers(doc, text, scheme, quotes, by_token, spans)
     name = scheme.rules.relations.name
     for span in spans:
         if span.label == "PERSON":

@@ -23,11 +23,14 @@ class PreAnnotations:
     spans (tuple[dict, ...]): Rows of tables.SPANS.
     relations (tuple[dict, ...]): Rows of tables.RELATIONS.
     document_labels (tuple[dict, ...]): Rows of tables.DOCUMENT_LABELS.
+    dropped (tuple[dict, ...]): Rows of tables.DROPPED_PREDICTIONS: predictions that could
+        not be made valid, with the reason.
     """
 
     spans: tuple[dict[str, Any], ...]
     relations: tuple[dict[str, Any], ...]
     document_labels: tuple[dict[str, Any], ...]
+    dropped: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

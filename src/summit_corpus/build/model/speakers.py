@@ -1,17 +1,25 @@
-"""`speaker` relations (the scheme's `rules.quote`, `rule/quote.v1`): who said each QUOTE.
+"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v2`): who said each QUOTE.
 
-The speaker is found through the dependency parse (see `_speaker`): the subject of a speech
-verb the quote hangs on, else of the nearest speech verb in its sentences, else the speaker
-of the quote it continues, else the nearest name. Pronouns and descriptions are resolved to
-a named mention (see `_mention`).
+The speaker is found through the dependency parse (`_speaker`): the subject of the speech
+verb the quote hangs on, else of the nearest speech verb in its sentences ("X said", "said X,
+a ...", "X told reporters", "X, who ..., said", "according to X"), else the speaker of the
+quote it continues, else the nearest name in its sentences. A subject becomes a span by
+`_Resolver.mention`: a name is its span; a proper noun NER missed becomes a PERSON span of
+this rule; a pronoun or a description ("the senator") is the most recent named source before
+it (the subject of a speech or source verb, or a quote's speaker), linked at its nearest
+mention. A place or outlet that only modifies a description ("the Vermont senator") is never
+the speaker.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from spacy.attrs import LEMMA, POS
+from spacy.symbols import AUX, VERB
 from spacy.tokens import Doc, Token
 
 from summit_corpus.build.model.spans import SPEAKER_LABELS, ModelSpan, Relation
@@ -19,77 +27,146 @@ from summit_corpus.build.segment import sentence_boundaries
 from summit_corpus.core.scheme import Scheme
 
 _SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+# Dependencies that join the words of one name ("Hillary Rodham Clinton").
+_NAME_DEPS = {"compound", "flat"}
+_TITLE_WORDS = {"mr.", "mrs.", "ms.", "dr.", "mr", "mrs", "ms", "dr", "sen.", "rep.", "gov."}
 
 
 @dataclass(frozen=True, slots=True)
-class _QuoteContext:
+class Speakers:
+    """The speaker relations of a document and the PERSON spans the rule added for them.
+
+    relations (list[Relation]): ("speaker", quote, speaker, rule name) tuples.
+    added (list[ModelSpan]): Names NER missed that are the subject of a speech verb.
+    """
+
+    relations: list[Relation]
+    added: list[ModelSpan]
+
+
+@dataclass(slots=True)
+class _Context:
     """What the speaker search needs besides the quote itself."""
 
+    doc: Doc
+    text: str
+    name: str  # the rule's versioned name
     verbs: frozenset[str]
+    source_verbs: frozenset[str]
     pronouns: frozenset[str]
     person_nouns: frozenset[str]
-    window: int
     by_token: dict[int, ModelSpan]
-    spans: tuple[ModelSpan, ...]
+    spans: list[ModelSpan]
     quote_tokens: frozenset[int]
-    sentence_of: list[int]  # token index -> sentence number
     # (start, end) token indices of each sentence: doc.sents rebuilds its spans on every call.
     sentences: tuple[tuple[int, int], ...]
-    # The document text: spaCy's doc.text joins every token anew on each access.
-    text: str
+    sentence_of: list[int]
+    # Named sources in text order: (token index, span), read by pronouns and descriptions.
+    source_at: list[int] = field(default_factory=list)
+    source_span: list[ModelSpan] = field(default_factory=list)
+    added: list[ModelSpan] = field(default_factory=list)
 
 
 def speakers(
-    doc: Doc,
-    text: str,
-    scheme: Scheme,
-    quotes: Sequence[ModelSpan],
-    by_token: dict[int, ModelSpan],
-    spans: Sequence[ModelSpan],
-) -> list[Relation]:
+    doc: Doc, text: str, scheme: Scheme, spans: Sequence[ModelSpan], quotes: Sequence[ModelSpan]
+) -> Speakers:
+    """Find the speaker of every QUOTE span.
+
+    doc (Doc): The parsed text.
+    text (str): The document text.
+    scheme (Scheme): The scheme (its `rules.speaker`).
+    spans (Sequence[ModelSpan]): Every predicted span, sorted by key.
+    quotes (Sequence[ModelSpan]): The QUOTE spans, in text order.
+    RETURNS (Speakers): The speaker relations and the PERSON spans added for them.
+    """
     if not quotes:
-        return []
-    rule = scheme.rules.quote
+        return Speakers([], [])
+    ctx = _context(doc, text, scheme, spans, quotes)
+    _collect_sources(ctx)
+    out: list[Relation] = []
+    previous: tuple[ModelSpan, ModelSpan] | None = None  # the last attributed quote
+    for quote in quotes:
+        speaker = _speaker(quote, ctx, previous)
+        if speaker is not None:
+            out.append(("speaker", quote, speaker, ctx.name))
+            previous = (quote, speaker)
+            _add_source(ctx, quote.first, speaker)
+    return Speakers(out, ctx.added)
+
+
+def _context(
+    doc: Doc, text: str, scheme: Scheme, spans: Sequence[ModelSpan], quotes: Sequence[ModelSpan]
+) -> _Context:
+    rule = scheme.rules.speaker
+    by_token: dict[int, ModelSpan] = {}
+    for span in spans:
+        if span.label != "QUOTE":
+            for i in range(span.first, span.last):
+                by_token[i] = span
     # Sentences as doc.sents makes them, without a Token object per token.
     boundary = sentence_boundaries(doc)
     starts = np.flatnonzero(boundary).tolist()
-    ctx = _QuoteContext(
+    return _Context(
+        doc=doc,
+        text=text,
+        name=rule.name,
         verbs=frozenset(rule.speech_verbs),
+        source_verbs=frozenset(rule.source_verbs),
         pronouns=frozenset(rule.pronouns),
         person_nouns=frozenset(rule.person_nouns),
-        window=rule.pronoun_quote_window,
         by_token=by_token,
-        spans=tuple(spans),
+        spans=[s for s in spans if s.label in SPEAKER_LABELS],
         quote_tokens=frozenset(i for q in quotes for i in range(q.first, q.last)),
-        sentence_of=(np.cumsum(boundary) - 1).tolist(),
         sentences=tuple(zip(starts, [*starts[1:], len(doc)], strict=True)),
-        text=text,
+        sentence_of=(np.cumsum(boundary) - 1).tolist(),
     )
-    out: list[Relation] = []
-    previous: tuple[ModelSpan, ModelSpan] | None = (
-        None  # (quote, speaker) of the last attributed quote
-    )
-    for quote in quotes:
-        speaker = _speaker(doc, quote, ctx, previous)
-        if speaker is not None:
-            out.append(("speaker", quote, speaker, rule.name))
-            previous = (quote, speaker)
-    return out
+
+
+def _verb_indices(doc: Doc, lemmas: frozenset[str]) -> list[int]:
+    """Indices of the VERB and AUX tokens whose lemma is in `lemmas`, read as columns."""
+    if len(doc) == 0:
+        return []
+    values = doc.to_array([POS, LEMMA])
+    verb = (values[:, 0] == VERB) | (values[:, 0] == AUX)
+    strings = doc.vocab.strings
+    found = [h for h in np.unique(values[verb, 1]).tolist() if strings[h].lower() in lemmas]
+    hits: list[int] = np.flatnonzero(verb & np.isin(values[:, 1], found)).tolist()
+    return hits
+
+
+def _collect_sources(ctx: _Context) -> None:
+    """The named subjects of speech and source verbs outside quotes, in text order."""
+    for i in _verb_indices(ctx.doc, ctx.verbs | ctx.source_verbs):
+        if i in ctx.quote_tokens:
+            continue
+        for subject in _subjects(ctx.doc[i], ctx):
+            span = _named(subject, ctx)
+            if span is not None:
+                _add_source(ctx, subject.i, span)
+                break
+
+
+def _add_source(ctx: _Context, at: int, span: ModelSpan) -> None:
+    where = bisect_left(ctx.source_at, at)
+    ctx.source_at.insert(where, at)
+    ctx.source_span.insert(where, span)
 
 
 def _speaker(
-    doc: Doc, quote: ModelSpan, ctx: _QuoteContext, previous: tuple[ModelSpan, ModelSpan] | None
+    quote: ModelSpan, ctx: _Context, previous: tuple[ModelSpan, ModelSpan] | None
 ) -> ModelSpan | None:
     """Find who said a quote.
 
     1. Walk up the parse from the quote's tokens: the first speech verb outside the quote
        with a subject (or, for "X quoted Y as saying", an object) gives the speaker.
-    2. Else the nearest speech verb outside quotes in the quote's sentences and paragraph.
+    2. Else the nearest speech verb outside quotes in the quote's sentences and paragraph,
+       or an "according to X" there.
     3. Else, for a quote right after an attributed quote in the same paragraph (its sentence
        or the next one), that quote's speaker: a quotation continued after its attribution.
-    4. Else the nearest PERSON or ORG span in the quote's sentences, outside quotes.
-    Subjects become spans by `_mention` (names, pronouns, descriptions).
+    4. Else the name before a colon that introduces the quote ("Fallin: Trump Is ‘...’").
+    5. Else the nearest PERSON (then ORG) span in the quote's sentences, outside quotes.
     """
+    doc = ctx.doc
     inside = range(quote.first, quote.last)
     seen: set[int] = set()
     for i in inside:
@@ -98,18 +175,57 @@ def _speaker(
                 continue
             seen.add(ancestor.i)
             if _is_speech_verb(ancestor, ctx):
-                found = _verb_speaker(doc, ancestor, ctx, previous)
+                found = _verb_speaker(ancestor, ctx)
                 if found is not None:
                     return found
-    lo, hi = _paragraph_sentences(doc, quote, ctx)
-    candidates = [t for t in doc[lo:hi] if t.i not in ctx.quote_tokens and _is_speech_verb(t, ctx)]
-    candidates.sort(key=lambda t: min(abs(t.i - quote.first), abs(t.i - quote.last)))
+    lo, hi = _paragraph_sentences(quote, ctx)
+    found = _nearby_verb_speaker(quote, lo, hi, ctx)
+    if found is not None:
+        return found
+    if previous is not None and _continues(previous[0], quote, ctx):
+        return previous[1]
+    found = _colon_speaker(quote, lo, ctx)
+    if found is not None:
+        return found
+    return _nearby_name(quote, lo, hi, ctx)
+
+
+def _colon_speaker(quote: ModelSpan, lo: int, ctx: _Context) -> ModelSpan | None:
+    """ "X: ... “quote”" (headlines, and paragraphs that introduce a quote with a colon): the
+    name right before the first colon of the quote's sentences, before the quote."""
+    doc = ctx.doc
+    for i in range(lo + 1, quote.first):
+        if doc[i].text == ":":
+            before = doc[i - 1]
+            span = ctx.by_token.get(before.i)
+            if span is not None:
+                return span if span.label in SPEAKER_LABELS else None
+            return _add_name(before, ctx) if before.pos_ == "PROPN" else None
+    return None
+
+
+def _nearby_verb_speaker(quote: ModelSpan, lo: int, hi: int, ctx: _Context) -> ModelSpan | None:
+    doc = ctx.doc
+    candidates = [
+        t
+        for t in doc[lo:hi]
+        if t.i not in ctx.quote_tokens and (_is_speech_verb(t, ctx) or t.lower_ == "according")
+    ]
+    # Speech verbs first: "Peskov said, according to RIA" (the outlet only relays).
+    candidates.sort(
+        key=lambda t: (
+            t.lower_ == "according",
+            min(abs(t.i - quote.first), abs(t.i - quote.last)),
+        )
+    )
     for verb in candidates:
-        found = _verb_speaker(doc, verb, ctx, previous)
+        found = _verb_speaker(verb, ctx)
         if found is not None:
             return found
-    if previous is not None and _continues(doc, previous[0], quote, ctx):
-        return previous[1]
+    return None
+
+
+def _nearby_name(quote: ModelSpan, lo: int, hi: int, ctx: _Context) -> ModelSpan | None:
     nearby = [
         s
         for s in ctx.spans
@@ -118,24 +234,33 @@ def _speaker(
         and s.last <= hi
         and not any(i in ctx.quote_tokens for i in range(s.first, s.last))
     ]
-    nearby.sort(key=lambda s: min(abs(s.first - quote.last), abs(s.last - quote.first)))
+    nearby.sort(
+        key=lambda s: (
+            s.label != "PERSON",
+            min(abs(s.first - quote.last), abs(s.last - quote.first)),
+        )
+    )
     return nearby[0] if nearby else None
 
 
-def _is_speech_verb(token: Token, ctx: _QuoteContext) -> bool:
+def _is_speech_verb(token: Token, ctx: _Context) -> bool:
     # A "verb" with a determiner is a noun the tagger got wrong ("the US warning about").
     return (
-        token.lemma_.lower() in ctx.verbs
-        and token.pos_ in ("VERB", "AUX")
+        token.pos_ in ("VERB", "AUX")
+        and token.lemma_.lower() in ctx.verbs
         and not any(c.dep_ == "det" for c in token.children)
     )
 
 
-def _paragraph_sentences(doc: Doc, span: ModelSpan, ctx: _QuoteContext) -> tuple[int, int]:
-    """Token range of the sentences a span overlaps, cut to the span's paragraph (line)."""
-    sents = [(a, b) for a, b in ctx.sentences if a < span.last and span.first < b]
+def _paragraph_sentences(span: ModelSpan, ctx: _Context) -> tuple[int, int]:
+    """Token range of the sentences a span overlaps, and of those its neighbouring tokens
+    (the marks) start, cut to the span's paragraph (line): a sentence that begins right
+    after a closing mark ("... ,” the Texan said.") or ends at an opening one ("He said: “")
+    is the quote's too."""
+    doc, text = ctx.doc, ctx.text
+    lo_token, hi_token = max(span.first - 2, 0), min(span.last + 2, len(doc))
+    sents = [(a, b) for a, b in ctx.sentences if a < hi_token and lo_token < b]
     lo, hi = sents[0][0], sents[-1][1]
-    text = ctx.text
     para_start = text.rfind("\n", 0, span.start) + 1
     para_end = text.find("\n", span.end)
     para_end = len(text) if para_end < 0 else para_end
@@ -146,7 +271,7 @@ def _paragraph_sentences(doc: Doc, span: ModelSpan, ctx: _QuoteContext) -> tuple
     return lo, hi
 
 
-def _continues(doc: Doc, before: ModelSpan, quote: ModelSpan, ctx: _QuoteContext) -> bool:
+def _continues(before: ModelSpan, quote: ModelSpan, ctx: _Context) -> bool:
     # "... border,” Psaki told reporters last week. “Russia now has ...": same paragraph, and
     # the quote starts in the sentence where the attributed quote ends or in the next one.
     if "\n" in ctx.text[before.end : quote.start]:
@@ -155,10 +280,11 @@ def _continues(doc: Doc, before: ModelSpan, quote: ModelSpan, ctx: _QuoteContext
     return 0 <= gap <= 1
 
 
-def _verb_speaker(
-    doc: Doc, verb: Token, ctx: _QuoteContext, previous: tuple[ModelSpan, ModelSpan] | None
-) -> ModelSpan | None:
+def _subjects(verb: Token, ctx: _Context) -> list[Token]:
+    """The tokens that stand for who speaks through `verb`, best first."""
     subjects: list[Token] = []
+    if verb.lower_ == "according":  # "according to X": the phrase's object speaks
+        return [t for t in verb.subtree if t.dep_ == "pobj"][:1]
     if verb.lemma_.lower() == "quote":
         subjects += [c for c in verb.children if c.dep_ == "dobj"]
         subjects += [
@@ -175,68 +301,131 @@ def _verb_speaker(
         head = head.head
         subjects += [c for c in head.children if c.dep_ in _SUBJECT_DEPS]
     if not subjects:
-        # "according to X": the phrase's object speaks.
         for child in verb.children:
             if child.lower_ == "according":
-                subjects += [t for t in child.subtree if t.dep_ == "pobj"]
+                subjects += [t for t in child.subtree if t.dep_ == "pobj"][:1]
     # Names before descriptions: "Russia's deputy foreign minister, Sergey Ryabkov stated".
-    subjects.sort(key=lambda t: t.i not in ctx.by_token)
-    for subject in subjects:
-        found = _mention(doc, subject, ctx, previous)
+    subjects.sort(key=lambda t: t.i not in ctx.by_token and t.pos_ != "PROPN")
+    return subjects
+
+
+def _verb_speaker(verb: Token, ctx: _Context) -> ModelSpan | None:
+    for subject in _subjects(verb, ctx):
+        found = _mention(subject, ctx)
         if found is not None:
             return found
     return None
 
 
-def _mention(
-    doc: Doc, token: Token, ctx: _QuoteContext, previous: tuple[ModelSpan, ModelSpan] | None
-) -> ModelSpan | None:
-    """The span a subject token stands for.
-
-    A name: its span. A pronoun: the previous quote's speaker when that quote is at most
-    `window` sentences back, else the nearest PERSON before it; then the nearest earlier
-    mention of that name (so the relation links the closest mention, as the guidelines ask).
-    A description: a name in apposition or compound ("Kremlin spokesman Dmitry Peskov");
-    else, for a person noun ("the Russian President", "Putin's press secretary"), the
-    nearest PERSON before it outside its phrase; else a PERSON, ORG or GPE in its phrase
-    ("Macron's office").
-    """
-    span = ctx.by_token.get(token.i)
-    if span is not None and span.label in SPEAKER_LABELS:
-        return span
+def _mention(token: Token, ctx: _Context) -> ModelSpan | None:
+    """The span a subject token stands for: a name, else the named source a pronoun or a
+    description refers to."""
+    named = _named(token, ctx)
+    if named is not None:
+        return named
     if token.lower_ in ctx.pronouns:
-        referent: ModelSpan | None = None
-        if previous is not None:
-            back = ctx.sentence_of[token.i] - ctx.sentence_of[previous[0].first]
-            if back <= ctx.window:
-                referent = previous[1]
-        if referent is None:
-            people = [s for s in ctx.spans if s.label == "PERSON" and s.last <= token.i]
-            referent = people[-1] if people else None
-        return None if referent is None else _nearest_mention(doc, referent, token.i, ctx)
-    phrase = {t.i for t in token.subtree}
-    named = [
-        ctx.by_token[t.i]
-        for t in token.subtree
-        if t.i in ctx.by_token and "poss" not in {a.dep_ for a in _path(t, token)}
-    ]
-    for candidate in named:
-        if candidate.label == "PERSON":
-            return candidate
-    if token.lemma_.lower() in ctx.person_nouns:
+        return _referent(token.i, ctx)
+    if _is_description(token, ctx):
+        # "Biden called Putin a killer. The Russian President responded": the person the
+        # description names is the last one mentioned outside its phrase.
+        phrase = {t.i for t in token.subtree}
         people = [
             s
             for s in ctx.spans
             if s.label == "PERSON" and s.last <= token.i and s.first not in phrase
         ]
-        if people:
-            return people[-1]
-    inner = [ctx.by_token[t.i] for t in token.subtree if t.i in ctx.by_token]
-    for label in SPEAKER_LABELS:
-        for candidate in inner:
-            if candidate.label == label:
-                return candidate
+        return people[-1] if people else _referent(token.i, ctx)
     return None
+
+
+def _is_description(token: Token, ctx: _Context) -> bool:
+    # The tagger often calls a capitalised title a proper noun ("The Russian President").
+    return token.pos_ in ("NOUN", "PROPN") and (
+        token.lemma_.lower() in ctx.person_nouns or token.lower_ in ctx.person_nouns
+    )
+
+
+def _named(token: Token, ctx: _Context) -> ModelSpan | None:
+    """The name a subject token is or holds, without resolving pronouns or descriptions.
+
+    A span whose root is the token (PERSON, ORG or GPE); a PERSON in apposition or compound
+    ("Kremlin spokesman Dmitry Peskov"); a proper noun NER missed, as a new PERSON span; an
+    owner of the phrase's head ("Macron's office"); an ORG or GPE in the phrase of a head
+    that is no person noun ("the Kremlin press service"), never the modifier of a person
+    noun ("the Vermont senator": no name of a speaker).
+    """
+    span = ctx.by_token.get(token.i)
+    if span is not None and span.label in SPEAKER_LABELS:
+        return span
+    if token.pos_ == "PROPN" and span is None and not _is_description(token, ctx):
+        added = _add_name(token, ctx)
+        if added is not None:
+            return added
+    inner = [
+        ctx.by_token[t.i]
+        for t in token.subtree
+        if t.i in ctx.by_token and "poss" not in {a.dep_ for a in _path(t, token)}
+    ]
+    for candidate in inner:
+        if candidate.label == "PERSON":
+            return candidate
+    if _is_description(token, ctx) or token.lower_ in ctx.pronouns or span is not None:
+        return None
+    # "Macron's office said": the owner speaks.
+    for child in token.children:
+        owner = ctx.by_token.get(child.i)
+        if child.dep_ == "poss" and owner is not None and owner.label in SPEAKER_LABELS:
+            return owner
+    # "the Kremlin press service said"; but a person noun's modifier is no speaker ("the
+    # Vermont senator", "Fox executives").
+    for candidate in (ctx.by_token[t.i] for t in token.subtree if t.i in ctx.by_token):
+        if candidate.label in ("ORG", "GPE") and token.pos_ in ("PROPN", "NOUN"):
+            return candidate
+    return None
+
+
+def _add_name(token: Token, ctx: _Context) -> ModelSpan | None:
+    """A PERSON span for a proper-noun subject NER missed: the token with the proper nouns
+    joined to it as one name; None when a word of it already belongs to a span."""
+    first = last = token.i
+    doc = ctx.doc
+    while (
+        first > 0
+        and doc[first - 1].pos_ == "PROPN"
+        and doc[first - 1].head.i in range(first, last + 1)
+        and doc[first - 1].dep_ in _NAME_DEPS
+    ):
+        first -= 1
+    while doc[first].lower_ in _TITLE_WORDS and first < last:
+        first += 1
+    tokens = range(first, last + 1)
+    if any(i in ctx.by_token or i in ctx.quote_tokens for i in tokens):
+        return None
+    words = [doc[i].text for i in tokens]
+    # A name is written in title case on one line ("UPDATE", "BREAKING" are headings).
+    if not all(w[:1].isupper() and not (len(w) > 1 and w.isupper()) for w in words):
+        return None
+    if "\n" in ctx.text[doc[first].idx : doc[last].idx]:
+        return None
+    start, end = doc[first].idx, doc[last].idx + len(doc[last])
+    span = ModelSpan(start, end, "PERSON", ctx.name, first, last + 1)
+    for i in tokens:
+        ctx.by_token[i] = span
+    ctx.spans.append(span)
+    ctx.spans.sort(key=lambda s: s.key)
+    ctx.added.append(span)
+    return span
+
+
+def _referent(before: int, ctx: _Context) -> ModelSpan | None:
+    """The most recent named source before token `before` (else the nearest PERSON before
+    it), at its nearest mention before `before`."""
+    where = bisect_left(ctx.source_at, before)
+    referent: ModelSpan | None = ctx.source_span[where - 1] if where else None
+    if referent is None:
+        people = [s for s in ctx.spans if s.label == "PERSON" and s.last <= before]
+        referent = people[-1] if people else None
+    return None if referent is None else _nearest_mention(referent, before, ctx)
 
 
 def _path(token: Token, top: Token) -> list[Token]:
@@ -249,14 +438,14 @@ def _path(token: Token, top: Token) -> list[Token]:
     return out
 
 
-def _nearest_mention(doc: Doc, referent: ModelSpan, before: int, ctx: _QuoteContext) -> ModelSpan:
+def _nearest_mention(referent: ModelSpan, before: int, ctx: _Context) -> ModelSpan:
     """The last mention before token `before` of the person or organisation `referent` names:
     the same name or its last word ("Antony Blinken" ... "Blinken"), whatever label NER gave it."""
     name = ctx.text[referent.start : referent.end]
     surname = name.split()[-1]
     best = referent
     for span in ctx.spans:
-        if span.label not in SPEAKER_LABELS or span.last > before or span.first < best.first:
+        if span.last > before or span.first < best.first:
             continue
         words = ctx.text[span.start : span.end]
         if words == name or words.split()[-1] == surname:
