@@ -166,3 +166,30 @@ class TestCommittedDatasheet:
         ), "DATASHEET.md is out of date: run `corpus build` and commit it"
         for name in (LABELS_PNG, LENGTHS_PNG):
             assert (REPO / name).is_file(), f"{name} is missing: run `corpus build`"
+
+
+class TestDroppedPredictions:
+    def test_the_datasheet_counts_them_by_reason(self, built_corpus, tmp_path):
+        """The predictions a build dropped are counted per reason, from their published file."""
+        import shutil
+
+        corpus = tmp_path / "corpus"
+        shutil.copytree(built_corpus, corpus)
+        dropped = T.DROPPED_PREDICTIONS.from_rows(
+            [
+                {
+                    "doc_id": "d",
+                    "kind": "span",
+                    "label": "ORG",
+                    "start": s,
+                    "end": s + 1,
+                    "text": "\xa0",
+                    "source": "spacy",
+                    "reason": "empty_after_trim",
+                }
+                for s in (3, 9)
+            ]
+        )
+        pq.write_table(dropped, corpus / layout.DROPPED_PREDICTIONS)
+        assert "`dropped_predictions.parquet`: empty_after_trim: 2." in render_text(corpus).markdown
+        assert "`dropped_predictions.parquet`: none." in render_text(built_corpus).markdown

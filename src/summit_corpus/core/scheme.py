@@ -186,6 +186,11 @@ class QuoteRule(_Frozen):
     single_marks: tuple[tuple[str, str], ...] = ()
     # Words a single mark shortens at their start ("'bout", "'90s"): no quotation opens there.
     elisions: tuple[str, ...] = ()
+    # A quotation of at most `title_max_words` words in title case (every word capitalised
+    # but `title_small_words`) after a possessive or one of `title_after` is a title.
+    title_after: tuple[str, ...] = ()
+    title_small_words: tuple[str, ...] = ()
+    title_max_words: int = Field(default=0, ge=0)
 
     @field_validator("marks", "single_marks")
     @classmethod
@@ -526,7 +531,9 @@ def guidelines(scheme: Scheme) -> str:
         f"{' '.join(a + '…' + b for a, b in rules.quote.single_marks)}; a mark opens with no "
         f"letter on its left and closes with none on its right, so apostrophes and markup "
         f'(`="`) are no marks. A paragraph that opens a quotation and does not close it, '
-        f"followed by one that opens again, gives a QUOTE to the paragraph's end.",
+        f"followed by one that opens again, gives a QUOTE to the paragraph's end. A quotation "
+        f"of at most {rules.quote.title_max_words} words in title case after a possessive or "
+        f"after {', '.join(rules.quote.title_after)} is taken for a title and left out.",
         f"- `{rules.speaker.name}`: the speaker is the subject of the speech verb "
         f"({', '.join(rules.speaker.speech_verbs)}) the quote hangs on in the parse, else of "
         f"the nearest one in its sentences, or the object of 'according to'; else the speaker "

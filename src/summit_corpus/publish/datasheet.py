@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -348,6 +348,8 @@ class DatasheetFacts:
     agreement (AgreementFacts | None): None when the build has no human annotation.
     evaluation (str | None): The model layer scored against the adjudicated layer
         (`evaluate.render`); None when there is no adjudicated layer.
+    dropped (dict[str, int]): Reason -> model predictions the build dropped
+        (`dropped_predictions.parquet`).
     """
 
     facts: dict[str, Any]
@@ -377,6 +379,7 @@ class DatasheetFacts:
     provenance: str
     agreement: AgreementFacts | None
     evaluation: str | None
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 def _agreement(tables: Mapping[str, pa.Table]) -> AgreementFacts | None:
@@ -516,6 +519,16 @@ def datasheet_facts(
     )
 
 
+def dropped_predictions(corpus_dir: Path) -> dict[str, int]:
+    """RETURNS (dict[str, int]): Reason -> predictions the build dropped (sorted by reason);
+    empty when the corpus has no `dropped_predictions.parquet`."""
+    path = corpus_dir / layout.DROPPED_PREDICTIONS
+    if not path.is_file():
+        return {}
+    reasons = pq.read_table(path, columns=["reason"]).column("reason").to_pylist()
+    return dict(sorted(Counter(reasons).items()))
+
+
 # --- the datasheet ---------------------------------------------------------------------------
 def render_text(
     corpus_dir: Path, scheme: Any | None = None, document_table_limit: int = DOCUMENT_TABLE_LIMIT
@@ -538,6 +551,7 @@ def render_text(
     scheme = load_scheme() if scheme is None else scheme
     summary = summarize_corpus(corpus_dir, scheme, document_table_limit)
     facts = datasheet_facts(summary, scheme, load_split_config(), document_table_limit)
+    facts = replace(facts, dropped=dropped_predictions(corpus_dir))
     labels = list(scheme.vocabularies()["span_labels"])
     images = {
         LABELS_PNG: plot_labels(facts.facts["spans_by_layer"], labels),

@@ -17,8 +17,8 @@ letter or digit on its right. So an apostrophe ("Russia’s", "don't") is never 
 a straight quote glued to "=" (markup: `datetime="2015-12-02"`). A single mark that opens an
 elision ("‘bout", "'90s") opens nothing.
 
-`quotes` then keeps the quotations that are someone's words (see `is_titled`): not titles
-and not scare quotes, and snaps each inward to token boundaries.
+`quotes` then keeps the quotations that are someone's words, not titles (`is_title`), and
+snaps each inward to token boundaries.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from spacy.tokens import Doc
 
 from summit_corpus.build.model.sanitize import is_blank
 from summit_corpus.build.model.spans import ModelSpan
-from summit_corpus.core.scheme import Scheme
+from summit_corpus.core.scheme import QuoteRule, Scheme
 
 _OPEN, _CLOSE, _BOTH = 1, 2, 3
 # Characters after which an opening mark may stand (besides spaces and the line start).
@@ -207,6 +207,35 @@ def _emit(
         out.append(Quotation(start, end, single, unclosed))
 
 
+_WORD = re.compile(r"[^\W_][\w’'.&-]*")
+_LAST_WORD = re.compile(r"([^\W_][\w’'.-]*|[^\w\s])\W*$")
+
+
+def is_title(text: str, quote: Quotation, rule: QuoteRule) -> bool:
+    """Whether a quotation is a title, not someone's words: at most `rule.title_max_words`
+    words, each capitalised but the small words, right after a possessive ("NBC's") or one of
+    `rule.title_after` ("on", "the podcast").
+
+    text (str): The document text.
+    quote (Quotation): The quotation.
+    rule (QuoteRule): The scheme's quote rule.
+    RETURNS (bool): True for a title.
+    """
+    words = _WORD.findall(text, quote.start, quote.end)
+    if not words or len(words) > rule.title_max_words:
+        return False
+    small = set(rule.title_small_words)
+    content = [w for w in words if w.lower() not in small and w[0].isalpha()]
+    if not content or not all(w[0].isupper() for w in content):
+        return False
+    line_start = text.rfind("\n", 0, quote.start) + 1
+    before = _LAST_WORD.search(text, max(line_start, quote.start - 60), quote.start - 1)
+    if before is None:
+        return False
+    word = before.group(1).lower()
+    return word.endswith(("’s", "'s", "s’")) or word in rule.title_after
+
+
 def quotes(doc: Doc, text: str, scheme: Scheme) -> list[ModelSpan]:
     """QUOTE spans: the quotations that are someone's words, snapped inward to tokens.
 
@@ -218,6 +247,8 @@ def quotes(doc: Doc, text: str, scheme: Scheme) -> list[ModelSpan]:
     rule = scheme.rules.quote
     out = []
     for quote in find_quotes(text, rule.marks, rule.single_marks, rule.elisions):
+        if is_title(text, quote, rule):
+            continue
         span = doc.char_span(quote.start, quote.end, alignment_mode="contract")
         if span is None or len(span) == 0:
             continue

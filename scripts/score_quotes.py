@@ -1,0 +1,113 @@
+"""Build a folder of raw articles and score the model layer's quotes and speakers.
+
+    python scripts/score_quotes.py RAW_DIR [--gold G] [--ignore I] [--nonattr N]
+        [--sources S] [--scorer score.py] [--work DIR] [--workers N]
+
+RAW_DIR is a folder of raw articles with its gold beside it, laid out as the PolNeAR
+development set is (`../shared/quotes-polnear/{train,dev}/raw`, see its README): the gold
+files default to RAW_DIR/../gold.tsv, ignore.tsv, nonattributed_marks.tsv and sources.tsv,
+and the scorer to RAW_DIR/../../score.py. The folder is built as given (`corpus build`, no
+human layer) into WORK/corpus (a temporary folder by default, kept with --work), then the
+scorer is run on it with QUOTE_SOURCES set, so that he/she speakers are scored too. Prints
+the build summary, the scorer's JSON and one line with the figures the issue names:
+
+    quote F1 (exact) ..., named-speaker accuracy ..., pronoun-speaker accuracy ...
+
+The articles are read where they are; nothing of them is written outside WORK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("raw_dir", type=Path, help="folder of raw article files")
+    parser.add_argument("--gold", type=Path, help="gold.tsv (default: beside RAW_DIR)")
+    parser.add_argument("--ignore", type=Path, help="ignore.tsv (default: beside RAW_DIR)")
+    parser.add_argument("--nonattr", type=Path, help="nonattributed_marks.tsv (beside RAW_DIR)")
+    parser.add_argument("--sources", type=Path, help="sources.tsv (default: beside RAW_DIR)")
+    parser.add_argument("--scorer", type=Path, help="score.py (default: RAW_DIR/../../)")
+    parser.add_argument("--work", type=Path, help="keep the built corpus and results here")
+    parser.add_argument("--workers", type=int, default=1, help="build processes")
+    return parser.parse_args(argv)
+
+
+def build(raw_dir: Path, work: Path, workers: int) -> str:
+    """Build `raw_dir` into work/corpus with the toolkit; RETURNS the build summary."""
+    from summit_corpus.build.corpus import build_corpus
+
+    summary = build_corpus(
+        raw_dir,
+        work / "corpus",
+        annotations=None,
+        progress=False,
+        workers=workers,
+        cache_dir=work / "cache",
+    )
+    return str(summary)
+
+
+def score(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Run the scorer on work/corpus; RETURNS its JSON totals."""
+    here = args.raw_dir.resolve().parent
+    sources = args.sources or here / "sources.tsv"
+    command = [
+        sys.executable,
+        str(args.scorer or here.parent / "score.py"),
+        str(work / "corpus"),
+        str(args.raw_dir),
+        str(work / "scores"),
+        "--gold",
+        str(args.gold or here / "gold.tsv"),
+        "--ignore",
+        str(args.ignore or here / "ignore.tsv"),
+        "--nonattr",
+        str(args.nonattr or here / "nonattributed_marks.tsv"),
+    ]
+    env = dict(os.environ, QUOTE_SOURCES=str(sources))
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"score.py failed:\n{done.stderr.strip()}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def headline(result: dict[str, Any]) -> str:
+    """RETURNS (str): The three figures the targets are stated in."""
+
+    def fmt(value: Any) -> str:
+        return "n/a" if value is None else f"{value:.4f}"
+
+    return (
+        f"quote F1 (exact) {fmt(result.get('F1_exact'))}, "
+        f"named-speaker accuracy {fmt(result.get('spk_acc_polnear'))} "
+        f"({result.get('spk_scored_polnear', 0)} quotes), "
+        f"pronoun-speaker accuracy {fmt(result.get('spk_acc_heuristic'))} "
+        f"({result.get('spk_scored_heuristic', 0)} quotes)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _arguments(argv)
+    if not args.raw_dir.is_dir():
+        sys.exit(f"{args.raw_dir} is not a folder")
+    with tempfile.TemporaryDirectory(prefix="score-quotes-") as scratch:
+        work = (args.work or Path(scratch)).resolve()
+        work.mkdir(parents=True, exist_ok=True)
+        print(build(args.raw_dir, work, args.workers))
+        result = score(args, work)
+    print(json.dumps(result, indent=1, sort_keys=True))
+    print(headline(result))
+
+
+if __name__ == "__main__":
+    main()
