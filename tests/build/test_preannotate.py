@@ -141,6 +141,46 @@ class TestAnnotateDoc:
         pre = _annotate(nlp, scheme, text)
         assert _relations(pre, "speaker") == [("no specifics", "Dmitry Peskov")]
 
+    def test_pronoun_speaker_is_the_most_recent_named_source(self, nlp, scheme):
+        """'she said' links to the last person who said something, not the last name."""
+        text = (
+            "Hillary Clinton said on Monday that the plan would hurt Donald Trump.\n"
+            "“It will fail,” she said."
+        )
+        pre = _annotate(nlp, scheme, text)
+        assert _relations(pre, "speaker") == [("It will fail,", "Hillary Clinton")]
+
+    def test_a_place_in_a_description_is_not_the_speaker(self, nlp, scheme):
+        """'the independent Vermont senator' does not make Vermont the speaker."""
+        text = (
+            "Bernie Sanders spoke in Iowa on Sunday.\n"
+            "“We will win,” the independent Vermont senator said."
+        )
+        pre = _annotate(nlp, scheme, text)
+        assert _relations(pre, "speaker") == [("We will win,", "Bernie Sanders")]
+
+    def test_a_quotation_over_paragraphs_keeps_its_speaker(self, nlp, scheme):
+        """Each paragraph's part of a long quotation is a QUOTE linked to the same speaker."""
+        text = (
+            "“Our country is strong,” Bernie Sanders said on Sunday. “We will win this fight.\n"
+            "“And we will win it together.”\n"
+            "The crowd cheered."
+        )
+        pre = _annotate(nlp, scheme, text)
+        assert sorted(_relations(pre, "speaker")) == [
+            ("And we will win it together.", "Bernie Sanders"),
+            ("Our country is strong,", "Bernie Sanders"),
+            ("We will win this fight.", "Bernie Sanders"),
+        ]
+
+    def test_a_name_ner_missed_becomes_the_speaker(self, nlp, scheme):
+        """A proper-noun subject of 'said' is the speaker, as a PERSON span if NER missed it."""
+        text = "“We live in Chicago now,” Ebeling said after the caucus."
+        pre = _annotate(nlp, scheme, text)
+        assert _relations(pre, "speaker") == [("We live in Chicago now,", "Ebeling")]
+        speaker = next(s for s in pre.spans if s["text"] == "Ebeling")
+        assert speaker["label"] in ("PERSON", "ORG", "GPE")
+
     def test_affiliation_from_title(self, nlp, scheme):
         """'Kremlin spokesperson Dmitry Peskov' gives affiliation Peskov -> Kremlin."""
         pre = _annotate(nlp, scheme, "Kremlin spokesperson Dmitry Peskov spoke on Wednesday.")

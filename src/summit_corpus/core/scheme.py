@@ -537,12 +537,15 @@ def guidelines(scheme: Scheme) -> str:
         f"- `{rules.speaker.name}`: the speaker is the subject of the speech verb "
         f"({', '.join(rules.speaker.speech_verbs)}) the quote hangs on in the parse, else of "
         f"the nearest one in its sentences, or the object of 'according to'; else the speaker "
-        f"of the quote it continues; else the nearest PERSON/ORG in its sentences. A proper "
+        f"of the quote it continues (in its paragraph, or in the paragraph before when the "
+        f"quote opens its own); else the name before a colon that introduces it; else the "
+        f"nearest PERSON/ORG in its sentences. A proper "
         f"noun NER missed becomes a PERSON span of this rule. A pronoun "
-        f"({', '.join(rules.speaker.pronouns)}) or a description "
-        f"({', '.join(rules.speaker.person_nouns)}) links to the most recent named source "
+        f"({', '.join(rules.speaker.pronouns)}) links to the most recent named source "
         f"before it (the subject of a speech verb or of "
-        f"{', '.join(rules.speaker.source_verbs)}, or a quote's speaker).",
+        f"{', '.join(rules.speaker.source_verbs)}, or a quote's speaker), a description "
+        f"({', '.join(rules.speaker.person_nouns)}) to the last PERSON before it; a place or "
+        f"outlet that only modifies a description is never the speaker.",
         f"- `{rules.relations.name}`: affiliation from titles in front of or in apposition to a "
         f"PERSON; participant from 'between'/'with' phrases and hyphenated names on an EVENT; "
         f"date and location from DATE/GPE/LOC spans attached to an EVENT.",

@@ -27,6 +27,8 @@ from summit_corpus.build.segment import sentence_boundaries
 from summit_corpus.core.scheme import Scheme
 
 _SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+# A verb on one of these dependencies shares the subject of the clause it hangs on.
+_SHARED_SUBJECT = {"conj", "advcl", "xcomp", "acl", "dobj", "pobj", "prep", "pcomp"}
 # Dependencies that join the words of one name ("Hillary Rodham Clinton").
 _NAME_DEPS = {"compound", "flat"}
 _TITLE_WORDS = {"mr.", "mrs.", "ms.", "dr.", "mr", "mrs", "ms", "dr", "sen.", "rep.", "gov."}
@@ -166,13 +168,19 @@ def _speaker(
     4. Else the name before a colon that introduces the quote ("Fallin: Trump Is ‘...’").
     5. Else the nearest PERSON (then ORG) span in the quote's sentences, outside quotes.
     """
-    doc = ctx.doc
+    doc, text = ctx.doc, ctx.text
     inside = range(quote.first, quote.last)
+    # spaCy may run a sentence over a line break; the attribution is in the quote's paragraph.
+    para_start = text.rfind("\n", 0, quote.start) + 1
+    para_end = text.find("\n", quote.end)
+    para_end = len(text) if para_end < 0 else para_end
     seen: set[int] = set()
     for i in inside:
         for ancestor in doc[i].ancestors:
             if ancestor.i in inside or ancestor.i in seen:
                 continue
+            if not para_start <= ancestor.idx < para_end:
+                break
             seen.add(ancestor.i)
             if _is_speech_verb(ancestor, ctx):
                 found = _verb_speaker(ancestor, ctx)
@@ -185,9 +193,36 @@ def _speaker(
     if previous is not None and _continues(previous[0], quote, ctx):
         return previous[1]
     found = _colon_speaker(quote, lo, ctx)
-    if found is not None:
-        return found
-    return _nearby_name(quote, lo, hi, ctx)
+    if found is None:
+        found = _previous_paragraph_speaker(quote, ctx, previous)
+    return found if found is not None else _nearby_name(quote, lo, hi, ctx)
+
+
+def _previous_paragraph_speaker(
+    quote: ModelSpan, ctx: _Context, previous: tuple[ModelSpan, ModelSpan] | None
+) -> ModelSpan | None:
+    """A quote that opens its paragraph and has no attribution there: the speaker of the
+    paragraph before, when it ends with a colon ("Reporter X says:") or with an attributed
+    quote (a quotation that goes on in the next paragraph, news style)."""
+    text = ctx.text
+    start = text.rfind("\n", 0, quote.start) + 1
+    if start == 0 or text[start : quote.start].strip(" \t\xa0“\"'‘") != "":
+        return None
+    end = start - 1
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    prev_start = text.rfind("\n", 0, end) + 1
+    if text[end - 1 : end] == ":":
+        paragraph = ctx.doc.char_span(prev_start, end, alignment_mode="expand")
+        tokens = [] if paragraph is None else list(paragraph)
+        verbs = [t for t in tokens if t.i not in ctx.quote_tokens and _is_speech_verb(t, ctx)]
+        for verb in reversed(verbs):
+            found = _verb_speaker(verb, ctx)
+            if found is not None:
+                return found
+    if previous is not None and prev_start <= previous[0].start < end:
+        return previous[1]
+    return None
 
 
 def _colon_speaker(quote: ModelSpan, lo: int, ctx: _Context) -> ModelSpan | None:
@@ -297,9 +332,12 @@ def _subjects(verb: Token, ctx: _Context) -> list[Token]:
     subjects += [c for c in verb.children if c.dep_ in _SUBJECT_DEPS]
     head = verb
     # "..., he said, adding that ...": a conjoined or participle verb shares its head's subject.
-    while not subjects and head.dep_ in ("conj", "advcl", "xcomp") and head.head.i != head.i:
-        head = head.head
-        subjects += [c for c in head.children if c.dep_ in _SUBJECT_DEPS]
+    # "... in a statement saying": a participle on a noun shares the clause's subject.
+    steps = 0
+    while not subjects and head.dep_ in _SHARED_SUBJECT and head.head.i != head.i and steps < 4:
+        head, steps = head.head, steps + 1
+        if head.pos_ in ("VERB", "AUX"):
+            subjects += [c for c in head.children if c.dep_ in _SUBJECT_DEPS]
     if not subjects:
         for child in verb.children:
             if child.lower_ == "according":
