@@ -181,6 +181,14 @@ class TestAnnotateDoc:
         speaker = next(s for s in pre.spans if s["text"] == "Ebeling")
         assert speaker["label"] in ("PERSON", "ORG", "GPE")
 
+    def test_a_name_ner_took_for_a_nationality_speaks_as_a_person(self, nlp, scheme):
+        """'Cuban said' (NER: NORP) makes Cuban a PERSON span of the speaker rule."""
+        text = "“I would have to go more to the center,” Cuban said."
+        pre = _annotate(nlp, scheme, text)
+        assert _relations(pre, "speaker") == [("I would have to go more to the center,", "Cuban")]
+        cuban = [s for s in pre.spans if s["text"] == "Cuban"]
+        assert [(s["label"], s["source"]) for s in cuban] == [("PERSON", "rule/speaker.v2")]
+
     def test_affiliation_from_title(self, nlp, scheme):
         """'Kremlin spokesperson Dmitry Peskov' gives affiliation Peskov -> Kremlin."""
         pre = _annotate(nlp, scheme, "Kremlin spokesperson Dmitry Peskov spoke on Wednesday.")

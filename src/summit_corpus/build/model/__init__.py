@@ -63,7 +63,11 @@ def annotate_doc(doc_id: str, text: str, doc: Doc, scheme: Scheme) -> PreAnnotat
         key=lambda s: s.key,
     )
     found_speakers = speakers(doc, text, scheme, predicted, found_quotes)
-    predicted = sorted([*predicted, *found_speakers.added], key=lambda s: s.key)
+    replaced = {s.key for s in found_speakers.replaced}
+    predicted = sorted(
+        [*(s for s in predicted if s.key not in replaced), *found_speakers.added],
+        key=lambda s: s.key,
+    )
     found_relations = [
         r
         for r in (*found_speakers.relations, *relations(doc, scheme, predicted))

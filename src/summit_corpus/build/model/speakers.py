@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from spacy.attrs import LEMMA, POS
+from spacy.attrs import DEP, HEAD, LEMMA, POS
 from spacy.symbols import AUX, VERB
 from spacy.tokens import Doc, Token
 
@@ -39,11 +39,14 @@ class Speakers:
     """The speaker relations of a document and the PERSON spans the rule added for them.
 
     relations (list[Relation]): ("speaker", quote, speaker, rule name) tuples.
-    added (list[ModelSpan]): Names NER missed that are the subject of a speech verb.
+    added (list[ModelSpan]): Names NER missed (or took for a NORP: "Cuban said") that are
+        the subject of a speech verb, as PERSON spans of this rule.
+    replaced (list[ModelSpan]): The NORP spans those PERSON spans replace.
     """
 
     relations: list[Relation]
     added: list[ModelSpan]
+    replaced: list[ModelSpan] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -67,6 +70,7 @@ class _Context:
     source_at: list[int] = field(default_factory=list)
     source_span: list[ModelSpan] = field(default_factory=list)
     added: list[ModelSpan] = field(default_factory=list)
+    replaced: list[ModelSpan] = field(default_factory=list)
 
 
 def speakers(
@@ -93,7 +97,7 @@ def speakers(
             out.append(("speaker", quote, speaker, ctx.name))
             previous = (quote, speaker)
             _add_source(ctx, quote.first, speaker)
-    return Speakers(out, ctx.added)
+    return Speakers(out, ctx.added, ctx.replaced)
 
 
 def _context(
@@ -137,7 +141,8 @@ def _verb_indices(doc: Doc, lemmas: frozenset[str]) -> list[int]:
 
 
 def _collect_sources(ctx: _Context) -> None:
-    """The named subjects of speech and source verbs outside quotes, in text order."""
+    """The named sources outside quotes, in text order: the named subjects of speech and
+    source verbs, and of main clauses."""
     for i in _verb_indices(ctx.doc, ctx.verbs | ctx.source_verbs):
         if i in ctx.quote_tokens:
             continue
@@ -146,6 +151,27 @@ def _collect_sources(ctx: _Context) -> None:
             if span is not None:
                 _add_source(ctx, subject.i, span)
                 break
+    # The named subject of a main clause is a source whatever its verb ("Trump proposed
+    # barring ...", "Obama spoke at the White House"): a he/she after it is most often them.
+    have = set(ctx.source_at)
+    for i in _main_clause_subjects(ctx.doc):
+        span = ctx.by_token.get(i)
+        if i in have or i in ctx.quote_tokens or span is None or span.label not in SPEAKER_LABELS:
+            continue
+        _add_source(ctx, i, span)
+
+
+def _main_clause_subjects(doc: Doc) -> list[int]:
+    """Indices of the subjects (nsubj, nsubjpass) of sentence roots, read as columns."""
+    if len(doc) == 0:
+        return []
+    values = doc.to_array([DEP, HEAD]).astype(np.int64)
+    strings = doc.vocab.strings
+    dep = values[:, 0]
+    subject = np.isin(dep, [strings["nsubj"], strings["nsubjpass"]])
+    heads = np.arange(len(doc)) + values[:, 1]
+    found: list[int] = np.flatnonzero(subject & (dep[heads] == strings["ROOT"])).tolist()
+    return found
 
 
 def _add_source(ctx: _Context, at: int, span: ModelSpan) -> None:
@@ -395,7 +421,9 @@ def _named(token: Token, ctx: _Context) -> ModelSpan | None:
     span = ctx.by_token.get(token.i)
     if span is not None and span.label in SPEAKER_LABELS:
         return span
-    if token.pos_ == "PROPN" and span is None and not _is_description(token, ctx):
+    if span is not None and span.label == "NORP" and token.pos_ == "PROPN":
+        return _relabel(span, ctx)
+    if span is None and _looks_like_name(token, ctx):
         added = _add_name(token, ctx)
         if added is not None:
             return added
@@ -420,6 +448,37 @@ def _named(token: Token, ctx: _Context) -> ModelSpan | None:
         if candidate.label in ("ORG", "GPE") and token.pos_ in ("PROPN", "NOUN"):
             return candidate
     return None
+
+
+def _looks_like_name(token: Token, ctx: _Context) -> bool:
+    """A proper noun, or a capitalised singular noun the tagger took for a common one
+    ("Trump asked"), that is no title or description."""
+    if _is_description(token, ctx):
+        return False
+    if token.pos_ == "PROPN":
+        return True
+    return (
+        token.pos_ == "NOUN"
+        and token.tag_ == "NN"
+        and token.text[:1].isupper()
+        and not any(c.dep_ == "det" for c in token.children)
+    )
+
+
+def _relabel(span: ModelSpan, ctx: _Context) -> ModelSpan | None:
+    """A NORP span of proper nouns that speaks ("Cuban said") is a person's name: it becomes
+    a PERSON span of this rule (the NORP span is dropped)."""
+    doc = ctx.doc
+    if not all(doc[i].pos_ == "PROPN" for i in range(span.first, span.last)):
+        return None
+    person = ModelSpan(span.start, span.end, "PERSON", ctx.name, span.first, span.last)
+    for i in range(span.first, span.last):
+        ctx.by_token[i] = person
+    ctx.spans.append(person)
+    ctx.spans.sort(key=lambda s: s.key)
+    ctx.added.append(person)
+    ctx.replaced.append(span)
+    return person
 
 
 def _add_name(token: Token, ctx: _Context) -> ModelSpan | None:
