@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from summit_corpus.build import engines, faults, ingest, swap
 from summit_corpus.build.cache import ArticleCache
 from summit_corpus.build.cache import default_dir as default_cache_dir
+from summit_corpus.build.seeds import read_seeds
 from summit_corpus.build.staging import read_staged
 from summit_corpus.core import io, layout, tables
 from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors
@@ -45,6 +46,7 @@ class BuildSummary:
     recovered (tuple[str, ...]): What killed builds had left, restored or removed.
     dropped (dict[str, int]): Reason -> predictions of the model layer dropped for it
         (published in `dropped_predictions.parquet`).
+    ignored (tuple[str, ...]): Seeds entries that are not articles, with their reasons.
     """
 
     out: Path
@@ -55,6 +57,7 @@ class BuildSummary:
     cache_repaired: int = 0
     recovered: tuple[str, ...] = ()
     dropped: dict[str, int] = field(default_factory=dict)
+    ignored: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         counts = ", ".join(f"{n} {name}" for name, n in self.rows.items())
@@ -65,6 +68,7 @@ class BuildSummary:
         )
         lines = [
             *self.recovered,
+            *self.ignored,
             f"built {self.out}: {counts}; {dropped}; documents per split: {splits}",
         ]
         if self.cache_repaired:
@@ -224,8 +228,9 @@ def _build_locked(
     chunk_documents: int,
 ) -> BuildSummary:
     """The build proper, under the lock: ingest, parse, publish, validate, swap in."""
-    raws = ingest.discover(seeds)
-    problems = ingest.find_duplicates(raws)
+    found = read_seeds(seeds)
+    raws = found.articles
+    problems = found.problems + ingest.find_duplicates(raws)
     duplicates = {p.path for p in problems}
     raws = [r for r in raws if r.path not in duplicates]
 
@@ -270,7 +275,7 @@ def _build_locked(
             temp.unlink(missing_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
-    return dataclasses.replace(summary, out=out)
+    return dataclasses.replace(summary, out=out, ignored=tuple(str(s) for s in found.skipped))
 
 
 def _inside(datasheet: Path | None, out: Path) -> Path | None:

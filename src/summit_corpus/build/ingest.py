@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from summit_corpus.core.errors import Errors, InputError
+from summit_corpus.build.encoding import BOM, decode
+from summit_corpus.core.errors import Errors, InputError, printable
 
-BOM = "\ufeff"
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 # Removal reasons: stable snake_case names, recorded per removed line.
@@ -240,62 +240,19 @@ class Document:
 def discover(seeds_dir: Path) -> list[RawArticle]:
     """Read every raw article file under `seeds_dir`, sorted by relative path.
 
-    seeds_dir (Path): Folder of raw files; hidden files and folders (".name") are skipped.
+    The rules (only `*.txt`, hidden names skipped, links followed inside the folder only, ...)
+    are `seeds.read_seeds`'s; this returns its articles and raises its first problem.
+
+    seeds_dir (Path): Folder of raw files.
     RETURNS (list[RawArticle]): The files and their bytes.
+    RAISES (InputError): The folder is missing or empty, or an entry cannot be read.
     """
-    if not seeds_dir.is_dir():
-        raise InputError(Errors.E007.format(path=seeds_dir), path=seeds_dir, rule="seeds_dir")
-    files = [
-        p
-        for p in seeds_dir.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(seeds_dir).parts)
-    ]
-    if not files:
-        raise InputError(Errors.E008.format(path=seeds_dir), path=seeds_dir, rule="seeds_dir")
-    return [
-        RawArticle(path=p, source_file=p.relative_to(seeds_dir).as_posix(), data=p.read_bytes())
-        for p in sorted(files, key=lambda p: p.relative_to(seeds_dir).as_posix())
-    ]
+    from summit_corpus.build.seeds import read_seeds
 
-
-def decode(raw: RawArticle) -> tuple[str, bool]:
-    """Decode a raw file as UTF-8 text.
-
-    raw (RawArticle): The file.
-    RETURNS (tuple[str, bool]): The text without a byte order mark, and whether it had one.
-    RAISES (InputError): For an empty file, a binary file, or bytes that are not UTF-8.
-    """
-    data = raw.data
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise InputError(
-            Errors.E001.format(path=raw.path, size=len(data)), path=raw.path, rule="not_empty"
-        )
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
-        raise InputError(
-            Errors.E003.format(path=raw.path, line=line, offset=nul),
-            path=raw.path,
-            rule="not_binary",
-            line=line,
-            offset=nul,
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise InputError(
-            Errors.E002.format(
-                path=raw.path, line=line, offset=error.start, byte=data[error.start]
-            ),
-            path=raw.path,
-            rule="utf8",
-            line=line,
-            offset=error.start,
-        ) from None
-    if text.startswith(BOM):
-        return text[1:], True
-    return text, False
+    found = read_seeds(seeds_dir)
+    if found.problems:
+        raise found.problems[0]
+    return found.articles
 
 
 def split_lines(text: str) -> list[tuple[str, str]]:
@@ -466,7 +423,9 @@ def clean(raw: RawArticle) -> Document:
 
     kept = [line for line in lines if line.reason is None]
     if not kept:
-        raise InputError(Errors.E006.format(path=raw.path), path=raw.path, rule="has_body")
+        raise InputError(
+            Errors.E006.format(path=printable(raw.path)), path=raw.path, rule="has_body"
+        )
     text = "".join(line.text + line.newline for line in kept[:-1]) + kept[-1].text
     updates = _update_sections(kept, text)
     if updated is None and updates and updates[-1].timestamp is not None:
@@ -622,7 +581,9 @@ def find_duplicates(raws: Sequence[RawArticle]) -> list[InputError]:
             other = seen_content[content].path
             problems.append(
                 InputError(
-                    Errors.E004.format(path=raw.path, other=other, sha256=content),
+                    Errors.E004.format(
+                        path=printable(raw.path), other=printable(other), sha256=content
+                    ),
                     path=raw.path,
                     rule="unique_content",
                 )
@@ -632,7 +593,9 @@ def find_duplicates(raws: Sequence[RawArticle]) -> list[InputError]:
             other = seen_ids[raw.doc_id].path
             problems.append(
                 InputError(
-                    Errors.E005.format(path=raw.path, doc_id=raw.doc_id, other=other),
+                    Errors.E005.format(
+                        path=printable(raw.path), doc_id=raw.doc_id, other=printable(other)
+                    ),
                     path=raw.path,
                     rule="unique_doc_id",
                 )

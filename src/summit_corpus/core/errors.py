@@ -35,6 +35,19 @@ class Errors:
         "{path}:{line}: rule 'no_control_chars': found {char} at column {column}. "
         "Remove the control character."
     )
+    E010 = (
+        "{path}: rule 'encoding': {found}; articles must be UTF-8. Re-save the file as UTF-8 "
+        "(for example with `iconv -f {codec} -t UTF-8`)."
+    )
+    E011 = "{path}: rule 'readable': cannot read this {what} ({error}). Fix its permissions or move it out of --seeds."
+    E012 = (
+        "{path}: rule 'file_name_utf8': the file name is not valid UTF-8, so it cannot become a "
+        "doc_id. Rename the file."
+    )
+    E013 = (
+        "{path}: rule 'doc_id_pattern': the file name gives doc_id {doc_id}, but a doc_id may "
+        "hold only ASCII letters, digits, '_', '.', '-' and '/'. Rename the file."
+    )
     # build
     E101 = "build failed: {count} raw file(s) rejected; the previous corpus was left as it was."
     E102 = "build failed: the new corpus is invalid ({count} failure(s)); the previous corpus was left as it was."
@@ -359,6 +372,32 @@ class Errors:
         "end on token boundaries, so spaCy cannot hold it. Fix the span's offsets."
     )
     E906 = "{path}:{line}: rule '{rule}': {detail}."
+
+
+def printable(value: object) -> str:
+    """Escape what a terminal would act on or cannot show, for a name inside a message.
+
+    Control and format characters (an ESC sequence, a bidi override) become `\\x1b`-style
+    escapes; the undecodable bytes of a file name (surrogate escapes) become `\\xff`.
+
+    value (object): A path or name.
+    RETURNS (str): `str(value)`, escaped where needed.
+    """
+    text = str(value)
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif char.isprintable():
+            out.append(char)
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
 
 
 class CorpusError(Exception):
