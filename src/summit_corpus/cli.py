@@ -260,7 +260,13 @@ def validate(
         _fail(f"rule 'format': --format must be 'text' or 'json' (got {format!r}).", code=2)
     if not corpus.is_dir():
         _fail(f"{corpus}: rule 'corpus_dir': no such folder. Run `corpus build` first.", code=2)
-    report = validate_corpus(corpus)
+    try:
+        report = validate_corpus(corpus)
+    except OSError as error:
+        from summit_corpus.core.errors import Errors, printable
+
+        detail = error.strerror or str(error)
+        _fail(Errors.E260.format(path=printable(error.filename or corpus), error=detail))
     if format == "json":
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -831,6 +831,8 @@ class TestRules:
             "document_in_one_split",
             "split_matches_document",
             "check_error",
+            "card_yaml",  # the card rules: tests/validate/test_faults_validate.py
+            "card_configs_match",
         }
         assert set(RULES) - folder_rules == {c[0] for c in CORRUPTIONS}
 
@@ -899,7 +901,9 @@ class TestCorpusFolder:
     def test_manifest_catches_changed_file(
         self, tmp_path: Path, valid: dict[str, pa.Table]
     ) -> None:
-        """A data file changed after the build fails 'manifest_hash_matches'."""
+        """A data file changed after the build fails 'manifest_hash_matches', once: its rows
+        are not decoded (a damaged page would only repeat that the file changed; with the
+        manifest rewritten to match, the content rules run, see the next test)."""
         root = write_corpus(tmp_path, valid)
         broken = set_field("spans", 0, "text", "Putih")(valid)
         io.write_parquet(
@@ -907,8 +911,7 @@ class TestCorpusFolder:
             broken["spans"].filter(pc.equal(broken["spans"].column("doc_id"), "a/one")),
         )
         report = validate_corpus(root, VOCABULARIES)
-        assert ("manifest", "manifest_hash_matches") in rules_of(report)
-        assert ("spans", "surface_matches_text") in rules_of(report)
+        assert rules_of(report) == {("manifest", "manifest_hash_matches")}
 
     def test_content_rule_fails_with_rewritten_manifest(
         self, tmp_path: Path, valid: dict[str, pa.Table]

@@ -238,7 +238,7 @@ class Errors:
         "Rebuild the corpus."
     )
     E254 = (
-        "{where}: rule 'manifest_hash_matches': the file's SHA-256 differs from the manifest (got {value}). "
+        "{where}: rule 'manifest_hash_matches': the file's SHA-256 is not the manifest's (got {value}). "
         "The file changed after the build: rebuild the corpus."
     )
     E255 = (
@@ -252,6 +252,18 @@ class Errors:
     E257 = (
         "{where}: rule 'check_error': a check crashed ({value}). This is a bug in the validator (summit_corpus.validate); "
         "please report it."
+    )
+    E258 = (
+        "{where}: rule 'card_yaml': the dataset card's YAML header does not parse ({value}). "
+        "Fix README.md or rebuild the corpus."
+    )
+    E259 = (
+        "{where}: rule 'card_configs_match': the card's configs and the data files differ "
+        "(got {value}). Rebuild the corpus."
+    )
+    E260 = (
+        "{path}: rule 'corpus_readable': cannot read the corpus ({error}). Fix the folder's "
+        "permissions or pass another folder."
     )
     # scheme, pre-annotation, gold and evaluation: E5xx
     E501 = "{path}: rule 'exists': no annotation scheme file here. Pass the path of schemas/annotation_scheme.yaml."

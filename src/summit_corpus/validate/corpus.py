@@ -5,8 +5,11 @@ config must have publish.documents_schema()'s columns, its split-assignment colu
 validated as the `split_assignment` table (split = file's split, leakage groups in one split),
 its nested records must equal the flat configs' rows (`nested_matches_table`), and the `ner`
 config must equal what `ner.ner_rows` makes from tokens and spans. The manifest
-(`check_manifest`) is one rule among the others: every content rule fires on its own, also
-when MANIFEST.json has been rewritten to match a corrupted file.
+(`check_manifest`) and the card (`check_card`) are checked first; a data file whose SHA-256 is
+not the manifest's is reported once and not decoded (nor are the other configs' files of its
+split, read with it). Every content rule still fires on its own when MANIFEST.json has been
+rewritten to match a corrupted file, and a file that cannot be decoded is a
+'parquet_readable' failure, never a traceback.
 
 One split file at a time, the files of every config are read together in chunks of whole
 documents (`chunks.iter_chunks`, `docs_per_chunk` documents of the documents config plus their
@@ -44,7 +47,8 @@ from summit_corpus.validate.files import (
     _inventory,
     _promote,
 )
-from summit_corpus.validate.report import Failure, ValidationReport
+from summit_corpus.validate.report import Failure, ValidationReport, _table_failure
+from summit_corpus.validate.rules.card import check_card
 from summit_corpus.validate.rules.manifest import check_manifest
 from summit_corpus.validate.run import (
     _failure_order,
@@ -71,17 +75,30 @@ def validate_corpus(
     docs_per_chunk (int): Documents validated together; bounds memory.
     RETURNS (ValidationReport): Every failure.
     """
-    failures: list[Failure] = []
-    configs = _inventory(corpus_dir, failures)
+    # The manifest and the card first: a file whose bytes are not the manifest's is reported
+    # once, with both hashes, and not decoded (a corrupted page can make a decoder fail in
+    # any way, and its rows would only repeat the one fact that the file changed).
+    failures: list[Failure] = check_manifest(corpus_dir) + check_card(corpus_dir)
+    changed = {Path(f.file).name for f in failures if f.rule == "manifest_hash_matches" and f.file}
+    # A split's files are read together: skip every config's file of a changed one's split.
+    skip = {
+        p.relative_to(corpus_dir).as_posix()
+        for p in (corpus_dir / layout.DATA).glob("*/*.parquet")
+        if p.name in changed
+    }
+    configs = _inventory(corpus_dir, failures, skip=skip)
     if "documents" in configs:
         failures += _documents_config_columns(configs["documents"].schema.empty_table())
     stream = _Stream(corpus_dir, configs, _scheme(vocabularies))
     for file_name in sorted({p.name for c in configs.values() for p in c.paths}):
         group = {n: c.folder / file_name for n, c in configs.items() if file_name in c.names}
-        for chunk in iter_chunks(group, "documents", docs_per_chunk):
-            stream.add_chunk(file_name, chunk)
+        try:
+            for chunk in iter_chunks(group, "documents", docs_per_chunk):
+                stream.add_chunk(file_name, chunk)
+        except Exception as error:  # noqa: BLE001 - an undecodable file is a failure, not a crash
+            where = f"{layout.DATA}/*/{file_name}"
+            failures.append(_table_failure("corpus", "parquet_readable", str(error), file=where))
     failures += stream.finish()
-    failures += check_manifest(corpus_dir)
     failures.sort(key=_failure_order)
     return ValidationReport(tuple(failures), stream.rows)
 

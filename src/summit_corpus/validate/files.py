@@ -40,11 +40,14 @@ class _ConfigFiles:
         return {p.name for p in self.paths}
 
 
-def _inventory(corpus_dir: Path, failures: list[Failure]) -> dict[str, _ConfigFiles]:
+def _inventory(
+    corpus_dir: Path, failures: list[Failure], skip: set[str] | frozenset[str] = frozenset()
+) -> dict[str, _ConfigFiles]:
     """Find every config's data files and check what the folder rules check.
 
     Reads only Parquet footers: 'table_present', 'split_name', 'parquet_readable', and
-    'dtype' when the files of one config cannot be read as one table.
+    'dtype' when the files of one config cannot be read as one table. Files in `skip`
+    (paths relative to the corpus folder: ones that differ from the manifest) are not read.
     RETURNS (dict[str, _ConfigFiles]): Config name -> its readable files (configs with none
         are left out).
     """
@@ -61,6 +64,8 @@ def _inventory(corpus_dir: Path, failures: list[Failure]) -> dict[str, _ConfigFi
         schemas: list[pa.Schema] = []
         for path in paths:
             rel = path.relative_to(corpus_dir).as_posix()
+            if rel in skip:
+                continue
             if layout.split_of_file(path) not in T.SPLITS:
                 failures.append(_table_failure(definition.name, "split_name", path.name, file=rel))
             try:

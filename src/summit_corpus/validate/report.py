@@ -107,6 +107,8 @@ RULES: dict[str, tuple[str, str]] = {
     "manifest_lists_file": ("E255", "every file of the corpus is in the manifest"),
     "manifest_file_exists": ("E256", "every file in the manifest exists"),
     "check_error": ("E257", "a check ran without crashing"),
+    "card_yaml": ("E258", "the dataset card's YAML header parses"),
+    "card_configs_match": ("E259", "the card's configs list exactly the data files"),
 }
 
 

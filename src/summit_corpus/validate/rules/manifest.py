@@ -47,7 +47,7 @@ def check_manifest(corpus_dir: Path) -> list[Failure]:
         if digest != manifest[rel]:
             failures.append(
                 _manifest_failure(
-                    "manifest_hash_matches", rel, {"manifest": manifest[rel], "file": digest}
+                    "manifest_hash_matches", rel, {"expected": manifest[rel], "actual": digest}
                 )
             )
     for rel in sorted(set(manifest) - set(present)):
