@@ -24,13 +24,18 @@ def _fail(message: str, code: int = 1) -> None:
 # --- build ---------------------------------------------------------------------------------
 @app.command()
 def build(
-    seeds: Path = typer.Option(Path("seeds"), help="Folder of raw article files."),
-    out: Path = typer.Option(Path("corpus"), help="Corpus folder to (re)write atomically."),
+    seeds: Path = typer.Option(Path("seeds"), readable=False, help="Folder of raw article files."),
+    out: Path = typer.Option(
+        Path("corpus"), readable=False, help="Corpus folder to (re)write atomically."
+    ),
     annotations: Path = typer.Option(
-        Path("annotations"), help="Label Studio export snapshots: the human layer."
+        Path("annotations"),
+        readable=False,
+        help="Label Studio export snapshots: the human layer.",
     ),
     datasheet: Path | None = typer.Option(
         None,
+        readable=False,
         help="Where the datasheet (and its plots, in docs/datasheet/ beside it) is written. "
         "Default: DATASHEET.md here when --out is the default corpus/, else OUT/DATASHEET.md, "
         "so a build writes nothing outside --out.",
@@ -44,7 +49,9 @@ def build(
         None, help="Dask scheduler address to join (tcp://host:8786); default: a local cluster."
     ),
     cache_dir: Path | None = typer.Option(
-        None, help="Per-article cache folder (default: .corpus-cache beside --out)."
+        None,
+        readable=False,
+        help="Per-article cache folder (default: .corpus-cache beside --out).",
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Parse every article again."),
     batch_size: int = typer.Option(32, min=1, help="Articles per batch sent to a worker."),

@@ -9,7 +9,8 @@ the environment asks for that point:
     SUMMIT_FAULT_ACTION=kill | pause | raise kill: SIGKILL this process (the default);
                                              pause: create SUMMIT_FAULT_READY, then wait until
                                              that file is removed (or a signal arrives);
-                                             raise: raise OSError(EIO) as a failing disk would
+                                             raise: raise OSError as a failing disk would
+    SUMMIT_FAULT_ERRNO=ENOSPC                the errno `raise` raises (default EIO)
     SUMMIT_FAULT_READY=/path/ready           the file `pause` creates (needed for pause)
 """
 
@@ -24,6 +25,7 @@ from pathlib import Path
 POINT_ENV = "SUMMIT_FAULT_POINT"
 ACTION_ENV = "SUMMIT_FAULT_ACTION"
 READY_ENV = "SUMMIT_FAULT_READY"
+ERRNO_ENV = "SUMMIT_FAULT_ERRNO"
 
 # Every point, in the order a build reaches them.
 POINTS = (
@@ -58,7 +60,8 @@ def point(name: str) -> None:
     if action == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
     elif action == "raise":
-        raise OSError(errno.EIO, f"injected fault at {name}")
+        code = getattr(errno, os.environ.get(ERRNO_ENV, "EIO"))
+        raise OSError(code, os.strerror(code), f"<fault point {name}>")
     elif action == "pause":
         ready = Path(os.environ[READY_ENV])
         ready.write_text(f"{os.getpid()}\n")

@@ -31,6 +31,7 @@ from types import TracebackType
 
 from summit_corpus.build import faults
 from summit_corpus.core.errors import BuildError, Errors
+from summit_corpus.core.layout import MANIFEST
 
 SWAP_ENV = "SUMMIT_SWAP"  # "rename": use the two-rename fallback even where exchange works
 KINDS = ("staging", "tmp", "old")
@@ -173,6 +174,9 @@ def swap_in(new: Path, out: Path) -> Path | None:
     RAISES (BuildError): `out` appeared during the build (the new corpus is not installed).
     """
     faults.point("swap.begin")
+    if out.is_dir() and not (out / MANIFEST).is_file() and any(out.iterdir()):
+        # Written meanwhile by something that does not take the lock: not ours to delete.
+        raise BuildError(Errors.E108.format(out=out, lock=lock_path(out)), [])
     try:
         if not out.exists() and not out.is_symlink():
             _rename_noreplace(new, out)

@@ -66,7 +66,7 @@ class Errors:
         "--out, or remove it yourself."
     )
     E108 = (
-        "{out}: rule 'out_unchanged': the folder appeared while the build ran (written without "
+        "{out}: rule 'out_unchanged': the folder appeared or changed while the build ran (written without "
         "taking {lock}); the new corpus was not installed. Run the build again."
     )
     E109 = "build interrupted ({signal}): {state}"
