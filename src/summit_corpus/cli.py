@@ -54,6 +54,11 @@ def build(
         help="Per-article cache folder (default: .corpus-cache beside --out).",
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Parse every article again."),
+    allow_annotation_loss: bool = typer.Option(
+        False,
+        "--allow-annotation-loss",
+        help="Build although some snapshot annotations fit no table (they are listed).",
+    ),
     batch_size: int = typer.Option(32, min=1, help="Articles per batch sent to a worker."),
     chunk_documents: int = typer.Option(
         500, min=1, help="Documents published and validated at a time (bounds memory)."
@@ -78,6 +83,7 @@ def build(
             cache_dir=cache_dir,
             batch_size=batch_size,
             chunk_documents=chunk_documents,
+            allow_annotation_loss=allow_annotation_loss,
         )
     except InputError as error:
         _fail(str(error))

@@ -18,6 +18,7 @@ is generated code whose fields are all optional, so every answer used here is ch
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -30,7 +31,6 @@ from typing import Any
 
 from summit_corpus.annotate.convert import from_export
 from summit_corpus.annotate.iaa import agreement, format_agreement
-from summit_corpus.annotate.offsets import region_problems
 from summit_corpus.annotate.snapshots import project_slug, pseudonymise, snapshot_bytes
 from summit_corpus.annotate.tasks import layer_results
 from summit_corpus.annotate.values import (
@@ -126,7 +126,7 @@ class PullReport:
             f"{self.snapshot}: {state}; {self.tasks} task(s), {self.annotations} annotation(s), "
             f"{self.results} result(s)."
         ]
-        lines += [f"mismatch: {p}" for p in self.problems]
+        lines += [f"problem: {p}" for p in self.problems]
         lines.append(format_agreement(self.agreement))
         return "\n".join(lines)
 
@@ -544,6 +544,6 @@ def pull(
     write_json(folder / AGREEMENT_FILE, scores)
     n_ann = sum(len(t.get("annotations") or []) for t in export)
     n_res = sum(len(a.get("result") or []) for t in export for a in t.get("annotations") or [])
-    return PullReport(
-        path, written, len(export), n_ann, n_res, tuple(region_problems(export)), scores
-    )
+    # Every problem of the conversion a build will make of this snapshot, naming the file.
+    problems = tuple(dataclasses.replace(p, snapshot=str(path)) for p in converted.problems)
+    return PullReport(path, written, len(export), n_ann, n_res, problems, scores)

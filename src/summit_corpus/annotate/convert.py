@@ -36,12 +36,29 @@ def _annotator(annotation: Mapping[str, Any]) -> str | None:
 
 
 def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
+    """RETURNS (datetime | None): The ISO 8601 time in UTC; None if absent.
+    RAISES (ValueError): A value that is not an ISO 8601 time."""
+    if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not an ISO 8601 time")
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC).replace(microsecond=0)
+
+
+def _id_order(value: Mapping[str, Any]) -> int:
+    """RETURNS (int): A task's or annotation's id for sorting (0 when it has no integer id)."""
+    found = value.get("id")
+    return found if isinstance(found, int) and not isinstance(found, bool) else 0
+
+
+def _kind(value: Any) -> str:
+    """RETURNS (str): What a JSON value is, for a message ('a string', 'an object', ...)."""
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    kind = names.get(type(value), "null" if value is None else "a number")
+    return f"{kind} ({json.dumps(value, ensure_ascii=False, default=str)[:60]})"
 
 
 def _number(value: Any) -> float | None:
@@ -108,8 +125,24 @@ class _Converter:
         task_sha = data.get("text_sha256") if isinstance(data.get("text_sha256"), str) else None
         annotations = task.get("annotations") or []
         if not isinstance(annotations, list):
+            self._task_problem(
+                task_id, doc_id, "annotations_format", f"'annotations' is {_kind(annotations)}"
+            )
             annotations = []
-        self.results += sum(len(a.get("result") or []) for a in annotations if isinstance(a, dict))
+        for index, annotation in enumerate(annotations):
+            if not isinstance(annotation, dict):
+                self._task_problem(
+                    task_id,
+                    doc_id,
+                    "annotation_format",
+                    f"annotation #{index} is {_kind(annotation)}, not an object",
+                )
+        annotations = [a for a in annotations if isinstance(a, dict)]
+        self.results += sum(
+            len(a["result"]) if isinstance(a.get("result"), list) else 1
+            for a in annotations
+            if a.get("result")
+        )
         if doc_id is None or doc_id not in self.documents:
             if annotations:
                 self.problems.append(
@@ -138,10 +171,13 @@ class _Converter:
                     f"{len(annotations)} annotation(s) kept as stale, not re-anchored",
                 )
             )
-        for annotation in sorted(
-            (a for a in annotations if isinstance(a, dict)), key=lambda a: a.get("id") or 0
-        ):
+        for annotation in sorted(annotations, key=_id_order):
             self.annotation(task_id, doc_id, doc_text, task_sha or doc_sha, stale, annotation)
+
+    def _task_problem(
+        self, task_id: int | None, doc_id: str | None, rule: str, detail: str
+    ) -> None:
+        self.problems.append(Problem(task_id, None, None, doc_id, rule, detail))
 
     def annotation(
         self,
@@ -154,10 +190,17 @@ class _Converter:
     ) -> None:
         ann = self._record(task_id, doc_id, text, sha, stale, annotation)
         result = annotation.get("result") or []
+        if not isinstance(result, list):
+            self._note(ann, 0, "unmapped", result)
+            self._problem(
+                ann, 0, None, "result_format", f"'result' is {_kind(result)}, kept as a note"
+            )
+            result = []
         relations: list[tuple[int, Mapping[str, Any]]] = []
-        for index, item in enumerate(result if isinstance(result, list) else []):
+        for index, item in enumerate(result):
             if not isinstance(item, dict):
                 self._note(ann, index, "unmapped", item)
+                self._problem(ann, index, item, "result_format", f"{_kind(item)}, kept as a note")
             elif stale:
                 self._note(ann, index, "stale", item)
             elif item.get("type") == "relation":
@@ -181,7 +224,23 @@ class _Converter:
         annotator = _annotator(annotation)
         cancelled = bool(annotation.get("was_cancelled"))
         ground_truth = bool(annotation.get("ground_truth"))
-        updated = _timestamp(annotation.get("updated_at"))
+        times: dict[str, datetime | None] = {}
+        for name in ("created_at", "updated_at"):
+            try:
+                times[name] = _timestamp(annotation.get(name))
+            except ValueError:
+                times[name] = None
+                self.problems.append(
+                    Problem(
+                        task_id,
+                        ann_id,
+                        None,
+                        doc_id,
+                        "timestamp_format",
+                        f"{name} {annotation.get(name)!r} is not an ISO 8601 time; stored as null",
+                    )
+                )
+        updated = times["updated_at"]
         self.rows["annotations"].append(
             {
                 "doc_id": doc_id,
@@ -192,7 +251,7 @@ class _Converter:
                 "was_cancelled": cancelled,
                 "ground_truth": ground_truth,
                 "lead_time": _number(annotation.get("lead_time")),
-                "created_at": _timestamp(annotation.get("created_at")),
+                "created_at": times["created_at"],
                 "updated_at": updated,
                 "stale": stale,
             }
@@ -260,6 +319,9 @@ class _Converter:
             self._note(ann, index, "note", item, "\n".join(str(t) for t in value["text"]))
         else:
             self._note(ann, index, "unmapped", item)
+            self._problem(
+                ann, index, item, "result_type", f"result of type {kind!r} kept as a note"
+            )
 
     def _labels(
         self, ann: _Annotation, index: int, item: dict[str, Any], value: dict[str, Any]
@@ -285,6 +347,9 @@ class _Converter:
             or not all(isinstance(x, str) for x in labels)
         ):
             self._note(ann, index, "unmapped", item)
+            self._problem(
+                ann, index, item, "region_labels", f"labels {labels!r} are not a list of names"
+            )
             return
         start, end, how = placed
         self.utf16 += how == "utf16"
@@ -317,6 +382,7 @@ class _Converter:
         choices = value["choices"]
         if not isinstance(name, str) or not all(isinstance(c, str) for c in choices):
             self._note(ann, index, "unmapped", item)
+            self._problem(ann, index, item, "choices_format", f"choices {choices!r} of {name!r}")
             return
         for choice in choices:
             row = {"doc_id": ann.doc_id, "name": name, "value": choice, **ann.prov}
@@ -341,6 +407,9 @@ class _Converter:
             return
         if not isinstance(labels, list) or not labels:
             self._note(ann, index, "unmapped", item)
+            self._problem(
+                ann, index, item, "relation_labels", "a relation without a label, kept as a note"
+            )
             return
         if item.get("direction") == "left":
             head, tail = tail, head
@@ -425,8 +494,14 @@ def from_export(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
+        for index, task in enumerate(export):
+            if not isinstance(task, dict):
+                converter._task_problem(
+                    None, None, "task_format", f"task #{index} is {_kind(task)}, not an object"
+                )
         for task in sorted(
-            (t for t in export if isinstance(t, dict)), key=lambda t: t.get("id") or 0
+            (t for t in export if isinstance(t, dict)),
+            key=_id_order,
         ):
             converter.task(task)
         return converter.conversion()

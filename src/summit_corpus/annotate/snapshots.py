@@ -8,6 +8,7 @@ of each project (`read_snapshots`) without a server, so a build is offline and d
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -19,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from summit_corpus.annotate.convert import from_export
-from summit_corpus.annotate.values import SNAPSHOT_NAME, Conversion
+from summit_corpus.annotate.values import AGREEMENT_FILE, SNAPSHOT_NAME, Conversion, Problem
 from summit_corpus.core.errors import AnnotateError, Errors
 
 # Per-export fields that change with the time of the export, not with the data.
@@ -91,6 +92,24 @@ def snapshot_files(annotations_dir: Path) -> list[Path]:
     return latest
 
 
+def misnamed_snapshots(annotations_dir: Path) -> list[Path]:
+    """JSON files in project folders that are not named like a snapshot, so no build reads them.
+
+    annotations_dir (Path): The annotations folder.
+    RETURNS (list[Path]): Every `*.json` besides snapshots and agreement.json, sorted.
+    """
+    if not annotations_dir.is_dir():
+        return []
+    return [
+        p
+        for folder in sorted(p for p in annotations_dir.iterdir() if p.is_dir())
+        for p in sorted(folder.iterdir())
+        if p.suffix.lower() == ".json"
+        and not SNAPSHOT_NAME.match(p.name)
+        and p.name != AGREEMENT_FILE
+    ]
+
+
 def load_snapshot(path: Path) -> list[dict[str, Any]]:
     """Read one snapshot file (Label Studio's JSON export) and check its shape.
 
@@ -115,16 +134,21 @@ def load_snapshot(path: Path) -> list[dict[str, Any]]:
 def convert_snapshots(annotations_dir: Path, documents: pa.Table | Mapping[str, str]) -> Conversion:
     """Convert the latest snapshot of every project under `annotations_dir`.
 
+    Every problem names its snapshot file; a JSON file named unlike a snapshot is a problem
+    too ('snapshot_name': no build reads it).
+
     annotations_dir (Path): The annotations folder.
     documents (pa.Table | Mapping[str, str]): The documents table, or doc_id -> text.
     RETURNS (Conversion): The tables (empty when there are no snapshots) and problems.
     """
-    tasks: list[dict[str, Any]] = []
+    tasks: list[Any] = []
     seen: dict[int, Path] = {}
+    files: dict[Any, Path] = {}  # task id -> its snapshot
     for path in snapshot_files(annotations_dir) if annotations_dir.is_dir() else []:
         for task in load_snapshot(path):
-            for annotation in task.get("annotations") or []:
-                ann_id = annotation.get("id")
+            annotations = task.get("annotations")
+            for annotation in annotations if isinstance(annotations, list) else []:
+                ann_id = annotation.get("id") if isinstance(annotation, dict) else None
                 if isinstance(ann_id, int):
                     if ann_id in seen:
                         raise AnnotateError(
@@ -136,8 +160,28 @@ def convert_snapshots(annotations_dir: Path, documents: pa.Table | Mapping[str, 
                             path=path,
                         )
                     seen[ann_id] = path
+            files.setdefault(task.get("id") if isinstance(task.get("id"), int) else None, path)
             tasks.append(task)
-    return from_export(tasks, documents)
+    converted = from_export(tasks, documents)
+    problems = [
+        dataclasses.replace(p, snapshot=str(files[p.task_id])) if p.task_id in files else p
+        for p in converted.problems
+    ]
+    problems += [
+        Problem(
+            None,
+            None,
+            None,
+            None,
+            "snapshot_name",
+            "not named <YYYYmmddTHHMMSSZ>.json, so "
+            "never read; rename it or move it out of the annotations folder",
+            str(path),
+        )
+        for path in misnamed_snapshots(annotations_dir)
+    ]
+    sources = {task: str(path) for task, path in files.items() if isinstance(task, int)}
+    return dataclasses.replace(converted, problems=tuple(problems), snapshots=sources)
 
 
 def snapshot_doc_ids(annotations_dir: Path) -> set[str]:
@@ -162,6 +206,7 @@ def read_snapshots(annotations_dir: Path, documents: pa.Table) -> dict[str, pa.T
     annotations_dir (Path): The annotations folder (latest snapshot per project is read).
     documents (pa.Table): The documents table of the corpus being built.
     RETURNS (dict[str, pa.Table]): spans, relations, document_labels, annotations and
-        annotation_notes, with `human` and `adjudicated` rows only.
+        annotation_notes, with `human` and `adjudicated` rows only. The problems are
+        `convert_snapshots`'s (a build uses that, to print them).
     """
     return convert_snapshots(annotations_dir, documents).tables

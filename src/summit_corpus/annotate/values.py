@@ -8,7 +8,7 @@ with the labeling config (scheme.py's `labeling_config`) and with the snapshot f
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -82,6 +82,7 @@ class Problem:
     doc_id (str | None): The task's document.
     rule (str): Stable snake_case reason, e.g. 'region_text_matches'.
     detail (str): The values involved.
+    snapshot (str | None): The snapshot file the task is in, where known.
     """
 
     task_id: int | None
@@ -90,12 +91,26 @@ class Problem:
     doc_id: str | None
     rule: str
     detail: str
+    snapshot: str | None = None
+
+    @property
+    def loses_data(self) -> bool:
+        """Whether what the problem is about is in no table (not even as a note)."""
+        return self.rule in LOSING_RULES
 
     def __str__(self) -> str:
+        where = f"{self.snapshot}: " if self.snapshot else ""
         return (
-            f"task {self.task_id} annotation {self.annotation_id} region {self.region_id} "
+            f"{where}task {self.task_id} annotation {self.annotation_id} region {self.region_id} "
             f"(doc {self.doc_id}): rule '{self.rule}': {self.detail}"
         )
+
+
+# Problems whose annotations end in no table at all (the others keep the result's raw JSON
+# in annotation_notes): a build refuses them unless told to go on without those annotations.
+LOSING_RULES = frozenset(
+    {"document_exists", "task_format", "annotations_format", "annotation_format", "snapshot_name"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +123,12 @@ class Conversion:
         documents, stale tasks.
     utf16_regions (int): Regions whose offsets were UTF-16 code units and were converted.
     results (int): Result items read from the export(s).
+    snapshots (dict[int, str]): Task id -> the snapshot file it was read from (when read
+        from snapshot files).
     """
 
     tables: dict[str, pa.Table]
     problems: tuple[Problem, ...] = ()
     utf16_regions: int = 0
     results: int = 0
+    snapshots: dict[int, str] = field(default_factory=dict)

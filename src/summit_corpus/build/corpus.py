@@ -47,6 +47,8 @@ class BuildSummary:
     dropped (dict[str, int]): Reason -> predictions of the model layer dropped for it
         (published in `dropped_predictions.parquet`).
     ignored (tuple[str, ...]): Seeds entries that are not articles, with their reasons.
+    annotation_problems (tuple[str, ...]): What the snapshots hold that did not convert as it
+        is (kept as notes, or, with allow_annotation_loss, left out), one line each.
     """
 
     out: Path
@@ -58,6 +60,7 @@ class BuildSummary:
     recovered: tuple[str, ...] = ()
     dropped: dict[str, int] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
+    annotation_problems: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         counts = ", ".join(f"{n} {name}" for name, n in self.rows.items())
@@ -69,6 +72,7 @@ class BuildSummary:
         lines = [
             *self.recovered,
             *self.ignored,
+            *self.annotation_problems,
             f"built {self.out}: {counts}; {dropped}; documents per split: {splits}",
         ]
         if self.cache_repaired:
@@ -134,6 +138,7 @@ def build_corpus(
     cache: bool = True,
     cache_dir: Path | None = None,
     chunk_documents: int = 500,
+    allow_annotation_loss: bool = False,
 ) -> BuildSummary:
     """Build, validate and publish the corpus.
 
@@ -152,6 +157,8 @@ def build_corpus(
     cache (bool): Reuse the rows of articles parsed before (same bytes, path and pipeline).
     cache_dir (Path | None): The per-article cache; None uses `.corpus-cache` beside `out`.
     chunk_documents (int): Documents published and validated at a time (bounds memory).
+    allow_annotation_loss (bool): Build although some snapshot annotations would be in no
+        table (their task's document is gone, a malformed shape); they are listed.
     RETURNS (BuildSummary): Row counts of the new corpus.
     RAISES (BuildError): Listing every rejected file or every validation failure, or naming
         the file that could not be written (full disk, no permission).
@@ -178,6 +185,7 @@ def build_corpus(
                 scheduler=scheduler,
                 store=store,
                 chunk_documents=chunk_documents,
+                allow_annotation_loss=allow_annotation_loss,
             )
     except OSError as error:
         where = error.filename if error.filename else out.parent
@@ -226,6 +234,7 @@ def _build_locked(
     scheduler: str | None,
     store: Path | None,
     chunk_documents: int,
+    allow_annotation_loss: bool,
 ) -> BuildSummary:
     """The build proper, under the lock: ingest, parse, publish, validate, swap in."""
     found = read_seeds(seeds)
@@ -256,7 +265,7 @@ def _build_locked(
         if messages:
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
         inside = _inside(datasheet, out)
-        summary = _publish(staged, annotations, tmp, chunk_documents, inside)
+        summary = _publish(staged, annotations, tmp, chunk_documents, inside, allow_annotation_loss)
         if datasheet is not None and inside is None:
             staged_datasheet = _stage_datasheet(tmp, datasheet)
         faults.point("datasheet.staged")
@@ -318,6 +327,7 @@ def _publish(
     tmp: Path,
     chunk_documents: int,
     datasheet: Path | None = None,
+    allow_annotation_loss: bool = False,
 ) -> BuildSummary:
     """Split, publish and validate the staged corpus in the temporary folder `tmp`.
 
@@ -332,7 +342,9 @@ def _publish(
     from summit_corpus.publish.splits import ASSIGNMENT_COLUMNS, assign_splits, split_sizes
     from summit_corpus.validate import validate_corpus
 
-    human = _human_layer(annotations, staged.files[tables.DOCUMENTS.name])
+    human, annotation_problems = _human_layer(
+        annotations, staged.files[tables.DOCUMENTS.name], allow_annotation_loss
+    )
     # The fingerprints feed the split assignment only; every other staged table is published.
     # and the dropped predictions are one file beside the data, not a config.
     internal = {tables.FINGERPRINTS.name, tables.DROPPED_PREDICTIONS.name}
@@ -390,6 +402,7 @@ def _publish(
         parsed=staged.parsed,
         cache_repaired=staged.cache_repaired,
         dropped=dropped,
+        annotation_problems=annotation_problems,
     )
 
 
@@ -405,14 +418,21 @@ def _write_dropped(staged: engines.Staged, corpus: Path) -> dict[str, int]:
     return dict(sorted(Counter(rows.column("reason").to_pylist()).items()))
 
 
-def _human_layer(annotations: Path | None, staged_documents: Path) -> dict[str, pa.Table]:
+def _human_layer(
+    annotations: Path | None, staged_documents: Path, allow_loss: bool
+) -> tuple[dict[str, pa.Table], tuple[str, ...]]:
     """The human and adjudicated layers from the Label Studio snapshots in `annotations`.
 
     Only the documents the snapshots have tasks for are read from the staged documents.
+    RETURNS (tuple[dict[str, pa.Table], tuple[str, ...]]): The tables, and one line per
+        problem of the conversion (naming snapshot file, task, annotation and region).
+    RAISES (BuildError): A label outside the scheme, or (unless `allow_loss`) a problem whose
+        annotations would be in no table.
     """
     if annotations is None or not annotations.is_dir():
-        return {}
-    from summit_corpus.annotate import read_snapshots, snapshot_doc_ids
+        return {}, ()
+    from summit_corpus.annotate import convert_snapshots, snapshot_doc_ids
+    from summit_corpus.core.scheme import load_scheme
 
     wanted = pa.array(sorted(snapshot_doc_ids(annotations)), pa.string())
     documents = pq.read_table(
@@ -420,7 +440,63 @@ def _human_layer(annotations: Path | None, staged_documents: Path) -> dict[str, 
         columns=["doc_id", "text", "text_sha256"],
         filters=pc.is_in(pc.field("doc_id"), value_set=wanted),
     )
-    return read_snapshots(annotations, documents)
+    converted = convert_snapshots(annotations, documents)
+    problems = [*converted.problems, *_outside_scheme(converted, load_scheme())]
+    refused = [
+        str(p) for p in problems if p.rule == "label_in_scheme" or (p.loses_data and not allow_loss)
+    ]
+    if refused:
+        raise BuildError(Errors.E111.format(count=len(refused)), refused)
+    return converted.tables, tuple(f"annotations: {p}" for p in problems)
+
+
+def _outside_scheme(converted: Any, scheme: Any) -> list[Any]:
+    """RETURNS (list[Problem]): One problem per human span or relation label, or document
+    label value, that the annotation scheme does not have, naming where it came from."""
+    from summit_corpus.annotate.values import Problem
+
+    allowed = {
+        "spans": {label.name for label in scheme.span_labels},
+        "relations": {label.name for label in scheme.relation_labels},
+    }
+    values = {d.name: set(d.value_names) for d in scheme.document_labels}
+    rows = converted.tables["annotations"].select(["annotation_id", "task_id"]).to_pylist()
+    tasks = {r["annotation_id"]: r["task_id"] for r in rows}
+    snapshots = converted.snapshots
+    found = []
+    for name, key in (("spans", "span_id"), ("relations", "relation_id")):
+        for row in converted.tables[name].to_pylist():
+            if row["layer"] == tables.LAYER_HUMAN and row["label"] not in allowed[name]:
+                task = tasks.get(row["annotation_id"])
+                region = row[key].removeprefix(f"a{row['annotation_id']}-")
+                detail = f"{name} label {row['label']!r} is not in the annotation scheme"
+                found.append(
+                    Problem(
+                        task,
+                        row["annotation_id"],
+                        region,
+                        row["doc_id"],
+                        "label_in_scheme",
+                        detail,
+                        snapshots.get(task),
+                    )
+                )
+    for row in converted.tables["document_labels"].to_pylist():
+        if row["layer"] == tables.LAYER_HUMAN and row["value"] not in values.get(row["name"], ()):
+            task = tasks.get(row["annotation_id"])
+            detail = f"document label {row['name']}={row['value']!r} is not in the scheme"
+            found.append(
+                Problem(
+                    task,
+                    row["annotation_id"],
+                    None,
+                    row["doc_id"],
+                    "label_in_scheme",
+                    detail,
+                    snapshots.get(task),
+                )
+            )
+    return found
 
 
 def write_manifest(corpus: Path) -> None:

@@ -75,6 +75,11 @@ class Errors:
         "datasheet cannot be written; the previous corpus was left as it was. Remove the "
         "folder or pass another --datasheet."
     )
+    E111 = (
+        "build failed: {count} annotation problem(s) in the snapshots would lose annotations or "
+        "break the scheme; the previous corpus was left as it was. Fix the snapshot or the "
+        "scheme, or pass --allow-annotation-loss to build without the annotations listed."
+    )
     # validate: E2xx. Fields: {where} (table, file and row ids), {column}, {value}.
     E201 = (
         "{where}: rule 'column_present': column '{column}' is missing. Rebuild the corpus or "
