@@ -30,8 +30,6 @@ The names below are re-exported so that `from summit_corpus import annotate` kee
 from __future__ import annotations
 
 from summit_corpus.annotate.client import (
-    PullReport,
-    PushReport,
     connect,
     ensure_project,
     ensure_user,
@@ -45,6 +43,7 @@ from summit_corpus.annotate.commands import push_corpus, read_corpus_tables, wri
 from summit_corpus.annotate.convert import count_results, from_export, iter_results
 from summit_corpus.annotate.iaa import agreement, format_agreement
 from summit_corpus.annotate.offsets import region_problems, resolve_offsets
+from summit_corpus.annotate.reports import PullReport, PushReport
 from summit_corpus.annotate.snapshots import (
     convert_snapshots,
     load_snapshot,

@@ -23,112 +23,28 @@ import json
 import os
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from summit_corpus.annotate.convert import from_export
-from summit_corpus.annotate.iaa import agreement, format_agreement
+from summit_corpus.annotate.iaa import agreement
+from summit_corpus.annotate.reports import PullReport, PushReport
 from summit_corpus.annotate.snapshots import project_slug, pseudonymise, snapshot_bytes
-from summit_corpus.annotate.tasks import layer_results
+from summit_corpus.annotate.tasks import annotation_identity, layer_results
 from summit_corpus.annotate.values import (
     AGREEMENT_FILE,
     DEFAULT_PROJECT,
     ENV_PSEUDONYM_KEY,
     SCHEME_MARK,
     SNAPSHOT_NAME,
-    Problem,
     Task,
 )
 from summit_corpus.core import tables
 from summit_corpus.core.errors import AnnotateError, Errors, StudioError
 from summit_corpus.core.io import write_json
-
-
-@dataclass(frozen=True, slots=True)
-class PushReport:
-    """What `push` did.
-
-    project_id (int): The Label Studio project.
-    created (int): Tasks imported now.
-    existing (int): Tasks that were already there (same doc_id and text SHA-256).
-    stale (tuple[tuple[int, str, int], ...]): (task id, doc_id, annotations) of tasks whose
-        document text has changed since.
-    config_updated (bool): Whether the labeling config was (re)written.
-    annotations_created (int): Human annotations pushed back (--with-annotations).
-    seconds (float): Wall time of the push.
-    model_version (str): The push's model_version, now the project's.
-    predictions_added (int): Earlier tasks given the model layer under this model_version.
-    """
-
-    project_id: int
-    created: int
-    existing: int
-    stale: tuple[tuple[int, str, int], ...] = ()
-    config_updated: bool = False
-    annotations_created: int = 0
-    seconds: float = 0.0
-    model_version: str = ""
-    predictions_added: int = 0
-
-    def describe(self) -> str:
-        lines = [
-            f"project {self.project_id}: {self.created} task(s) created, {self.existing} already "
-            f"there, {self.annotations_created} annotation(s) pushed"
-            + (", labeling config updated" if self.config_updated else "")
-            + f" ({self.seconds:.1f} s)."
-        ]
-        if self.model_version:
-            lines.append(
-                f"predictions: model_version {self.model_version} (the project's, so the "
-                "labeling queue shows them on every task)"
-                + (
-                    f"; added to {self.predictions_added} earlier task(s)"
-                    if self.predictions_added
-                    else ""
-                )
-                + "."
-            )
-        for task_id, doc_id, n in self.stale:
-            lines.append(
-                f"stale: task {task_id} (doc {doc_id}) was made from an older text; its {n} "
-                "annotation(s) are kept as they are and not re-anchored."
-            )
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True, slots=True)
-class PullReport:
-    """What `pull` did.
-
-    snapshot (Path): The snapshot holding the export (new, or the identical latest one).
-    written (bool): Whether a new snapshot file was written (False: nothing changed).
-    tasks (int): Tasks in the export.
-    annotations (int): Annotations in the export (skipped ones included).
-    results (int): Result items in all annotations.
-    problems (tuple[Problem, ...]): Regions that do not match their task's text.
-    agreement (dict[str, Any]): Inter-annotator agreement (see `agreement`).
-    """
-
-    snapshot: Path
-    written: bool
-    tasks: int
-    annotations: int
-    results: int
-    problems: tuple[Problem, ...] = ()
-    agreement: dict[str, Any] = field(default_factory=dict)
-
-    def describe(self) -> str:
-        state = "written" if self.written else "unchanged (same as the latest snapshot)"
-        lines = [
-            f"{self.snapshot}: {state}; {self.tasks} task(s), {self.annotations} annotation(s), "
-            f"{self.results} result(s)."
-        ]
-        lines += [f"problem: {p}" for p in self.problems]
-        lines.append(format_agreement(self.agreement))
-        return "\n".join(lines)
 
 
 def connect(url: str | None = None, api_key: str | None = None) -> Any:
@@ -160,11 +76,63 @@ def connect(url: str | None = None, api_key: str | None = None) -> Any:
     return client
 
 
+@contextmanager
+def server_errors(client: Any, what: str) -> Iterator[None]:
+    """Turn a lost server or an error answer into one StudioError line.
+
+    The SDK's ApiError prints the response headers (cookies included) and httpx errors come
+    with a long traceback; the message keeps only the URL, the status and a short body.
+
+    client (LabelStudio): SDK client from `connect` (its URL is named).
+    what (str): The operation, for the message ('push', 'pull').
+    """
+    import httpx
+    from label_studio_sdk.core.api_error import ApiError
+
+    url = getattr(client, "_summit_url", "Label Studio")
+    try:
+        yield
+    except ApiError as error:
+        body = " ".join(str(error.body).split())[:200]
+        raise StudioError(
+            Errors.E617.format(url=url, status=error.status_code, what=what, detail=body)
+        ) from None
+    except (httpx.HTTPError, ConnectionError) as error:
+        raise StudioError(
+            Errors.E616.format(url=url, what=what, detail=type(error).__name__)
+        ) from None
+
+
+@contextmanager
+def _push_lock(client: Any, title: str) -> Iterator[None]:
+    """Let one push at a time work on a project from this machine (fcntl.flock, waiting).
+
+    Two pushes at once would each create the project, or import the same new tasks; the
+    second waits until the first is done and then finds what it made. (Pushes from two
+    machines are settled by `ensure_project`: the oldest project of a title wins.)
+    """
+    import fcntl
+    import hashlib
+    import tempfile
+
+    url = getattr(client, "_summit_url", "")
+    digest = hashlib.sha256(f"{url}\0{title}".encode()).hexdigest()[:16]
+    folder = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    with open(folder / f"summit-corpus-push-{digest}.lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def _find_project(client: Any, title: str) -> Any | None:
-    for project in client.projects.list(title=title):
-        if getattr(project, "title", None) == title:
-            return client.projects.get(project.id)
-    return None
+    """RETURNS (Any | None): The project of this title (the oldest, if there are several)."""
+    found = sorted(
+        (p for p in client.projects.list(title=title) if getattr(p, "title", None) == title),
+        key=lambda p: p.id if isinstance(getattr(p, "id", None), int) else 1 << 62,
+    )
+    return client.projects.get(found[0].id) if found else None
 
 
 def _recorded_version(project: Any) -> str | None:
@@ -204,6 +172,16 @@ def ensure_project(
         )
         if not isinstance(getattr(created, "id", None), int):
             raise StudioError(Errors.E612.format(what="project create", detail=repr(created)))
+        # Another machine may have created one at the same moment: the oldest one wins, and
+        # the one made here (still empty) is deleted.
+        same = sorted(
+            p.id
+            for p in client.projects.list(title=title)
+            if getattr(p, "title", None) == title and isinstance(getattr(p, "id", None), int)
+        )
+        if same and same[0] != created.id:
+            client.projects.delete(created.id)
+            return ensure_project(client, title, label_config, scheme_version)
         return created.id, True
     # Label Studio rewrites the stored XML, so the recorded scheme version is the key.
     if _recorded_version(project) == scheme_version:
@@ -275,6 +253,28 @@ def push(
     batch_size (int): Tasks per import request.
     RETURNS (PushReport): What was done.
     """
+    with server_errors(client, "push"), _push_lock(client, project):
+        return _push(
+            client,
+            tasks,
+            project=project,
+            label_config=label_config,
+            scheme_version=scheme_version,
+            human=human,
+            batch_size=batch_size,
+        )
+
+
+def _push(
+    client: Any,
+    tasks: Sequence[Task],
+    *,
+    project: str = DEFAULT_PROJECT,
+    label_config: str,
+    scheme_version: str,
+    human: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    batch_size: int = 500,
+) -> PushReport:
     began = time.perf_counter()
     project_id, config_updated = ensure_project(client, project, label_config, scheme_version)
     existing = list_tasks(client, project_id)
@@ -300,8 +300,11 @@ def push(
     version, added = _one_model_version(client, project_id, tasks, task_ids)
     n_annotations = 0
     if human is not None:
-        empty = {k: t["id"] for k, t in have.items() if t["annotations"] == 0}
-        targets = {**empty, **created_ids}
+        # Every task of a document is a target; what is on it already is compared by identity
+        # (`_identity`), not by the task's annotation counter, so a push resumed after the
+        # server died adds only what is missing, and a task annotated in Label Studio since
+        # (annotations that are not the corpus's) gets nothing.
+        targets = {**{k: t["id"] for k, t in have.items()}, **created_ids}
         n_annotations = _push_annotations(client, tasks, targets, human)
     return PushReport(
         project_id=project_id,
@@ -373,7 +376,7 @@ def _push_annotations(
         if a.get("was_cancelled") and not a.get("stale"):
             grouped[key].setdefault("spans", [])
     sha = {t.doc_id: t.text_sha256 for t in tasks}
-    count = 0
+    wanted: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for (doc_id, ann_id), rows in sorted(grouped.items()):
         task_id = targets.get((doc_id, sha.get(doc_id, "")))
         info = meta.get((doc_id, ann_id), {})
@@ -389,15 +392,36 @@ def _push_annotations(
         for n in sorted(rows["annotation_notes"], key=lambda r: r["result_index"]):
             if n["kind"] == "note":
                 result.append(json.loads(n["raw_json"]))
-        client.annotations.create(
-            task_id,
-            result=result,
-            was_cancelled=bool(info.get("was_cancelled", False)),
-            ground_truth=bool(info.get("ground_truth", False)),
-            lead_time=info.get("lead_time"),
+        wanted[task_id].append(
+            {
+                "result": result,
+                "was_cancelled": bool(info.get("was_cancelled", False)),
+                "ground_truth": bool(info.get("ground_truth", False)),
+                "lead_time": info.get("lead_time"),
+            }
         )
-        count += 1
+    count = 0
+    for task_id, pushing in sorted(wanted.items()):
+        there = [annotation_identity(a) for a in _annotations_of(client, task_id)]
+        ours = [annotation_identity(a) for a in pushing]
+        if any(identity not in ours for identity in there):
+            continue  # annotated in Label Studio since: the corpus's copy is not wanted
+        for annotation, identity in zip(pushing, ours, strict=True):
+            if identity in there:
+                there.remove(identity)  # already pushed (a resumed push)
+                continue
+            client.annotations.create(task_id, **annotation)
+            count += 1
     return count
+
+
+def _annotations_of(client: Any, task_id: int) -> list[Any]:
+    """RETURNS (list[Any]): Every annotation of a task, skipped ones included (the task's
+    own view; GET /api/tasks/{id}/annotations/ leaves out the skipped ones)."""
+    found = getattr(client.tasks.get(task_id), "annotations", None)
+    if not isinstance(found, list):
+        raise StudioError(Errors.E612.format(what=f"task {task_id}", detail="no annotation list"))
+    return found
 
 
 def ensure_user(client: Any, email: str) -> int:
@@ -512,6 +536,18 @@ def pull(
     now (datetime | None): Time the snapshot is named after; None is the current UTC time.
     RETURNS (PullReport): The snapshot, counts, mismatched regions and agreement.
     """
+    with server_errors(client, "pull"):
+        return _pull(client, project=project, annotations_dir=annotations_dir, key=key, now=now)
+
+
+def _pull(
+    client: Any,
+    *,
+    project: str = DEFAULT_PROJECT,
+    annotations_dir: Path = Path("annotations"),
+    key: str | None = None,
+    now: datetime | None = None,
+) -> PullReport:
     key = key or os.environ.get(ENV_PSEUDONYM_KEY)
     if not key:
         raise AnnotateError(Errors.E608, rule="pseudonym_key")

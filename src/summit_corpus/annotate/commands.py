@@ -12,7 +12,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from summit_corpus.annotate.client import PushReport, connect, push
+from summit_corpus.annotate.client import connect, push
+from summit_corpus.annotate.reports import PushReport
 from summit_corpus.annotate.tasks import model_version, to_tasks
 from summit_corpus.annotate.values import DEFAULT_PROJECT
 from summit_corpus.core import layout, tables

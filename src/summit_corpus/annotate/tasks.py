@@ -7,6 +7,7 @@ the human layer back into annotation results when `push --with-annotations` send
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -151,3 +152,23 @@ def to_tasks(
             )
         )
     return tasks
+
+
+def annotation_identity(annotation: Any) -> str:
+    """RETURNS (str): What makes an annotation the same one: its result items (id, type,
+    control names, value) and its flags, as canonical JSON (fields the server adds, its ids
+    and times do not count)."""
+
+    def get(name: str) -> Any:
+        if isinstance(annotation, Mapping):
+            return annotation.get(name)
+        return getattr(annotation, name, None)
+
+    items = []
+    for item in get("result") or []:
+        item = item if isinstance(item, Mapping) else {}
+        keys = ("id", "type", "from_name", "to_name", "value", "from_id", "to_id", "labels")
+        items.append({k: item.get(k) for k in keys if item.get(k) is not None})
+    items.sort(key=lambda i: json.dumps(i, sort_keys=True))
+    flags = [bool(get("was_cancelled")), bool(get("ground_truth"))]
+    return json.dumps([items, flags], sort_keys=True, ensure_ascii=False)

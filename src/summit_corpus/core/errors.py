@@ -343,6 +343,15 @@ class Errors:
         "rule 'one_model_version': the tasks of one push carry {count} model versions ({versions}); "
         "Label Studio shows only the project's, so make them with one `model_version`."
     )
+    E616 = (
+        "{url}: rule 'studio_reachable': Label Studio stopped answering during {what} ({detail}). "
+        "Start it again (`corpus studio start`) and run the command again: a push resumes "
+        "without duplicating tasks or annotations."
+    )
+    E617 = (
+        "{url}: rule 'server_answer': Label Studio answered HTTP {status} during {what} "
+        "({detail}). Check the server's log and the project, then run the command again."
+    )
     # splits, publish, datasheet: E7xx
     E701 = "{path}: rule 'split_config_exists': cannot read the split configuration ({error})."
     E702 = "{path}: rule 'split_config': {problem}. Fix schemas/splits.yaml."
