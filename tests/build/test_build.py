@@ -118,7 +118,7 @@ class TestDeterminismAndAtomicity:
         [
             ("empty.txt", b"", "not_empty"),  # an empty file
             ("latin1.txt", b"Caf\xe9 in Moscow.\n", "utf8"),  # not UTF-8
-            ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "not_binary"),  # binary
+            ("photo.txt", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "not_binary"),  # binary .txt
         ],
     )
     def test_bad_input_fails_and_leaves_the_previous_corpus(

@@ -21,6 +21,7 @@ from summit_corpus.build import faults, swap
 from summit_corpus.build.corpus import build_corpus
 from summit_corpus.core import layout
 from summit_corpus.core.errors import BuildError
+from summit_corpus.publish.datasheet import LABELS_PNG
 from summit_corpus.validate import validate_corpus
 
 
@@ -31,9 +32,10 @@ def manifest(corpus: Path) -> dict[str, str]:
 
 def leftovers(folder: Path) -> list[str]:
     """Everything a build leaves beside --out besides the corpus, its lock, cache, datasheet."""
-    kept = {"corpus", ".corpus.lock", ".corpus-cache", "seeds", "DATASHEET.md"}
+    kept = {"corpus", ".corpus.lock", ".corpus-cache", "seeds", "DATASHEET.md", "docs"}
     names = [p.name for p in folder.iterdir() if p.name not in kept]
     names += [p.name for p in (folder / ".corpus-cache").rglob("*.tmp")]
+    names += [p.name for p in (folder / "docs").rglob("*.tmp")]
     return sorted(n for n in names if not n.endswith(".png"))
 
 
@@ -255,8 +257,8 @@ class TestFailureAfterTheSwap:
         before, sheet_before = manifest(out), sheet.read_bytes()
         copy_seeds(tmp_path / "more", 2)
         shutil.copy(sorted((tmp_path / "more" / "seeds").iterdir())[1], seeds)
-        (sheet.parent / "datasheet-labels.png").unlink()
-        (sheet.parent / "datasheet-labels.png").mkdir()  # the plot cannot be replaced
+        (sheet.parent / LABELS_PNG).unlink()
+        (sheet.parent / LABELS_PNG).mkdir()  # the plot cannot be replaced
         with pytest.raises(BuildError):
             build_corpus(seeds, out, annotations=None, datasheet=sheet, progress=False)
         assert manifest(out) == before

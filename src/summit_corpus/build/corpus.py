@@ -213,7 +213,10 @@ def _recover(out: Path, datasheet: Path | None, store: Path | None) -> list[str]
     cache) and was restored or removed."""
     lines = swap.recover(out)
     if datasheet is not None:
-        lines += swap.remove_dead_temps(datasheet.parent)
+        from summit_corpus.publish.datasheet import FIGURES_DIR
+
+        for folder in (datasheet.parent, datasheet.parent / FIGURES_DIR):
+            lines += swap.remove_dead_temps(folder)
     if store is not None and store.is_dir():
         for folder in sorted(store.glob("*/*")):
             lines += swap.remove_dead_temps(folder)

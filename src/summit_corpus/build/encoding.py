@@ -39,11 +39,11 @@ def _foreign_encoding(data: bytes) -> tuple[str, str] | None:
             return f"the file starts with a {name} byte order mark", codec
     head = data[:256]
     if len(head) >= 8:
-        even, odd = head[0::2].count(0), head[1::2].count(0)
-        # ASCII text in UTF-16 has a NUL in every other byte, on one side only.
-        if odd >= len(head) // 4 and even == 0:
+        even, odd = head[0::2], head[1::2]
+        # ASCII text in UTF-16 has a NUL in (nearly) every other byte, on one side only.
+        if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
             return "the file looks like UTF-16 LE (no byte order mark)", "UTF-16LE"
-        if even >= len(head) // 4 and odd == 0:
+        if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
             return "the file looks like UTF-16 BE (no byte order mark)", "UTF-16BE"
     return None
 

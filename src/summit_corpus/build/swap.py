@@ -115,9 +115,10 @@ def recover(out: Path) -> list[str]:
         if match and not pid_alive(int(match["pid"])):
             found[match["kind"]].append(entry)
     lines: list[str] = []
-    if found["old"] and not out.exists() and not out.is_symlink():
+    whole = [p for p in found["old"] if (p / MANIFEST).is_file()]
+    if whole and not out.exists() and not out.is_symlink():
         # The newest one is the corpus that was at --out when a fallback swap was killed.
-        newest = max(found["old"], key=lambda p: p.stat().st_mtime_ns)
+        newest = max(whole, key=lambda p: p.stat().st_mtime_ns)
         os.rename(newest, out)
         found["old"].remove(newest)
         lines.append(f"recovered: restored {out} from {newest.name}, left by a killed build")
