@@ -515,14 +515,23 @@ def _add_name(token: Token, ctx: _Context) -> ModelSpan | None:
 
 
 def _referent(before: int, ctx: _Context) -> ModelSpan | None:
-    """The most recent named source before token `before` (else the nearest PERSON before
-    it), at its nearest mention before `before`."""
+    """The most recent named source before token `before` that may be a person (not a GPE,
+    not an ORG written as an acronym: an outlet, an agency), else the nearest PERSON before
+    it; at its nearest mention before `before`."""
     where = bisect_left(ctx.source_at, before)
+    # He or she is a person: not a country, nor an outlet or agency written as an acronym.
+    while where and _not_a_person(ctx.source_span[where - 1], ctx):
+        where -= 1
     referent: ModelSpan | None = ctx.source_span[where - 1] if where else None
     if referent is None:
         people = [s for s in ctx.spans if s.label == "PERSON" and s.last <= before]
         referent = people[-1] if people else None
     return None if referent is None else _nearest_mention(referent, before, ctx)
+
+
+def _not_a_person(span: ModelSpan, ctx: _Context) -> bool:
+    words = ctx.text[span.start : span.end]
+    return span.label == "GPE" or (span.label == "ORG" and words.isupper() and len(words) > 1)
 
 
 def _path(token: Token, top: Token) -> list[Token]:
