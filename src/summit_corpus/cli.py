@@ -21,6 +21,20 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _interrupt_on_term() -> None:
+    """Make SIGTERM raise BuildInterrupted (and SIGINT too, naming itself), so that a build
+    stopped while it is still starting says so in one line like one stopped later."""
+    import signal
+
+    from summit_corpus.core.errors import BuildInterrupted
+
+    def interrupted(number: int, frame: object) -> None:
+        raise BuildInterrupted(signal.Signals(number).name)
+
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
+
+
 # --- build ---------------------------------------------------------------------------------
 @app.command()
 def build(
@@ -65,10 +79,12 @@ def build(
     ),
 ) -> None:
     """Build, validate and publish the corpus from the raw articles in SEEDS."""
-    from summit_corpus.build.corpus import build_corpus
     from summit_corpus.core.errors import BuildInterrupted, CorpusError, Errors, InputError
 
+    _interrupt_on_term()  # from here on, SIGTERM is Ctrl-C (build_corpus refines it)
     try:
+        from summit_corpus.build.corpus import build_corpus
+
         if datasheet is None:
             datasheet = Path("DATASHEET.md") if out == Path("corpus") else out / "DATASHEET.md"
         summary = build_corpus(
