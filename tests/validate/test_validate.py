@@ -819,7 +819,8 @@ class TestRules:
         assert all(f.rule in RULES for f in report.failures)
 
     def test_every_rule_has_a_corruption(self) -> None:
-        """Every table rule is tripped by a corruption here (folder rules: TestCorpusFolder)."""
+        """Every table rule is tripped by a corruption here (folder rules: TestCorpusFolder;
+        bigbio_matches_documents: tests/validate/test_validate_bigbio.py)."""
         folder_rules = {
             "table_present",
             "parquet_readable",
@@ -833,6 +834,7 @@ class TestRules:
             "check_error",
             "card_yaml",  # the card rules: tests/validate/test_faults_validate.py
             "card_configs_match",
+            "bigbio_matches_documents",
         }
         assert set(RULES) - folder_rules == {c[0] for c in CORRUPTIONS}
 

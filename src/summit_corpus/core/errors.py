@@ -219,6 +219,10 @@ class Errors:
         "{where}: rule 'nested_matches_table': the documents config's nested records differ from "
         "the flat table (got {value}). Publish both from the same tables."
     )
+    E258 = (
+        "{where}: rule 'bigbio_matches_documents': the example differs from the one the "
+        "documents config makes (got {value}). Republish the bigbio_kb config."
+    )
     E246 = (
         "{where}: rule 'ner_matches_tables': the ner row differs from the one made from the "
         "tokens and spans (got {value}). Republish the ner config."

@@ -4,7 +4,8 @@ Besides tables.ALL_TABLES, a published corpus folder is checked as published: th
 config must have publish.documents_schema()'s columns, its split-assignment columns are
 validated as the `split_assignment` table (split = file's split, leakage groups in one split),
 its nested records must equal the flat configs' rows (`nested_matches_table`), and the `ner`
-config must equal what `ner.ner_rows` makes from tokens and spans. The manifest
+config must equal what `ner.ner_rows` makes from tokens and spans, and the `bigbio_kb` config
+what `export.bigbio` makes from the documents config (`check_bigbio`). The manifest
 (`check_manifest`) and the card (`check_card`) are checked first; a data file whose SHA-256 is
 not the manifest's is reported once and not decoded (nor are the other configs' files of its
 split, read with it). Every content rule still fires on its own when MANIFEST.json has been
@@ -48,6 +49,7 @@ from summit_corpus.validate.files import (
     _promote,
 )
 from summit_corpus.validate.report import Failure, ValidationReport, _table_failure
+from summit_corpus.validate.rules.bigbio import check_bigbio
 from summit_corpus.validate.rules.card import check_card
 from summit_corpus.validate.rules.manifest import check_manifest
 from summit_corpus.validate.run import (
@@ -99,6 +101,7 @@ def validate_corpus(
             where = f"{layout.DATA}/*/{file_name}"
             failures.append(_table_failure("corpus", "parquet_readable", str(error), file=where))
     failures += stream.finish()
+    failures += check_bigbio(corpus_dir, skip=skip)
     failures.sort(key=_failure_order)
     return ValidationReport(tuple(failures), stream.rows)
 

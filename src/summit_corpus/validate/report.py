@@ -98,6 +98,10 @@ RULES: dict[str, tuple[str, str]] = {
         "the documents config's nested records equal the flat table's rows",
     ),
     "ner_matches_tables": ("E246", "the ner config equals the tokens and spans it is made from"),
+    "bigbio_matches_documents": (
+        "E258",
+        "the bigbio_kb config equals the examples the documents config makes",
+    ),
     # corpus folder
     "table_present": ("E250", "the corpus has the core tables"),
     "parquet_readable": ("E251", "every data file is a readable Parquet file"),
