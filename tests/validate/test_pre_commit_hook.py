@@ -95,7 +95,7 @@ class TestPreCommitHook:
     def test_a_corrupted_file_fails_and_is_named(
         self, corpus_repo: Path, pre_commit_home: Path, dependencies: Path
     ) -> None:
-        """A span whose text no longer matches the document fails the hook, naming the rule."""
+        """A spans file changed after the build fails the hook, naming the file and the rule."""
         import pyarrow.parquet as pq
 
         path = corpus_repo / "corpus" / "data" / "spans" / "train-00000-of-00001.parquet"
@@ -107,4 +107,5 @@ class TestPreCommitHook:
         run = try_repo(corpus_repo, pre_commit_home, dependencies)
         assert run.returncode == 1, run.stdout + run.stderr
         assert "Failed" in run.stdout
-        assert "spans" in run.stdout and "rule 'surface_matches_text'" in run.stdout
+        assert "data/spans/train-00000-of-00001.parquet" in run.stdout
+        assert "rule 'manifest_hash_matches'" in run.stdout
