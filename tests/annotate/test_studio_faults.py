@@ -7,6 +7,7 @@ import contextlib
 import socket
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -225,3 +226,27 @@ class TestErrorAnswers:
         assert "HTTP 404" in message and "\n" not in message
         for secret in ("headers", "cookie", "Cookie", "sessionid", "csrftoken", "Token "):
             assert secret not in message
+
+
+class TestStudioLog:
+    def test_log_holds_no_e_mail_addresses(self, studio: StudioServer, studio_client: Any) -> None:
+        """A request Label Studio logs with the user's e-mail leaves `<e-mail>` in the log."""
+        import re
+
+        import httpx
+
+        made = studio_client.projects.create(title="empty queue", label_config=LABEL_CONFIG)
+        answer = httpx.get(
+            f"{studio.url}/api/projects/{made.id}/next/",
+            headers={"Authorization": f"Token {studio.api_key}"},
+        )
+        assert answer.status_code == 404  # 'There are no tasks for <the admin's e-mail>'
+        log = studio.data_dir / "label-studio.log"
+        deadline = time.monotonic() + 30
+        while b"There are no tasks for" not in log.read_bytes():
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        text = log.read_text(errors="replace")
+        assert "There are no tasks for <e-mail>" in text
+        assert studio.username not in text
+        assert not re.search(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}", text)

@@ -31,7 +31,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
 from summit_corpus.core.errors import Errors, StudioError
@@ -500,17 +500,31 @@ def _spawn(
         "--data-dir",
         str(config.data_dir),
     ]
-    with log.open("ab") as out:
+    # The log goes through logfilter (e-mail addresses redacted), a process of its own that
+    # outlives this command with the server and ends when the server closes its output.
+    log.touch()
+    redactor = subprocess.Popen(
+        [sys.executable, "-m", "summit_corpus.annotate.logfilter", str(log)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    pipe = cast(IO[bytes], redactor.stdin)
+    try:
         # A new session: the server outlives this command and a Ctrl-C here does not reach it.
         return subprocess.Popen(
             cmd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
-            stdout=out,
+            stdout=pipe,
             stderr=subprocess.STDOUT,
             cwd=config.data_dir,
             start_new_session=True,
         )
+    finally:
+        pipe.close()
 
 
 def _clear(config: StudioConfig, data_dir: Path | None = None) -> None:
