@@ -55,7 +55,11 @@ def build(
         "so a build writes nothing outside --out.",
     ),
     no_datasheet: bool = typer.Option(False, "--no-datasheet", help="Write no datasheet."),
-    workers: int = typer.Option(1, min=1, help="Worker processes that parse articles."),
+    workers: str = typer.Option(
+        "auto",
+        help="Worker processes that parse articles: a number, or 'auto' (this machine's cores "
+        "once there are enough articles to parse to pay for starting them).",
+    ),
     engine: str = typer.Option(
         "local", help="'local' (this machine's processes) or 'dask' (dask.distributed)."
     ),

@@ -132,7 +132,7 @@ def build_corpus(
     datasheet: Path | None = None,
     batch_size: int = 32,
     progress: bool | None = None,
-    workers: int = 1,
+    workers: int | str = engines.AUTO,
     engine: str = "local",
     scheduler: str | None = None,
     cache: bool = True,
@@ -151,7 +151,9 @@ def build_corpus(
         its manifest, swapped in with it); elsewhere it is put in place after the swap.
     batch_size (int): Articles per spaCy batch.
     progress (bool | None): Show a progress bar; None shows one on a terminal outside CI.
-    workers (int): Processes (local engine) or LocalCluster workers (dask engine).
+    workers (int | str): Processes (local engine) or LocalCluster workers (dask engine), or
+        "auto": the available cores once there are enough articles to parse to pay for
+        starting them (`engines.resolve_workers`).
     engine (str): "local" (this process or a process pool) or "dask" (dask.distributed).
     scheduler (str | None): Dask scheduler address to join; None starts a local cluster.
     cache (bool): Reuse the rows of articles parsed before (same bytes, path and pipeline).
@@ -166,6 +168,7 @@ def build_corpus(
     """
     out = out.resolve()
     store = (cache_dir or default_cache_dir(out)) if cache else None
+    engines.resolve_workers(workers, 0)  # a bad --workers is refused before anything is done
     try:
         _check_out(out, datasheet)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -232,7 +235,7 @@ def _build_locked(
     datasheet: Path | None,
     batch_size: int,
     progress: bool | None,
-    workers: int,
+    workers: int | str,
     engine: str,
     scheduler: str | None,
     store: Path | None,
@@ -251,19 +254,7 @@ def _build_locked(
     tmp = swap.sibling(out, "tmp")
     staged_datasheet: list[tuple[Path, Path]] = []
     try:
-        with (
-            engines.open_engine(engine, workers, scheduler) as running,
-            _progress(len(raws), progress) as advance,
-        ):
-            article_cache = ArticleCache(store, running.version()) if store is not None else None
-            staged = engines.process_corpus(
-                raws,
-                running,
-                staging,
-                cache=article_cache,
-                batch_size=batch_size,
-                advance=advance,
-            )
+        staged = _stage(raws, staging, store, workers, engine, scheduler, batch_size, progress)
         messages = [str(p) for p in problems] + staged.errors
         if messages:
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
@@ -298,6 +289,48 @@ def _inside(datasheet: Path | None, out: Path) -> Path | None:
         return datasheet.resolve().relative_to(out)
     except ValueError:
         return None
+
+
+def _stage(
+    raws: list[ingest.RawArticle],
+    staging: Path,
+    store: Path | None,
+    workers: int | str,
+    engine: str,
+    scheduler: str | None,
+    batch_size: int,
+    progress: bool | None,
+) -> engines.Staged:
+    """The per-article stage: the staged set a previous build kept for exactly these
+    articles (`reuse`), else the engine over the articles the cache does not hold, with as
+    many workers as `workers` says (`engines.resolve_workers`)."""
+    from summit_corpus.build import pipeline, reuse
+
+    local_cache = ArticleCache(store, pipeline.pipeline_version()) if store is not None else None
+    key = reuse.staged_key(raws) if local_cache is not None else ""
+    if local_cache is not None:
+        kept = reuse.load(local_cache, key)
+        if kept is not None:
+            return kept
+    to_parse = len(raws)
+    if local_cache is not None:
+        to_parse = sum(not local_cache.path(raw).is_file() for raw in raws)
+    count = engines.resolve_workers(workers, to_parse)
+    with (
+        engines.open_engine(engine, count, scheduler) as running,
+        _progress(len(raws), progress) as advance,
+    ):
+        version = running.version()
+        article_cache = None
+        if store is not None:
+            same = local_cache is not None and version == local_cache.version
+            article_cache = local_cache if same else ArticleCache(store, version)
+        staged = engines.process_corpus(
+            raws, running, staging, cache=article_cache, batch_size=batch_size, advance=advance
+        )
+    if article_cache is not None and article_cache is local_cache and not staged.errors:
+        staged = reuse.keep(staged, article_cache, key)
+    return staged
 
 
 def _stage_datasheet(corpus: Path, datasheet: Path) -> list[tuple[Path, Path]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,6 +38,44 @@ ENGINES = ("local", "dask")
 # Batches in flight per worker: enough to keep every worker busy while the main process
 # writes results, few enough that memory does not grow with the corpus.
 IN_FLIGHT_PER_WORKER = 2
+# `--workers auto`: one worker per this many articles to parse, up to the cores this process
+# may run on. A batch (32 articles) is the unit of work, so a second worker needs a second
+# batch to have anything to do, and each worker costs a process start and a spaCy load before
+# it parses; below two batches per worker one process is as fast (scripts/bench.py measures
+# the break-even: its `--workers auto` table in BENCHMARKS.md).
+AUTO = "auto"
+AUTO_ARTICLES_PER_WORKER = 64
+
+
+def available_cores() -> int:
+    """RETURNS (int): The cores this process may run on (its CPU affinity, else the count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def resolve_workers(workers: int | str, articles: int, cores: int | None = None) -> int:
+    """The number of worker processes for a build.
+
+    workers (int | str): A count (>= 1), or "auto": one per `AUTO_ARTICLES_PER_WORKER`
+        articles to parse, at least 1 and at most `cores`.
+    articles (int): Articles the build will parse (cache misses), not the corpus size: a
+        rebuild that parses one article does not start a pool.
+    cores (int | None): Cores to use at most; None takes `available_cores()`.
+    RETURNS (int): The worker count.
+    RAISES (EngineError): `workers` is neither "auto" nor a count >= 1.
+    """
+    if isinstance(workers, str):
+        if workers.strip().lower() == AUTO:
+            cores = available_cores() if cores is None else cores
+            return max(1, min(cores, articles // AUTO_ARTICLES_PER_WORKER))
+        try:
+            workers = int(workers)
+        except ValueError:
+            raise EngineError(Errors.E801.format(workers=workers)) from None
+    if workers < 1:
+        raise EngineError(Errors.E801.format(workers=workers))
+    return workers
 
 
 class Engine(Protocol):

@@ -79,11 +79,30 @@ def pipeline_version() -> str:
 
     from summit_corpus.core.scheme import load_scheme
 
-    meta = load_nlp().meta
+    meta = model_meta()
     return (
         f"summit-corpus-{__version__}/spacy-{version('spacy')}/"
         f"{meta['lang']}_{meta['name']}-{meta['version']}/scheme-{load_scheme().version}"
     )
+
+
+def model_meta() -> dict[str, Any]:
+    """RETURNS (dict[str, Any]): The installed model package's meta.json, read without
+    importing spaCy or loading the pipeline, so that a build which parses nothing (every
+    article cached) or parses in worker processes never loads spaCy in the main process.
+
+    `spacy.load` of a package reads this same file to find the pipeline's folder
+    (`<lang>_<name>-<version>`), so its lang, name and version are those of `nlp.meta`.
+    """
+    import importlib.util
+    import json
+
+    spec = importlib.util.find_spec(MODEL)
+    if spec is None or not spec.submodule_search_locations:
+        return dict(load_nlp().meta)  # not a package: spaCy's own error names the model
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    meta: dict[str, Any] = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    return meta
 
 
 @functools.cache

@@ -377,7 +377,10 @@ class Errors:
     )
     # engines, cache, benchmarks: E8xx
     E800 = "rule 'engine_known': no engine '{kind}' (engines: {kinds}). Pass --engine local or --engine dask."
-    E801 = "rule 'workers_positive': --workers must be at least 1 (got {workers})."
+    E801 = (
+        "rule 'workers_positive': --workers must be 'auto' or a number of at least 1 "
+        "(got {workers})."
+    )
     E802 = (
         "rule 'dask_installed': the dask engine needs dask.distributed ({error}). "
         'Install it with `pip install "summit-corpus[dask]"`.'
