@@ -199,3 +199,26 @@ class TestAutoBuild:
         finally:
             engines.open_engine = original  # type: ignore[assignment]
         assert opened == [1]
+
+
+def _worker_settings() -> tuple[str | None, bool]:
+    import os
+
+    import dask
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get(
+        "distributed.worker.profile.enabled"
+    )
+
+
+class TestDaskLocalCluster:
+    def test_the_cluster_a_build_starts_has_no_profiler_and_no_malloc_trim(self) -> None:
+        """The LocalCluster's workers run without the statistical profiler and without
+        MALLOC_TRIM_THRESHOLD_, the two defaults that slowed the per-article stage."""
+        pytest.importorskip("distributed")
+        engine = engines.DaskEngine(workers=1)
+        try:
+            settings = list(engine.client.run(_worker_settings).values())
+        finally:
+            engine.close()
+        assert settings == [(None, False)]
