@@ -183,3 +183,27 @@ class TestPrefetch:
             for a, b in zip(ahead, plain, strict=True)
             for n in a.tables
         )
+
+
+def _resident_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+class TestReleaseUnusedMemory:
+    def test_freed_arrow_memory_leaves_the_process(self) -> None:
+        """Memory of many small Arrow arrays, freed and released, no longer counts as resident
+        (the allocator alone keeps most of it: 353 of 357 MiB when measured)."""
+        import numpy as np
+
+        from summit_corpus.core.chunks import release_unused_memory
+
+        base = _resident_mib()
+        parts = [pa.array(np.arange(2000, dtype=np.int64)) for _ in range(20_000)]
+        assert _resident_mib() - base > 200  # ~320 MB of small buffers
+        del parts
+        release_unused_memory()
+        assert _resident_mib() - base < 100

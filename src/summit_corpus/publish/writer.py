@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from summit_corpus.core import io, layout
 from summit_corpus.core import tables as T
+from summit_corpus.core.chunks import release_unused_memory
 from summit_corpus.publish.card import render_card
 from summit_corpus.publish.configs import (
     BIGBIO_CONFIG,
@@ -139,6 +140,8 @@ class DatasetWriter:
         io.write_text(self.out_dir / layout.LICENSE, CORPUS_LICENSE)
         io.write_text(self.out_dir / layout.CARD, render_card(configs, sizes, facts))
         io.write_json(self.out_dir / layout.CROISSANT, croissant(configs, facts))
+        self._writers.clear()
+        release_unused_memory()  # the row-group buffers: validation need not stack on them
         return configs
 
     def abort(self) -> None:

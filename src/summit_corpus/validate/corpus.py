@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from summit_corpus.core import layout
 from summit_corpus.core import tables as T
-from summit_corpus.core.chunks import DocumentChunk, iter_chunks
+from summit_corpus.core.chunks import DocumentChunk, iter_chunks, release_unused_memory
 from summit_corpus.validate.arrays import _bools
 from summit_corpus.validate.context import DEFINITIONS, _Scheme, _scheme
 from summit_corpus.validate.files import (
@@ -103,7 +103,10 @@ def validate_corpus(
     failures += stream.finish()
     failures += check_bigbio(corpus_dir, skip=skip)
     failures.sort(key=_failure_order)
-    return ValidationReport(tuple(failures), stream.rows)
+    rows = stream.rows
+    del stream
+    release_unused_memory()  # the chunks' buffers: the datasheet need not stack on them
+    return ValidationReport(tuple(failures), rows)
 
 
 _NULL_ID = "\x00null"  # stands for a null doc_id where doc_ids are counted
