@@ -41,9 +41,10 @@ class TestSynthetic:
 
 class TestBenchSmoke:
     def test_small_run_prints_every_figure(self, tmp_path: Path) -> None:
-        """`bench.py --sizes 3,6 --engines local,dask` prints the table and every ratio (the
-        load ratio as a median of fresh processes, with its CPU-time ratio), and writes the
-        report."""
+        """`bench.py --sizes 3,6 --engines local,dask` prints the table, every ratio (the
+        load ratio as a median of fresh processes, with its CPU-time ratio; both rebuild
+        figures), the break-even table, each row's command and the load beside it, and writes
+        the report."""
         pytest.importorskip("distributed")
         report = tmp_path / "BENCHMARKS.md"
         done = subprocess.run(
@@ -60,6 +61,8 @@ class TestBenchSmoke:
                 "2",
                 "--rebuilds",
                 "2",
+                "--break-even",
+                "2",
                 "--work",
                 str(tmp_path / "work"),
                 "--report",
@@ -72,26 +75,50 @@ class TestBenchSmoke:
         )
         assert done.returncode == 0, done.stderr[-3000:]
         out = done.stdout
-        for header in ("articles/s", "tokens/s", "peak RSS MiB", "nlp.pipe alone s"):
+        for header in (
+            "articles/s",
+            "tokens/s",
+            "peak RSS MiB main",
+            "peak RSS MiB each worker",
+            "nlp.pipe alone s",
+            "load 1 min",
+        ):
             assert header in out
         for figure in (
             "1. build time / spaCy nlp.pipe alone",
-            "2. peak RSS",
+            "2a. peak RSS of the main process",
+            "2b. peak RSS of each worker",
             "3. build time N=6 / N=3",
             "4. --workers 2 speed-up",
-            "5. rebuild after adding 1 article",
+            "5a. rebuild after adding 1 article",
+            "5b. rebuild after a pull that changed only annotations",
             "6. datasets.load_dataset / pyarrow read_table",
-            "9. dask build time",
+            "7. dask build time",
         ):
             line = next((x for x in out.splitlines() if figure in x), None)
             assert line is not None, figure
             assert re.search(r"\| \d+\.\d{3} \|", line), line
         load = next(x for x in out.splitlines() if "6. datasets.load_dataset" in x)
         assert "median of 2 fresh processes" in load and "CPU-time ratio" in load
-        rebuild = next(x for x in out.splitlines() if "5. rebuild after adding 1 article" in x)
+        rebuild = next(x for x in out.splitlines() if "5a. rebuild after adding 1 article" in x)
         assert "(median of 2)" in rebuild
-        for engine_row in ("| 3 | local | 1 |", "| 6 | local | 2 |", "| 6 | dask | 2 |"):
+        # 3 and 6 synthetic articles plus the 5 seeds, whose annotations the rebuild changes.
+        for engine_row in (
+            "| 8 | local | 1 | beside spaCy |",
+            "| 11 | local | 1 | alone |",
+            "| 11 | local | 2 | alone |",
+            "| 11 | dask | 2 | alone |",
+        ):
             assert engine_row in out
+        # Each worker's peak is reported apart: the LocalCluster always starts two; the pool
+        # starts a process per batch it has to hand out (here a single batch, so one or two).
+        dask_row = next(x for x in out.splitlines() if x.startswith("| 11 | dask | 2 |"))
+        assert re.search(r"\| \d+, \d+ \|", dask_row), dask_row
+        pool_rows = [x for x in out.splitlines() if re.match(r"\| \d+ \| local \| 2 \|", x)]
+        assert pool_rows and all(re.search(r"\| \d+(, \d+)? \|", x) for x in pool_rows)
+        assert "`corpus build --seeds raw-6 --out corpus-6-w2 --workers 2" in out
+        assert "0 articles parsed" in out  # the annotation-only rebuild parsed nothing
+        assert "| 2 |" in out.split("`--workers auto`")[1]  # the break-even table
         text = report.read_text()
         assert "## Machine" in text and "Cores available" in text and out.strip() in text
-        assert "## Scaling out with Dask" in text
+        assert "## Scaling out with Dask" in text and "The whole run took" in text
