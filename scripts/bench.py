@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+# The heading of BENCHMARKS.md's last section, written by scripts/score_quotes.py: kept.
+KEPT_SECTION = "## Quotes and speakers in real news"
 PACKAGES = (
     "summit-corpus",
     "spacy",
@@ -981,6 +983,11 @@ def write_report(path: Path, results: dict[str, Any], table: str, command: str) 
             "",
         ]
     )
+    # Sections other scripts own (scripts/score_quotes.py --benchmarks) are kept as they are.
+    if path.is_file():
+        previous = path.read_text(encoding="utf-8")
+        if KEPT_SECTION in previous:
+            text = text.rstrip("\n") + "\n\n" + previous[previous.index(KEPT_SECTION) :]
     path.write_text(text, encoding="utf-8")
 
 

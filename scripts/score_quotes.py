@@ -38,6 +38,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scorer", type=Path, help="score.py (default: RAW_DIR/../../)")
     parser.add_argument("--work", type=Path, help="keep the built corpus and results here")
     parser.add_argument("--workers", type=int, default=1, help="build processes")
+    parser.add_argument(
+        "--benchmarks",
+        type=Path,
+        help="write the figures as the last section of this file (e.g. BENCHMARKS.md)",
+    )
+    parser.add_argument("--label", default="", help="what RAW_DIR is, for --benchmarks")
     return parser.parse_args(argv)
 
 
@@ -107,6 +113,47 @@ def main(argv: list[str] | None = None) -> None:
         result = score(args, work)
     print(json.dumps(result, indent=1, sort_keys=True))
     print(headline(result))
+    if args.benchmarks is not None:
+        write_section(args.benchmarks, args.label or str(args.raw_dir), result, argv)
+
+
+SECTION = "## Quotes and speakers in real news"
+
+
+def write_section(path: Path, label: str, result: dict[str, Any], argv: list[str] | None) -> None:
+    """Replace (or add) the last section of `path` with these figures and the command."""
+    command = " ".join(
+        ["python scripts/score_quotes.py", *(argv if argv is not None else sys.argv[1:])]
+    )
+
+    def fmt(key: str) -> str:
+        value = result.get(key)
+        return "n/a" if value is None else f"{value:.4f}"
+
+    lines = [
+        SECTION,
+        "",
+        f"The model layer (`rule/quote.v2`, `rule/speaker.v2`) on {label}: "
+        f"{result.get('files', 0)} articles, built as given, scored by the shared `score.py`. "
+        "Made by:",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        "| figure | measured | target |",
+        "|---|---:|---:|",
+        f"| quote F1, exact offsets (P {fmt('P_exact')}, R {fmt('R_exact')}) "
+        f"| {fmt('F1_exact')} | >= 0.97 |",
+        f"| named-speaker accuracy ({result.get('spk_scored_polnear', 0)} quotes) "
+        f"| {fmt('spk_acc_polnear')} | >= 0.90 |",
+        f"| pronoun-speaker accuracy ({result.get('spk_scored_heuristic', 0)} quotes) "
+        f"| {fmt('spk_acc_heuristic')} | >= 0.75 |",
+        "",
+    ]
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    kept = old[: old.index(SECTION)].rstrip("\n") if SECTION in old else old.rstrip("\n")
+    path.write_text((kept + "\n\n" if kept else "") + "\n".join(lines), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,8 @@ class TestBenchSmoke:
         the report."""
         pytest.importorskip("distributed")
         report = tmp_path / "BENCHMARKS.md"
+        kept = "## Quotes and speakers in real news\n\nscore_quotes.py's section.\n"
+        report.write_text("# Benchmarks\n\nold figures\n\n" + kept)
         done = subprocess.run(
             [
                 sys.executable,
@@ -122,3 +124,5 @@ class TestBenchSmoke:
         text = report.read_text()
         assert "## Machine" in text and "Cores available" in text and out.strip() in text
         assert "## Scaling out with Dask" in text and "The whole run took" in text
+        # The section scripts/score_quotes.py writes is kept, last; the old figures are not.
+        assert text.endswith("\n\n" + kept) and "old figures" not in text

@@ -62,10 +62,22 @@ class TestScoreQuotes:
         if not scorer.is_file():
             pytest.skip(f"{scorer} is not here")
         _gold(tmp_path / "set")
-        _script().main(
-            [str(tmp_path / "set" / "raw"), "--scorer", str(scorer), "--work", str(tmp_path / "w")]
-        )
+        report = tmp_path / "BENCHMARKS.md"
+        report.write_text("# Benchmarks\n\nOther results.\n", encoding="utf-8")
+        args = [
+            str(tmp_path / "set" / "raw"),
+            "--scorer",
+            str(scorer),
+            "--work",
+            str(tmp_path / "w"),
+        ]
+        for _ in range(2):  # the section is replaced, not added twice
+            _script().main([*args, "--benchmarks", str(report), "--label", "made-up news"])
         out = capsys.readouterr().out
+        written = report.read_text(encoding="utf-8")
+        assert written.startswith("# Benchmarks\n\nOther results.\n\n## Quotes and speakers")
+        assert written.count("## Quotes and speakers in real news") == 1
+        assert "| named-speaker accuracy (1 quotes) | 1.0000 | >= 0.90 |" in written
         assert "quote F1 (exact) 1.0000" in out
         assert "named-speaker accuracy 1.0000 (1 quotes)" in out
         assert "pronoun-speaker accuracy 1.0000 (1 quotes)" in out
