@@ -8,7 +8,9 @@ development set is (`../shared/quotes-polnear/{train,dev}/raw`, see its README):
 files default to RAW_DIR/../gold.tsv, ignore.tsv, nonattributed_marks.tsv and sources.tsv,
 and the scorer to RAW_DIR/../../score.py. The folder is built as given (`corpus build`, no
 human layer) into WORK/corpus (a temporary folder by default, kept with --work), then the
-scorer is run on it with QUOTE_SOURCES set, so that he/she speakers are scored too. Prints
+scorer is run on it with QUOTE_SOURCES set, so that he/she speakers are scored too. Files an
+input rule refuses (the build names each) are listed and left out; the others are built
+from a copy in WORK/kept and scored. Prints
 the build summary, the scorer's JSON and one line with the figures the issue names:
 
     quote F1 (exact) ..., named-speaker accuracy ..., pronoun-speaker accuracy ...
@@ -21,6 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,23 +52,45 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build(raw_dir: Path, work: Path, workers: int) -> str:
-    """Build `raw_dir` into work/corpus with the toolkit; RETURNS the build summary."""
+def build(raw_dir: Path, work: Path, workers: int) -> tuple[str, list[str]]:
+    """Build `raw_dir` into work/corpus with the toolkit.
+
+    When input rules refuse some files (the build names them), the others are built, from a
+    copy in work/kept, and only they are scored.
+    RETURNS (tuple[str, list[str]]): The build summary, and the refusals (empty if none).
+    """
     from summit_corpus.build.corpus import build_corpus
+    from summit_corpus.core.errors import BuildError
 
-    summary = build_corpus(
-        raw_dir,
-        work / "corpus",
-        annotations=None,
-        progress=False,
-        workers=workers,
-        cache_dir=work / "cache",
-    )
-    return str(summary)
+    def run(seeds: Path) -> str:
+        summary = build_corpus(
+            seeds,
+            work / "corpus",
+            annotations=None,
+            progress=False,
+            workers=workers,
+            cache_dir=work / "cache",
+        )
+        return str(summary)
+
+    try:
+        return run(raw_dir), []
+    except BuildError as error:
+        refused = [p for p in error.problems if ": rule '" in p]
+        if not refused or len(refused) != len(error.problems):
+            raise
+    names = {p.split(":", 1)[0].rsplit("/", 1)[-1] for p in refused}
+    kept = work / "kept"
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.mkdir(parents=True)
+    for path in sorted(raw_dir.glob("*.txt")):
+        if path.name not in names:
+            shutil.copyfile(path, kept / path.name)
+    return run(kept), refused
 
 
-def score(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    """Run the scorer on work/corpus; RETURNS its JSON totals."""
+def score(args: argparse.Namespace, work: Path, refused: list[str]) -> dict[str, Any]:
+    """Run the scorer on work/corpus (without the refused files); RETURNS its JSON totals."""
     here = args.raw_dir.resolve().parent
     sources = args.sources or here / "sources.tsv"
     command = [
@@ -79,6 +106,12 @@ def score(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "--nonattr",
         str(args.nonattr or here / "nonattributed_marks.tsv"),
     ]
+    if refused:
+        names = {p.split(":", 1)[0].rsplit("/", 1)[-1] for p in refused}
+        listed = work / "scored_files.txt"
+        kept = sorted(p.name for p in args.raw_dir.glob("*.txt") if p.name not in names)
+        listed.write_text("\n".join(kept) + "\n", encoding="utf-8")
+        command += ["--files", str(listed)]
     env = dict(os.environ, QUOTE_SOURCES=str(sources))
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -109,8 +142,13 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="score-quotes-") as scratch:
         work = (args.work or Path(scratch)).resolve()
         work.mkdir(parents=True, exist_ok=True)
-        print(build(args.raw_dir, work, args.workers))
-        result = score(args, work)
+        summary, refused = build(args.raw_dir, work, args.workers)
+        print(summary)
+        for problem in refused:
+            print(f"not scored (refused by an input rule): {problem}")
+        result = score(args, work, refused)
+        result["refused"] = refused
+        result["files"] = len(list(args.raw_dir.glob("*.txt"))) - len(refused)
     print(json.dumps(result, indent=1, sort_keys=True))
     print(headline(result))
     if args.benchmarks is not None:
@@ -120,11 +158,17 @@ def main(argv: list[str] | None = None) -> None:
 SECTION = "## Quotes and speakers in real news"
 
 
+def _refusal(problem: str) -> str:
+    """RETURNS (str): "`file.txt` (rule_name)" for a build's refusal message."""
+    name = problem.split(":", 1)[0].rsplit("/", 1)[-1]
+    rule = re.search(r"rule '([a-z_]+)'", problem)
+    return f"`{name}` ({rule.group(1) if rule else 'input rule'})"
+
+
 def write_section(path: Path, label: str, result: dict[str, Any], argv: list[str] | None) -> None:
     """Replace (or add) the last section of `path` with these figures and the command."""
-    command = " ".join(
-        ["python scripts/score_quotes.py", *(argv if argv is not None else sys.argv[1:])]
-    )
+    words = argv if argv is not None else sys.argv[1:]
+    command = shlex.join(["python", "scripts/score_quotes.py", *words])
 
     def fmt(key: str) -> str:
         value = result.get(key)
@@ -134,8 +178,15 @@ def write_section(path: Path, label: str, result: dict[str, Any], argv: list[str
         SECTION,
         "",
         f"The model layer (`rule/quote.v2`, `rule/speaker.v2`) on {label}: "
-        f"{result.get('files', 0)} articles, built as given, scored by the shared `score.py`. "
-        "Made by:",
+        f"{result.get('files', 0)} articles, built as given, scored by the shared `score.py`"
+        + (
+            f" ({len(result['refused'])} more refused by an input rule, not scored: "
+            + "; ".join(_refusal(p) for p in result["refused"])
+            + ")"
+            if result.get("refused")
+            else ""
+        )
+        + ". Made by:",
         "",
         "```",
         command,
