@@ -39,7 +39,10 @@ def main() -> None:
     texts = dict(zip(documents["doc_id"].to_pylist(), documents["text"].to_pylist(), strict=True))
     resolved = resolve_gold(args.gold, texts)
     client = annotate.connect()
-    report = annotate.push_corpus(args.corpus, project=args.project, client=client)
+    # the gold reading is entered below, so the corpus human layer is not carried over
+    report = annotate.push_corpus(
+        args.corpus, project=args.project, with_annotations=False, client=client
+    )
     print(report.describe())
     user_id = annotate.ensure_user(client, args.annotator)
     entered = annotate.enter_annotations(

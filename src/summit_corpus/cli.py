@@ -219,7 +219,10 @@ def annotate_push(
     corpus: Path = typer.Option(Path("corpus"), help="Built corpus folder."),
     project: str = _PROJECT,
     with_annotations: bool = typer.Option(
-        False, help="Also push the corpus's human layer as annotations (onto empty tasks)."
+        True,
+        "--with-annotations/--without-annotations",
+        help="Carry the corpus's human layer to tasks that have no annotation yet (default), "
+        "so a fresh server starts from it.",
     ),
 ) -> None:
     """Create/update the project and import one task per document, with predictions."""
@@ -237,13 +240,28 @@ def annotate_push(
 def annotate_pull(
     project: str = _PROJECT,
     annotations: Path = typer.Option(Path("annotations"), help="Folder of snapshots."),
+    corpus: Path = typer.Option(
+        Path("corpus"), help="Built corpus whose sentences and tokens regions are checked against."
+    ),
+    remove_missing: bool = typer.Option(
+        False,
+        "--remove-missing",
+        help="Remove from the corpus the annotations the server no longer has (each is listed; "
+        "the snapshots keep them). Without it they stay in the corpus.",
+    ),
 ) -> None:
-    """Export every task and annotation into a dated, pseudonymised snapshot."""
+    """Export every task and annotation into a dated, pseudonymised snapshot; say what changed."""
     from summit_corpus.annotate import connect, pull
     from summit_corpus.core.errors import CorpusError
 
     try:
-        report = pull(connect(), project=project, annotations_dir=annotations)
+        report = pull(
+            connect(),
+            project=project,
+            annotations_dir=annotations,
+            remove_missing=remove_missing,
+            corpus=corpus if corpus.is_dir() else None,
+        )
     except CorpusError as error:
         _fail(str(error))
     typer.echo(report.describe())

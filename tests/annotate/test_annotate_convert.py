@@ -46,11 +46,17 @@ def _annotation(ann_id: int, result: list[Any], **extra: Any) -> dict[str, Any]:
         "was_cancelled": False,
         "ground_truth": False,
         "lead_time": 3.5,
-        "created_at": "2026-01-01T10:00:00.123Z",
+        # one annotation per second: the creation time is part of its name
+        "created_at": f"2026-01-01T10:00:{ann_id % 60:02d}.123Z",
         "updated_at": "2026-01-01T10:05:00.456Z",
     }
     base.update(extra)
     return base
+
+
+def _name(ann_id: int) -> str:
+    """The server-independent name the converter gives `_annotation(ann_id, ...)`."""
+    return annotate.annotation_name(DOC, _annotation(ann_id, []))
 
 
 def _task(annotations: list[Any], text: str = TEXT, task_id: int = 1) -> dict[str, Any]:
@@ -168,8 +174,9 @@ class TestFromExport:
         """A span's text comes from the document (with its CRLF), not from the browser's text."""
         out = annotate.from_export([_task([_full_annotation()])], _documents()).tables
         spans = {r["span_id"]: r for r in out["spans"].to_pylist()}
-        assert spans["a7-r2"]["text"] == "Xi\r\nin Beijing"
-        assert (spans["a7-r2"]["start"], spans["a7-r2"]["end"]) == BEIJING
+        beijing = spans[f"{_name(7)}-r2"]
+        assert beijing["text"] == "Xi\r\nin Beijing"
+        assert (beijing["start"], beijing["end"]) == BEIJING
         assert all(TEXT[r["start"] : r["end"]] == r["text"] for r in spans.values())
 
     def test_relation_endpoints_are_span_ids(self):
@@ -177,8 +184,8 @@ class TestFromExport:
         out = annotate.from_export([_task([_full_annotation()])], _documents()).tables
         rel = [r for r in out["relations"].to_pylist() if r["layer"] == "human"][0]
         assert (rel["head_span_id"], rel["tail_span_id"], rel["label"]) == (
-            "a7-r3",
-            "a7-r1",
+            f"{_name(7)}-r3",
+            f"{_name(7)}-r1",
             "speaker",
         )
 
@@ -200,7 +207,7 @@ class TestFromExport:
         )
         out = annotate.from_export([_task([ann])], _documents()).tables
         (rel,) = [r for r in out["relations"].to_pylist() if r["layer"] == "human"]
-        assert (rel["head_span_id"], rel["tail_span_id"]) == ("a3-b", "a3-a")
+        assert (rel["head_span_id"], rel["tail_span_id"]) == (f"{_name(3)}-b", f"{_name(3)}-a")
 
     def test_note_keeps_every_line_and_raw_json(self):
         """A free-text note is kept with all its lines and the raw result."""
@@ -216,13 +223,13 @@ class TestFromExport:
         )
         conv = annotate.from_export([_task([ann])], _documents())
         assert [(p.task_id, p.annotation_id, p.region_id, p.rule) for p in conv.problems] == [
-            (1, "5", "bad", "region_text_matches")
+            (1, _name(5), "bad", "region_text_matches")
         ]
         notes = conv.tables["annotation_notes"].to_pylist()
         assert [(n["kind"], n["result_index"]) for n in notes] == [("mismatch", 0)]
         assert [
             r["span_id"] for r in conv.tables["spans"].to_pylist() if r["layer"] == "human"
-        ] == ["a5-ok"]
+        ] == [f"{_name(5)}-ok"]
 
     def test_utf16_offsets_are_converted_and_counted(self):
         """An old export's UTF-16 region after an emoji lands on the right code points."""
@@ -243,7 +250,7 @@ class TestFromExport:
         row = conv.tables["annotations"].to_pylist()[0]
         assert row["was_cancelled"] is True and row["lead_time"] is None
         assert row["annotator"] == "annotator-x"
-        assert row["created_at"].isoformat() == "2026-01-01T10:00:00+00:00"
+        assert row["created_at"].isoformat() == "2026-01-01T10:00:09+00:00"
 
     def test_changed_text_makes_the_task_stale(self):
         """Annotations of a task made from an older text are stale: kept as notes, no spans."""
@@ -270,7 +277,7 @@ class TestFromExport:
         out = annotate.from_export([_task([first, second])], _documents()).tables
         adj = [r for r in out["spans"].to_pylist() if r["layer"] == "adjudicated"]
         assert [(r["span_id"], r["label"], r["annotation_id"]) for r in adj] == [
-            ("adj-a1-r", "PERSON", "1")
+            (f"adj-{_name(1)}-r", "PERSON", _name(1))
         ]
 
     def test_latest_annotation_is_adjudicated_without_ground_truth(self):

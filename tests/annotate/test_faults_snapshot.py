@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from summit_corpus.annotate import convert_snapshots, from_export
+from summit_corpus.annotate import annotation_name, convert_snapshots, from_export
 from summit_corpus.build import ingest
 from summit_corpus.build.corpus import build_corpus
 from summit_corpus.core.errors import BuildError
@@ -48,6 +48,11 @@ def task(
         "data": {"doc_id": doc_id, "text": DOC.text, "text_sha256": SHA, "source_file": SEED.name},
         "annotations": [{"id": ann_id, "result": list(results), "completed_by": 1, **annotation}],
     }
+
+
+def name_of(made: dict[str, Any], index: int = 0) -> str:
+    """The corpus's (server-independent) name of a task's annotation, as problems show it."""
+    return annotation_name(made["data"]["doc_id"], made["annotations"][index])
 
 
 def snapshot(folder: Path, tasks: list[Any], name: str = "20260101T000000Z.json") -> Path:
@@ -94,7 +99,8 @@ class TestDemotedResultsAreNamed:
         """A result kept only as a note is a problem naming task, annotation and region."""
         found = problems([task(region("r1", 0, WORD_END), item)])
         assert rule in found
-        assert found[rule].startswith(f"task 1 annotation 10 region {item['id']} ")
+        ann = name_of(task())
+        assert found[rule].startswith(f"task 1 annotation {ann} region {item['id']} ")
 
     def test_result_that_is_an_object_is_kept_as_a_note(self) -> None:
         """A `result` that is a dict is a note and a 'result_format' problem, not dropped."""
@@ -156,7 +162,8 @@ class TestBuild:
             seeds(tmp_path), tmp_path / "corpus", annotations=path.parents[1], progress=False
         )
         (line,) = summary.annotation_problems
-        assert line.startswith(f"annotations: {path}: task 1 annotation 10 region r2 ")
+        ann = name_of(task())
+        assert line.startswith(f"annotations: {path}: task 1 annotation {ann} region r2 ")
         assert summary.rows["annotation_notes"] == 1
 
     def test_misnamed_snapshot_stops_the_build(self, tmp_path: Path) -> None:
@@ -181,7 +188,8 @@ class TestBuild:
                 seeds(tmp_path), tmp_path / "corpus", annotations=path.parents[1], progress=False
             )
         (line,) = caught.value.problems
-        assert line.startswith(f"{path}: task 3 annotation 30 region r1 ")
+        ann = name_of(task(task_id=3, ann_id=30))
+        assert line.startswith(f"{path}: task 3 annotation {ann} region r1 ")
         assert "rule 'label_in_scheme'" in line and "'WIZARD'" in line
 
     def test_problems_name_their_snapshot(self, tmp_path: Path) -> None:

@@ -778,6 +778,15 @@ def _wrong_ner_tag(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
     return edit(t, "ner", change)
 
 
+# Tags of the fixture: O=0, B-PERSON=1, I-PERSON=2, B-ORG=3, I-ORG=4, B-GPE=5, I-GPE=6, ...
+@case("ner_iob2_valid", "ner")
+def _sentence_starts_inside(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    def change(rows: list[dict[str, Any]]) -> None:
+        rows[0]["ner_tags"] = [6, *rows[0]["ner_tags"][1:]]  # I-GPE on "Putin"
+
+    return edit(t, "ner", change)
+
+
 @case("stated_time_matches", "documents")
 def _utc_not_local(t: dict[str, pa.Table]) -> dict[str, pa.Table]:
     return set_field("documents", 1, "published_at", datetime(2021, 4, 15, 12, 6, tzinfo=UTC))(t)
@@ -837,6 +846,34 @@ class TestRules:
             "bigbio_matches_documents",
         }
         assert set(RULES) - folder_rules == {c[0] for c in CORRUPTIONS}
+
+
+class TestIob2:
+    @staticmethod
+    def _tags(valid: dict[str, pa.Table], tags: list[int]) -> ValidationReport:
+        def change(rows: list[dict[str, Any]]) -> None:
+            rows[0]["ner_tags"] = tags
+
+        return validate(edit(valid, "ner", change))
+
+    def test_sentence_start_names_the_token(self, valid: dict[str, pa.Table]) -> None:
+        """An I- tag on a sentence's first token fails, naming the token and 'sentence start'."""
+        report = self._tags(valid, [6, 0, 0, 1, 0, 5, 0])
+        (failure,) = [f for f in report.failures if f.rule == "ner_iob2_valid"]
+        assert failure.value["tokens"] == [
+            {"position": 0, "token": "Putin", "tag": "I-GPE", "after": "sentence start"}
+        ]
+
+    def test_inside_tag_after_another_entity_fails(self, valid: dict[str, pa.Table]) -> None:
+        """I-PERSON right after B-GPE is not IOB2."""
+        report = self._tags(valid, [1, 0, 0, 1, 0, 5, 2])
+        assert ("ner", "ner_iob2_valid") in rules_of(report)
+
+    def test_inside_tag_after_its_begin_passes(self, valid: dict[str, pa.Table]) -> None:
+        """B-GPE I-GPE is IOB2 (the row then differs from the tables, a different rule)."""
+        report = self._tags(valid, [1, 0, 0, 1, 0, 5, 6])
+        assert ("ner", "ner_iob2_valid") not in rules_of(report)
+        assert ("ner", "ner_matches_tables") in rules_of(report)
 
 
 class TestSplits:

@@ -8,17 +8,20 @@ The annotation loop, and where each step lives:
    `client.push` creates or updates the Label Studio project and imports the new tasks.
 3. People correct the predictions and add what the model missed, in the browser (the server
    is run by `corpus studio`, see `studio`).
-4. `corpus annotate pull` (`client.pull`) exports every task with every annotation, replaces
+4. `corpus annotate pull` (`pulling.pull`) exports every task with every annotation, replaces
    annotator e-mails by pseudonyms (`snapshots.pseudonymise`) and writes a dated snapshot
    under `annotations/<project>/`, with inter-annotator agreement (`iaa`) beside it.
-5. The next `corpus build` reads the latest snapshots offline (`snapshots.read_snapshots`);
+5. The next `corpus build` reads every snapshot offline (`history.convert_snapshots`): the
+   newest version of each annotation, named independently of any server (`identity`); then
    `convert.from_export` turns them into the `human` and `adjudicated` layers, placing each
    region in its document with `offsets.resolve_offsets`.
 
 Modules:
 - `values`: control names, keys, `Task`, `Problem`, `Conversion`.
 - `tasks`, `offsets`, `convert`, `iaa`: pure (no server, no files).
-- `snapshots`: the snapshot files, written and read.
+- `snapshots`: the snapshot files, written and read; `history`: all of them read as one
+  (append-only: new, changed, gone; explicit removals); `identity`: server-independent names;
+  `pulling`: the pull and what it reports.
 - `client`: the only module that imports `label_studio_sdk` (lazily, in the functions that
   talk to a server), so importing this package never loads the SDK.
 - `commands`: the corpus-level entry points the CLI calls.
@@ -36,23 +39,22 @@ from summit_corpus.annotate.client import (
     enter_annotations,
     export_project,
     list_tasks,
-    pull,
     push,
 )
 from summit_corpus.annotate.commands import push_corpus, read_corpus_tables, write_text_report
 from summit_corpus.annotate.convert import count_results, from_export, iter_results
+from summit_corpus.annotate.history import convert_snapshots, read_snapshots, snapshot_doc_ids
 from summit_corpus.annotate.iaa import agreement, format_agreement
+from summit_corpus.annotate.identity import annotation_name
 from summit_corpus.annotate.offsets import region_problems, resolve_offsets
+from summit_corpus.annotate.pulling import pull, rule_breaks
 from summit_corpus.annotate.reports import PullReport, PushReport
 from summit_corpus.annotate.snapshots import (
-    convert_snapshots,
     load_snapshot,
     project_slug,
     pseudonym,
     pseudonymise,
-    read_snapshots,
     snapshot_bytes,
-    snapshot_doc_ids,
     snapshot_files,
 )
 from summit_corpus.annotate.tasks import layer_results, text_sha256, to_tasks
@@ -89,6 +91,7 @@ __all__ = [
     "PushReport",
     "Task",
     "agreement",
+    "annotation_name",
     "connect",
     "convert_snapshots",
     "count_results",
@@ -112,6 +115,7 @@ __all__ = [
     "read_snapshots",
     "region_problems",
     "resolve_offsets",
+    "rule_breaks",
     "snapshot_bytes",
     "snapshot_doc_ids",
     "snapshot_files",

@@ -9,42 +9,33 @@ is generated code whose fields are all optional, so every answer used here is ch
   project's description) and imports the tasks that are not there yet, keyed by `doc_id` and the
   SHA-256 of the text; a document whose text changed gets a new task and its old task is
   reported as stale.
-- `pull`: exports every task with every annotation (Label Studio's full JSON export, not
-  JSON_MIN or CoNLL), replaces annotator e-mails and names by keyed-hash pseudonyms, and stores
-  the export as a dated snapshot under `annotations/<project>/`.
+- `export_project`: every task with every annotation (Label Studio's full JSON export, not
+  JSON_MIN or CoNLL), users expanded; `pulling.pull` turns it into a snapshot.
 - `ensure_user`, `enter_annotations`: accounts and annotations entered through the API, as the
   web UI saves them (for scripts and tests).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from summit_corpus.annotate.convert import from_export
-from summit_corpus.annotate.iaa import agreement
-from summit_corpus.annotate.reports import PullReport, PushReport
-from summit_corpus.annotate.snapshots import project_slug, pseudonymise, snapshot_bytes
+from summit_corpus.annotate.identity import import_id, pseudonym_email
+from summit_corpus.annotate.reports import PushReport
 from summit_corpus.annotate.tasks import annotation_identity, layer_results
 from summit_corpus.annotate.values import (
-    AGREEMENT_FILE,
     DEFAULT_PROJECT,
-    ENV_PSEUDONYM_KEY,
     SCHEME_MARK,
-    SNAPSHOT_NAME,
     Task,
 )
 from summit_corpus.core import tables
 from summit_corpus.core.errors import AnnotateError, Errors, StudioError
-from summit_corpus.core.io import write_json
 
 
 def connect(url: str | None = None, api_key: str | None = None) -> Any:
@@ -153,7 +144,7 @@ def _description(scheme_version: str) -> str:
 def ensure_project(
     client: Any, title: str, label_config: str, scheme_version: str
 ) -> tuple[int, bool]:
-    """Create the project, or update its labeling config when the scheme version changed.
+    """Create the project, or update its labeling config when it or the scheme version changed.
 
     client (LabelStudio): SDK client from `connect`.
     title (str): Project title (the project's key).
@@ -183,8 +174,11 @@ def ensure_project(
             client.projects.delete(created.id)
             return ensure_project(client, title, label_config, scheme_version)
         return created.id, True
-    # Label Studio rewrites the stored XML, so the recorded scheme version is the key.
-    if _recorded_version(project) == scheme_version:
+    # Label Studio stores the XML as sent, less its final newline: a config that changed
+    # without a new scheme version (colours, hotkeys) is written too.
+    stored = getattr(project, "label_config", None)
+    same_config = isinstance(stored, str) and stored.rstrip("\n") == label_config.rstrip("\n")
+    if _recorded_version(project) == scheme_version and same_config:
         return project.id, False
     from label_studio_sdk.core.api_error import ApiError
 
@@ -377,12 +371,13 @@ def _push_annotations(
             grouped[key].setdefault("spans", [])
     sha = {t.doc_id: t.text_sha256 for t in tasks}
     wanted: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    accounts: dict[str, int] = {}
     for (doc_id, ann_id), rows in sorted(grouped.items()):
         task_id = targets.get((doc_id, sha.get(doc_id, "")))
         info = meta.get((doc_id, ann_id), {})
         if task_id is None or info.get("stale"):
             continue
-        prefix = f"a{ann_id}-"
+        prefix = f"{ann_id}-"
         result = layer_results(
             rows["spans"],
             rows["relations"],
@@ -392,14 +387,22 @@ def _push_annotations(
         for n in sorted(rows["annotation_notes"], key=lambda r: r["result_index"]):
             if n["kind"] == "note":
                 result.append(json.loads(n["raw_json"]))
-        wanted[task_id].append(
-            {
-                "result": result,
-                "was_cancelled": bool(info.get("was_cancelled", False)),
-                "ground_truth": bool(info.get("ground_truth", False)),
-                "lead_time": info.get("lead_time"),
-            }
-        )
+        annotation: dict[str, Any] = {
+            "result": result,
+            "was_cancelled": bool(info.get("was_cancelled", False)),
+            "ground_truth": bool(info.get("ground_truth", False)),
+            "lead_time": info.get("lead_time"),
+        }
+        carried = import_id(ann_id)
+        if carried is not None:
+            annotation["import_id"] = carried  # it keeps its name on this server
+        annotator = info.get("annotator")
+        if isinstance(annotator, str) and annotator:
+            email = pseudonym_email(annotator)
+            if email not in accounts:
+                accounts[email] = ensure_user(client, email)
+            annotation["completed_by"] = accounts[email]  # and its annotator
+        wanted[task_id].append(annotation)
     count = 0
     for task_id, pushing in sorted(wanted.items()):
         there = [annotation_identity(a) for a in _annotations_of(client, task_id)]
@@ -517,69 +520,3 @@ def export_project(client: Any, project_id: int, timeout: float = 600.0) -> list
     if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
         raise StudioError(Errors.E612.format(what="export download", detail="not a task list"))
     return sorted(value, key=lambda t: t.get("id") or 0)
-
-
-def pull(
-    client: Any,
-    *,
-    project: str = DEFAULT_PROJECT,
-    annotations_dir: Path = Path("annotations"),
-    key: str | None = None,
-    now: datetime | None = None,
-) -> PullReport:
-    """Export the project and store it as a dated, pseudonymised snapshot.
-
-    client (LabelStudio): SDK client from `connect`.
-    project (str): Project title.
-    annotations_dir (Path): Folder of snapshots; the snapshot goes to `<dir>/<project-slug>/`.
-    key (str | None): Pseudonym key; None reads SUMMIT_PSEUDONYM_KEY (refused if missing).
-    now (datetime | None): Time the snapshot is named after; None is the current UTC time.
-    RETURNS (PullReport): The snapshot, counts, mismatched regions and agreement.
-    """
-    with server_errors(client, "pull"):
-        return _pull(client, project=project, annotations_dir=annotations_dir, key=key, now=now)
-
-
-def _pull(
-    client: Any,
-    *,
-    project: str = DEFAULT_PROJECT,
-    annotations_dir: Path = Path("annotations"),
-    key: str | None = None,
-    now: datetime | None = None,
-) -> PullReport:
-    key = key or os.environ.get(ENV_PSEUDONYM_KEY)
-    if not key:
-        raise AnnotateError(Errors.E608, rule="pseudonym_key")
-    found = _find_project(client, project)
-    if found is None:
-        url = getattr(client, "_summit_url", "the server")
-        raise AnnotateError(Errors.E609.format(title=project, url=url), rule="project_exists")
-    export = pseudonymise(export_project(client, found.id), key)
-    data = snapshot_bytes(export)
-    folder = annotations_dir / project_slug(project)
-    previous = sorted(p for p in folder.glob("*.json") if SNAPSHOT_NAME.match(p.name))
-    if previous and previous[-1].read_bytes() == data:
-        path, written = previous[-1], False
-    else:
-        stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        path, written = folder / f"{stamp}.json", True
-        folder.mkdir(parents=True, exist_ok=True)
-        from summit_corpus.core.io import write_atomic
-
-        write_atomic(path, data)
-    texts = {
-        t["data"]["doc_id"]: t["data"]["text"]
-        for t in export
-        if isinstance(t.get("data"), dict)
-        and isinstance(t["data"].get("doc_id"), str)
-        and isinstance(t["data"].get("text"), str)
-    }
-    converted = from_export(export, texts)
-    scores = agreement(converted.tables)
-    write_json(folder / AGREEMENT_FILE, scores)
-    n_ann = sum(len(t.get("annotations") or []) for t in export)
-    n_res = sum(len(a.get("result") or []) for t in export for a in t.get("annotations") or [])
-    # Every problem of the conversion a build will make of this snapshot, naming the file.
-    problems = tuple(dataclasses.replace(p, snapshot=str(path)) for p in converted.problems)
-    return PullReport(path, written, len(export), n_ann, n_res, problems, scores)

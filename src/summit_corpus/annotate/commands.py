@@ -51,14 +51,15 @@ def push_corpus(
     corpus: Path,
     *,
     project: str = DEFAULT_PROJECT,
-    with_annotations: bool = False,
+    with_annotations: bool = True,
     client: Any | None = None,
 ) -> PushReport:
     """`corpus annotate push`: the corpus's documents and model layer into Label Studio.
 
     corpus (Path): The built corpus folder.
     project (str): Project title.
-    with_annotations (bool): Also push the corpus's human layer as annotations.
+    with_annotations (bool): Also push the corpus's human layer as annotations, onto tasks
+        that have none (a fresh server gets it, so annotators correct rather than redo).
     client (LabelStudio | None): SDK client; None connects from the environment.
     RETURNS (PushReport): What was done.
     """

@@ -19,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from summit_corpus.annotate.identity import annotation_name
 from summit_corpus.annotate.offsets import resolve_offsets
 from summit_corpus.annotate.tasks import text_sha256
 from summit_corpus.annotate.values import SOURCE, TEXT_NAME, Conversion, Problem
@@ -75,7 +76,7 @@ class _Annotation:
 
     task_id (int | None): Label Studio task.
     doc_id (str): The task's document.
-    ann_id (str): Label Studio annotation id.
+    ann_id (str): The annotation's server-independent name (`identity.annotation_name`).
     annotator (str | None): The annotator's e-mail (a pseudonym in a snapshot).
     text (str): The document's text, which regions are placed in.
     prov (dict[str, Any]): The provenance columns of every row it makes.
@@ -114,7 +115,7 @@ class _Converter:
         self.span_ids: dict[str, set[str]] = defaultdict(set)
         # (doc_id, annotation_id) -> its rows, for the adjudicated layer
         self.by_annotation: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
-        self.candidates: dict[str, list[tuple[bool, datetime | None, int, str]]] = defaultdict(list)
+        self.candidates: dict[str, list[tuple[bool, datetime | None, str]]] = defaultdict(list)
 
     def task(self, task: Mapping[str, Any]) -> None:
         raw_data = task.get("data")
@@ -220,7 +221,7 @@ class _Converter:
         annotation: Mapping[str, Any],
     ) -> _Annotation:
         """The annotation's own row, and whether it may be adjudicated."""
-        ann_id = str(annotation.get("id"))
+        ann_id = annotation_name(doc_id, annotation)
         annotator = _annotator(annotation)
         cancelled = bool(annotation.get("was_cancelled"))
         ground_truth = bool(annotation.get("ground_truth"))
@@ -263,9 +264,7 @@ class _Converter:
         }
         self.by_annotation[(doc_id, ann_id)] = mine
         if not cancelled and not stale:
-            raw_id = annotation.get("id")
-            numeric = raw_id if isinstance(raw_id, int) else -1
-            self.candidates[doc_id].append((ground_truth, updated, numeric, ann_id))
+            self.candidates[doc_id].append((ground_truth, updated, ann_id))
         prov = {
             "layer": tables.LAYER_HUMAN,
             "source": SOURCE,
@@ -354,7 +353,7 @@ class _Converter:
         start, end, how = placed
         self.utf16 += how == "utf16"
         region = str(item.get("id") if item.get("id") is not None else f"i{index}")
-        base = f"a{ann.ann_id}-{region}"
+        base = f"{ann.ann_id}-{region}"
         taken = self.span_ids[ann.doc_id]
         if base in taken:
             base = f"{base}-{index}"
@@ -419,7 +418,7 @@ class _Converter:
             suffix = "" if k == 0 else f"-{k}"
             row = {
                 "doc_id": ann.doc_id,
-                "relation_id": f"a{ann.ann_id}-rel{index}{suffix}",
+                "relation_id": f"{ann.ann_id}-rel{index}{suffix}",
                 "head_span_id": head,
                 "tail_span_id": tail,
                 "label": str(label),
@@ -432,10 +431,10 @@ class _Converter:
         for doc_id, candidates in sorted(self.candidates.items()):
             if not candidates:
                 continue
-            # ground truth first, then the latest update, then the highest id
+            # ground truth first, then the latest update, then the highest annotation id
             epoch = datetime.min.replace(tzinfo=UTC)
             best = max(candidates, key=lambda c: (c[0], c[1] or epoch, c[2]))
-            chosen = self.by_annotation[(doc_id, best[3])]
+            chosen = self.by_annotation[(doc_id, best[2])]
             layer = {"layer": tables.LAYER_ADJUDICATED}
             for row in chosen["spans"]:
                 self.rows["spans"].append({**row, **layer, "span_id": f"adj-{row['span_id']}"})

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from summit_corpus.annotate.identity import annotation_name
 from summit_corpus.annotate.values import Problem
 
 _SPACE = re.compile(r"\s+")
@@ -105,7 +106,7 @@ def region_problems(export: Sequence[Mapping[str, Any]]) -> list[Problem]:
                     found.append(
                         Problem(
                             task.get("id"),
-                            str(annotation.get("id")),
+                            annotation_name(str(doc_id), annotation),
                             str(item.get("id", f"#{index}")),
                             doc_id,
                             "region_text_matches",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from summit_corpus.annotate.history import Changes
 from summit_corpus.annotate.iaa import format_agreement
 from summit_corpus.annotate.values import Problem
 
@@ -71,8 +72,11 @@ class PullReport:
     tasks (int): Tasks in the export.
     annotations (int): Annotations in the export (skipped ones included).
     results (int): Result items in all annotations.
-    problems (tuple[Problem, ...]): Regions that do not match their task's text.
-    agreement (dict[str, Any]): Inter-annotator agreement (see `agreement`).
+    problems (tuple[Problem, ...]): What of the export does not convert (naming the file).
+    agreement (dict[str, Any]): Inter-annotator agreement over the whole history.
+    changes (Changes): New, changed and no-longer-on-the-server annotations.
+    removed (bool): Whether the annotations no longer on the server were removed.
+    rule_breaks (tuple[Problem, ...]): Regions across a sentence break or splitting a token.
     """
 
     snapshot: Path
@@ -82,6 +86,9 @@ class PullReport:
     results: int
     problems: tuple[Problem, ...] = ()
     agreement: dict[str, Any] = field(default_factory=dict)
+    changes: Changes = field(default_factory=Changes)
+    removed: bool = False
+    rule_breaks: tuple[Problem, ...] = ()
 
     def describe(self) -> str:
         state = "written" if self.written else "unchanged (same as the latest snapshot)"
@@ -89,6 +96,8 @@ class PullReport:
             f"{self.snapshot}: {state}; {self.tasks} task(s), {self.annotations} annotation(s), "
             f"{self.results} result(s)."
         ]
+        lines += self.changes.lines(removed=self.removed)
         lines += [f"problem: {p}" for p in self.problems]
+        lines += [f"fix in Label Studio: {p}" for p in self.rule_breaks]
         lines.append(format_agreement(self.agreement))
         return "\n".join(lines)

@@ -2,13 +2,12 @@
 
 A snapshot is Label Studio's full JSON export with every annotator's e-mail replaced by a keyed
 hash (`pseudonymise`), written with sorted keys (`snapshot_bytes`) to
-`annotations/<project-slug>/<YYYYmmddTHHMMSSZ>.json`. `corpus build` reads the latest snapshot
-of each project (`read_snapshots`) without a server, so a build is offline and deterministic.
+`annotations/<project-slug>/<YYYYmmddTHHMMSSZ>.json`. `corpus build` reads every snapshot
+(`history.read_snapshots`) without a server, so a build is offline and deterministic.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
 import json
@@ -17,10 +16,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
-from summit_corpus.annotate.convert import from_export
-from summit_corpus.annotate.values import AGREEMENT_FILE, SNAPSHOT_NAME, Conversion, Problem
+from summit_corpus.annotate.identity import pseudonym_of_email
+from summit_corpus.annotate.values import AGREEMENT_FILE, REMOVED_FILE, SNAPSHOT_NAME
 from summit_corpus.core.errors import AnnotateError, Errors
 
 # Per-export fields that change with the time of the export, not with the data.
@@ -39,7 +36,8 @@ def pseudonymise(export: Any, key: str) -> Any:
     """Replace every user's e-mail by its pseudonym and blank their names; drop volatile fields.
 
     User objects are recognised by their `email` key; results (what annotators typed) are
-    never touched.
+    never touched. An account `push` made for a pseudonym (`identity.pseudonym_email`) maps back
+    to that pseudonym, so an annotator keeps their name across servers.
 
     export (Any): The export (or any part of it).
     key (str): The pseudonym key.
@@ -57,12 +55,13 @@ def pseudonymise(export: Any, key: str) -> Any:
         if name == "result":
             out[name] = value
         elif is_user and name == "email":
-            out[name] = pseudonym(value, key) if value else value
+            out[name] = (pseudonym_of_email(value) or pseudonym(value, key)) if value else value
         elif is_user and name in _PERSONAL:
             out[name] = "" if isinstance(value, str) else None
         elif name == "created_username" and isinstance(value, str):
             email, _, rest = value.partition(",")
-            out[name] = pseudonym(email, key) + ("," + rest if rest else "")
+            name_of = pseudonym_of_email(email) or pseudonym(email, key)
+            out[name] = name_of + ("," + rest if rest else "")
         else:
             out[name] = pseudonymise(value, key)
     return out
@@ -79,7 +78,8 @@ def snapshot_bytes(export: Sequence[Mapping[str, Any]]) -> bytes:
 
 
 def snapshot_files(annotations_dir: Path) -> list[Path]:
-    """The latest snapshot of each project folder under `annotations_dir`.
+    """The latest snapshot of each project folder under `annotations_dir` (a build reads them
+    all: see `history`).
 
     annotations_dir (Path): The annotations folder (one sub-folder per project).
     RETURNS (list[Path]): One file per project folder that has snapshots, sorted by path.
@@ -106,7 +106,7 @@ def misnamed_snapshots(annotations_dir: Path) -> list[Path]:
         for p in sorted(folder.iterdir())
         if p.suffix.lower() == ".json"
         and not SNAPSHOT_NAME.match(p.name)
-        and p.name != AGREEMENT_FILE
+        and p.name not in (AGREEMENT_FILE, REMOVED_FILE)
     ]
 
 
@@ -129,84 +129,3 @@ def load_snapshot(path: Path) -> list[dict[str, Any]]:
             path=path,
         )
     return value
-
-
-def convert_snapshots(annotations_dir: Path, documents: pa.Table | Mapping[str, str]) -> Conversion:
-    """Convert the latest snapshot of every project under `annotations_dir`.
-
-    Every problem names its snapshot file; a JSON file named unlike a snapshot is a problem
-    too ('snapshot_name': no build reads it).
-
-    annotations_dir (Path): The annotations folder.
-    documents (pa.Table | Mapping[str, str]): The documents table, or doc_id -> text.
-    RETURNS (Conversion): The tables (empty when there are no snapshots) and problems.
-    """
-    tasks: list[Any] = []
-    seen: dict[int, Path] = {}
-    files: dict[Any, Path] = {}  # task id -> its snapshot
-    for path in snapshot_files(annotations_dir) if annotations_dir.is_dir() else []:
-        for task in load_snapshot(path):
-            annotations = task.get("annotations")
-            for annotation in annotations if isinstance(annotations, list) else []:
-                ann_id = annotation.get("id") if isinstance(annotation, dict) else None
-                if isinstance(ann_id, int):
-                    if ann_id in seen:
-                        raise AnnotateError(
-                            Errors.E610.format(
-                                path=path,
-                                detail=f"annotation id {ann_id} is also in {seen[ann_id]}",
-                            ),
-                            rule="snapshot_format",
-                            path=path,
-                        )
-                    seen[ann_id] = path
-            files.setdefault(task.get("id") if isinstance(task.get("id"), int) else None, path)
-            tasks.append(task)
-    converted = from_export(tasks, documents)
-    problems = [
-        dataclasses.replace(p, snapshot=str(files[p.task_id])) if p.task_id in files else p
-        for p in converted.problems
-    ]
-    problems += [
-        Problem(
-            None,
-            None,
-            None,
-            None,
-            "snapshot_name",
-            "not named <YYYYmmddTHHMMSSZ>.json, so "
-            "never read; rename it or move it out of the annotations folder",
-            str(path),
-        )
-        for path in misnamed_snapshots(annotations_dir)
-    ]
-    sources = {task: str(path) for task, path in files.items() if isinstance(task, int)}
-    return dataclasses.replace(converted, problems=tuple(problems), snapshots=sources)
-
-
-def snapshot_doc_ids(annotations_dir: Path) -> set[str]:
-    """The documents the latest snapshots have tasks for, so a build reads only their texts.
-
-    annotations_dir (Path): The annotations folder.
-    RETURNS (set[str]): The `data.doc_id` of every task (empty when there are no snapshots).
-    """
-    ids: set[str] = set()
-    for path in snapshot_files(annotations_dir) if annotations_dir.is_dir() else []:
-        for task in load_snapshot(path):
-            data = task.get("data")
-            doc_id = data.get("doc_id") if isinstance(data, dict) else None
-            if isinstance(doc_id, str):
-                ids.add(doc_id)
-    return ids
-
-
-def read_snapshots(annotations_dir: Path, documents: pa.Table) -> dict[str, pa.Table]:
-    """Read the human layers for `corpus build`: offline and deterministic.
-
-    annotations_dir (Path): The annotations folder (latest snapshot per project is read).
-    documents (pa.Table): The documents table of the corpus being built.
-    RETURNS (dict[str, pa.Table]): spans, relations, document_labels, annotations and
-        annotation_notes, with `human` and `adjudicated` rows only. The problems are
-        `convert_snapshots`'s (a build uses that, to print them).
-    """
-    return convert_snapshots(annotations_dir, documents).tables

@@ -24,6 +24,10 @@ ENV_PSEUDONYM_KEY = "SUMMIT_PSEUDONYM_KEY"
 SCHEME_MARK = "scheme_version="
 SNAPSHOT_NAME = re.compile(r"^\d{8}T\d{6}Z\.json$")
 AGREEMENT_FILE = "agreement.json"
+REMOVED_FILE = "removed.json"  # annotations taken out with `pull --remove-missing`
+# Span labels that may run over several sentences (a quotation does); every other span lies in
+# one sentence. publish.configs.NER_EXCLUDED_LABELS leaves the same labels out of `ner`.
+MULTI_SENTENCE_LABELS = ("QUOTE",)
 
 ADJUDICATION_RULE = (
     "per task, the annotation marked ground truth (the most recently updated one if several); "

@@ -504,7 +504,7 @@ def _outside_scheme(converted: Any, scheme: Any) -> list[Any]:
         for row in converted.tables[name].to_pylist():
             if row["layer"] == tables.LAYER_HUMAN and row["label"] not in allowed[name]:
                 task = tasks.get(row["annotation_id"])
-                region = row[key].removeprefix(f"a{row['annotation_id']}-")
+                region = row[key].removeprefix(f"{row['annotation_id']}-")
                 detail = f"{name} label {row['label']!r} is not in the annotation scheme"
                 found.append(
                     Problem(

@@ -274,6 +274,12 @@ class Errors:
         "{path}: rule 'corpus_readable': cannot read the corpus ({error}). Fix the folder's "
         "permissions or pass another folder."
     )
+    E261 = (
+        "{where}: rule 'ner_iob2_valid': the tags are not IOB2 (got {value}): an I- tag "
+        "starts the sentence or follows another entity. A span crosses a sentence break or "
+        "splits differently from the tokens; fix the region in Label Studio (`corpus annotate "
+        "pull` names it) and rebuild."
+    )
     # scheme, pre-annotation, gold and evaluation: E5xx
     E501 = "{path}: rule 'exists': no annotation scheme file here. Pass the path of schemas/annotation_scheme.yaml."
     E502 = "{path}: rule 'yaml': the scheme is not valid YAML ({error})."

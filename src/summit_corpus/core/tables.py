@@ -314,7 +314,7 @@ _PROVENANCE = (
     _c(
         "annotation_id",
         pa.string(),
-        "Label Studio annotation the row came from (human layers).",
+        "Annotation the row came from (human layers): its server-independent name, ann-<16 hex>.",
         nullable=True,
     ),
 )
@@ -383,7 +383,12 @@ ANNOTATIONS = Table(
     sort_by=("doc_id", "annotation_id"),
     columns=(
         DOC_ID,
-        _c("annotation_id", pa.string(), "Label Studio annotation id."),
+        _c(
+            "annotation_id",
+            pa.string(),
+            "Server-independent annotation name, ann-<16 hex>: a hash of document, annotator "
+            "and creation time, or the import_id the corpus gave it when pushing it.",
+        ),
         _c("task_id", pa.int64(), "Label Studio task id."),
         _c(
             "text_sha256",
@@ -409,7 +414,12 @@ ANNOTATION_NOTES = Table(
     sort_by=("doc_id", "annotation_id", "result_index"),
     columns=(
         DOC_ID,
-        _c("annotation_id", pa.string(), "Label Studio annotation id."),
+        _c(
+            "annotation_id",
+            pa.string(),
+            "Server-independent annotation name, ann-<16 hex>: a hash of document, annotator "
+            "and creation time, or the import_id the corpus gave it when pushing it.",
+        ),
         _c("result_index", pa.int32(), "Position of the result in the annotation.", ge=0),
         _c(
             "kind",

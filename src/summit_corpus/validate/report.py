@@ -102,6 +102,10 @@ RULES: dict[str, tuple[str, str]] = {
         "E258",
         "the bigbio_kb config equals the examples the documents config makes",
     ),
+    "ner_iob2_valid": (
+        "E261",
+        "ner tags are IOB2: no sentence starts with I-, an I-X follows B-X or I-X",
+    ),
     # corpus folder
     "table_present": ("E250", "the corpus has the core tables"),
     "parquet_readable": ("E251", "every data file is a readable Parquet file"),

@@ -1,5 +1,6 @@
 """The ner config equals what `ner.ner_rows` (the function publish uses) makes from the
-tokens and spans.
+tokens and spans, and its tags are valid IOB2: a sentence never starts with `I-`, and an `I-X`
+only follows `B-X` or `I-X`.
 """
 
 from __future__ import annotations
@@ -79,7 +80,73 @@ def _ner_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
     return out
 
 
+def _tag_kinds(names: list[str]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """RETURNS (tuple): Per tag index, its kind (0 O or unknown, 1 B-, 2 I-) and entity code."""
+    entities = sorted({n[2:] for n in names if n[:2] in ("B-", "I-")})
+    code = {e: i + 1 for i, e in enumerate(entities)}
+    kind = np.array([1 if n.startswith("B-") else 2 if n.startswith("I-") else 0 for n in names])
+    entity = np.array([code.get(n[2:], 0) if n[:2] in ("B-", "I-") else 0 for n in names])
+    return kind, entity
+
+
+def _iob2_bad_positions(f: _Frame) -> tuple[NDArray[Any], NDArray[Any]]:
+    """RETURNS (tuple): Row and position within the row of every `I-` tag that breaks IOB2."""
+    lists = f.col("ner_tags").combine_chunks()
+    flat = _np(pc.fill_null(pc.list_flatten(lists), 0)).astype(np.int64)
+    rows = _np(pc.list_parent_indices(lists)).astype(np.int64)
+    if len(flat) == 0:
+        return rows, rows
+    kind, entity = _tag_kinds(list(f.ctx.scheme.vocabularies["ner_tags"]))
+    known = (flat >= 0) & (flat < len(kind))
+    tag = np.where(known, flat, 0)
+    first = np.ones(len(tag), dtype=bool)
+    first[1:] = rows[1:] != rows[:-1]
+    follows = np.zeros(len(tag), dtype=bool)  # the previous tag is B-X or I-X of the same X
+    follows[1:] = (kind[tag[:-1]] > 0) & (entity[tag[:-1]] == entity[tag[1:]])
+    bad = (kind[tag] == 2) & (first | ~follows)
+    starts = np.searchsorted(rows, rows)  # first flat position of each element's row
+    index = np.arange(len(tag)) - starts
+    return rows[bad], index[bad]
+
+
+def _iob2_valid(f: _Frame) -> NDArray[Any]:
+    good = np.ones(len(f.table), dtype=bool)
+    bad_rows, _ = _iob2_bad_positions(f)
+    good[bad_rows] = False
+    return good
+
+
+def _iob2_detail(f: _Frame, rows: NDArray[Any]) -> list[Any]:
+    names = list(f.ctx.scheme.vocabularies["ner_tags"])
+    bad_rows, positions = _iob2_bad_positions(f)
+    out = []
+    for row in rows.tolist():
+        record = f.table.slice(row, 1).to_pylist()[0]
+        at = [
+            int(p) for r, p in zip(bad_rows.tolist(), positions.tolist(), strict=True) if r == row
+        ]
+        tags = record["ner_tags"] or []
+        out.append(
+            {
+                "id": record["id"],
+                "tokens": [
+                    {
+                        "position": p,
+                        "token": (record["tokens"] or [None] * (p + 1))[p],
+                        "tag": names[tags[p]] if 0 <= tags[p] < len(names) else tags[p],
+                        "after": "sentence start"
+                        if p == 0
+                        else (names[tags[p - 1]] if 0 <= tags[p - 1] < len(names) else None),
+                    }
+                    for p in at
+                ],
+            }
+        )
+    return out
+
+
 NER_RULES: tuple[_Rule, ...] = (
+    _Rule("ner_iob2_valid", _iob2_valid, _iob2_detail, "ner_tags"),
     _Rule(
         "ner_matches_tables",
         _ner_matches,
