@@ -194,6 +194,11 @@ def round_trip(studio: StudioServer, studio_client: Any, tmp_path_factory) -> di
     }
 
 
+def _name(task: dict[str, Any], index: int) -> str:
+    """The corpus's name of a task's `index`-th annotation (not the server's numeric id)."""
+    return annotate.annotation_identity(task["data"]["doc_id"], task["annotations"][index])
+
+
 def _human(converted: annotate.Conversion, name: str) -> list[dict[str, Any]]:
     return [r for r in converted.tables[name].to_pylist() if r.get("layer", "human") == "human"]
 
@@ -306,11 +311,11 @@ class TestPull:
     def test_offsets_are_exact(self, round_trip):
         """Spans sit at the offsets typed, with the document's own text (CRLF, emoji, &, <)."""
         spans = {r["span_id"]: r for r in _human(round_trip["converted"], "spans")}
-        ann = str(round_trip["export"][0]["annotations"][0]["id"])
+        ann = _name(round_trip["export"][0], 0)
         got = {
-            k.removeprefix(f"a{ann}-"): (v["start"], v["end"], v["text"])
+            k.removeprefix(f"{ann}-"): (v["start"], v["end"], v["text"])
             for k, v in spans.items()
-            if k.startswith(f"a{ann}-")
+            if k.startswith(f"{ann}-")
         }
         assert got["r2"] == (*XI_BEIJING, "Xi\r\nin Beijing")
         assert got["r3"] == (*AFTER_EMOJI, "met")
@@ -322,14 +327,14 @@ class TestPull:
         conv = round_trip["converted"]
         ann = {r["annotation_id"]: r for r in conv.tables["annotations"].to_pylist()}
         first, second, skipped = (
-            str(a["id"]) for t in round_trip["export"] for a in t["annotations"]
+            _name(t, i) for t in round_trip["export"] for i in range(len(t["annotations"]))
         )
         assert (ann[first]["ground_truth"], ann[first]["lead_time"]) == (True, 42.5)
         assert ann[skipped]["was_cancelled"] is True
         assert ann[first]["annotator"] != ann[second]["annotator"]
         rel = [r for r in _human(conv, "relations") if r["annotation_id"] == first]
         assert [(r["head_span_id"], r["tail_span_id"]) for r in rel] == [
-            (f"a{first}-r5", f"a{first}-r6")
+            (f"{first}-r5", f"{first}-r6")
         ]
         assert _human(conv, "annotation_notes")[0]["text"] == "Is 'Xi' a place? Check."
         labels = {
@@ -351,7 +356,7 @@ class TestPull:
         """The adjudicated layer of doc_a is the ground-truth annotation's spans."""
         spans = round_trip["converted"].tables["spans"].to_pylist()
         adjudicated = [r for r in spans if r["layer"] == "adjudicated"]
-        first = str(round_trip["export"][0]["annotations"][0]["id"])
+        first = _name(round_trip["export"][0], 0)
         assert len(adjudicated) == 7 and {r["annotation_id"] for r in adjudicated} == {first}
 
     def test_second_pull_writes_no_new_snapshot(self, round_trip):
