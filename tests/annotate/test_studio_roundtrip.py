@@ -196,7 +196,7 @@ def round_trip(studio: StudioServer, studio_client: Any, tmp_path_factory) -> di
 
 def _name(task: dict[str, Any], index: int) -> str:
     """The corpus's name of a task's `index`-th annotation (not the server's numeric id)."""
-    return annotate.annotation_identity(task["data"]["doc_id"], task["annotations"][index])
+    return annotate.annotation_name(task["data"]["doc_id"], task["annotations"][index])
 
 
 def _human(converted: annotate.Conversion, name: str) -> list[dict[str, Any]]:
