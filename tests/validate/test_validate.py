@@ -157,6 +157,7 @@ def make_tables() -> dict[str, pa.Table]:
                         "newline": "\r\n",
                     }
                 ],
+                "removed_chars": [],
                 "final_newline": "",
                 "has_bom": False,
             }
