@@ -74,8 +74,10 @@ def reference_ner(
                 dropped += bool(covered)
                 continue
             tags[covered[0]] = index[f"B-{label}"]
-            for i in covered[1:]:
-                tags[i] = index[f"I-{label}"]
+            for before, i in zip(covered, covered[1:], strict=False):
+                # a span across a sentence break begins again in the next sentence
+                same = tok["sentence_id"][before] == tok["sentence_id"][i]
+                tags[i] = index[f"I-{label}" if same else f"B-{label}"]
 
     per_sentence: dict[tuple[str, int], list[int]] = {}
     for i, (doc_id, sid) in enumerate(zip(tok["doc_id"], tok["sentence_id"], strict=True)):
@@ -148,6 +150,16 @@ class TestNerRows:
         assert dropped > 0
         assert result.table.to_pylist() == expected
         assert result.dropped_overlaps == dropped
+
+    def test_spans_across_sentence_breaks_still_give_valid_iob2(self, seeds_tables, tag_names):
+        """A span dragged over a sentence break never puts I- at a sentence's start, and an I-X
+        only follows B-X or I-X."""
+        tables = _shuffled_spans(seeds_tables, 4)
+        for row in ner_rows(tables, tag_names).table.to_pylist():
+            names = [tag_names[t] for t in row["ner_tags"]]
+            for previous, name in zip(["O", *names], names, strict=False):
+                if name.startswith("I-"):
+                    assert previous in (f"B-{name[2:]}", name), (row["id"], names)
 
     def test_a_document_with_adjudicated_rows_uses_only_them(self, seeds_tables, tag_names):
         """Documents with an adjudicated layer are tagged from it, the others from the model."""

@@ -219,7 +219,7 @@ class Errors:
         "{where}: rule 'nested_matches_table': the documents config's nested records differ from "
         "the flat table (got {value}). Publish both from the same tables."
     )
-    E258 = (
+    E262 = (
         "{where}: rule 'bigbio_matches_documents': the example differs from the one the "
         "documents config makes (got {value}). Republish the bigbio_kb config."
     )

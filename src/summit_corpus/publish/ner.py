@@ -211,7 +211,20 @@ def _tags(
         inside = stop - begin - 1
         tags[np.repeat(begin, inside) + _ranges(inside) + 1] = np.repeat(i_tag, inside)
         tags[begin] = b_tag
+        _begin_at_sentence_starts(tags, grid, index)
     return tags, dropped
+
+
+def _begin_at_sentence_starts(tags: NDArray[Any], grid: _TokenGrid, index: dict[str, int]) -> None:
+    """A span that crosses a sentence break (an annotator's drag over a line end) begins again
+    with B- in the next sentence, so every sentence's tags are valid IOB2."""
+    to_begin = np.arange(len(index), dtype=np.int64)
+    for name, i in index.items():
+        if name.startswith("I-"):
+            to_begin[i] = index["B-" + name[2:]]
+    starts = np.ones(len(tags), dtype=bool)
+    starts[1:] = (grid.doc[1:] != grid.doc[:-1]) | (grid.sentence[1:] != grid.sentence[:-1])
+    tags[starts] = to_begin[tags[starts]]
 
 
 def _accept(

@@ -99,7 +99,7 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "ner_matches_tables": ("E246", "the ner config equals the tokens and spans it is made from"),
     "bigbio_matches_documents": (
-        "E258",
+        "E262",
         "the bigbio_kb config equals the examples the documents config makes",
     ),
     "ner_iob2_valid": (
