@@ -83,7 +83,7 @@ def build(
     ),
 ) -> None:
     """Build, validate and publish the corpus from the raw articles in SEEDS."""
-    from summit_corpus.core.errors import BuildInterrupted, CorpusError, Errors, InputError
+    from summit_corpus.core.errors import CorpusError, InputError
 
     _interrupt_on_term()  # from here on, SIGTERM is Ctrl-C (build_corpus refines it)
     try:
@@ -113,14 +113,21 @@ def build(
             typer.echo(line, err=True)
         _fail(str(error))
     except KeyboardInterrupt as error:
-        name = error.signal_name if isinstance(error, BuildInterrupted) else "SIGINT"
-        state = (
-            f"nothing was changed; the previous corpus at {out} is intact."
-            if out.exists()
-            else f"nothing was written to {out}."
-        )
-        _fail(Errors.E109.format(signal=name, state=state), code=130)
+        _fail(_interrupted(error, out), code=130)
     typer.echo(summary)
+
+
+def _interrupted(error: KeyboardInterrupt, out: Path) -> str:
+    """RETURNS (str): The one line a build stopped by Ctrl-C or SIGTERM prints."""
+    from summit_corpus.core.errors import BuildInterrupted, Errors
+
+    name = error.signal_name if isinstance(error, BuildInterrupted) else "SIGINT"
+    state = (
+        f"nothing was changed; the previous corpus at {out} is intact."
+        if out.exists()
+        else f"nothing was written to {out}."
+    )
+    return Errors.E109.format(signal=name, state=state)
 
 
 # --- command groups added by the stage modules' owners below -------------------------------

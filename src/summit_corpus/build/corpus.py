@@ -399,7 +399,7 @@ def _publish(
     from summit_corpus.core.chunks import iter_chunks
     from summit_corpus.core.scheme import load_scheme
     from summit_corpus.publish import DatasetWriter
-    from summit_corpus.publish.splits import ASSIGNMENT_COLUMNS, assign_splits, split_sizes
+    from summit_corpus.publish.splits import split_sizes
     from summit_corpus.validate import validate_corpus
 
     human, annotation_problems = _human_layer(
@@ -410,15 +410,7 @@ def _publish(
     internal = {tables.FINGERPRINTS.name, tables.DROPPED_PREDICTIONS.name}
     published = {k: v for k, v in staged.files.items() if k not in internal}
     names = [*published, *(name for name in human if name not in published)]
-    # The split assignment reads the documents a row group at a time (texts are not kept),
-    # with the near-duplicate fingerprints the per-article stage made.
-    staged_documents = pq.ParquetFile(staged.files[tables.DOCUMENTS.name])
-    assignment = assign_splits(
-        staged_documents.iter_batches(batch_size=256, columns=list(ASSIGNMENT_COLUMNS)),
-        fingerprints=pq.ParquetFile(staged.files[tables.FINGERPRINTS.name]).iter_batches(
-            batch_size=1024
-        ),
-    )
+    assignment = _assign_splits(staged)
     shutil.rmtree(tmp, ignore_errors=True)
     writer = DatasetWriter(tmp, load_scheme(), names)
     try:
@@ -463,6 +455,21 @@ def _publish(
         cache_repaired=staged.cache_repaired,
         dropped=dropped,
         annotation_problems=annotation_problems,
+    )
+
+
+def _assign_splits(staged: engines.Staged) -> pa.Table:
+    """RETURNS (pa.Table): The split assignment of the staged documents, read a row group at
+    a time (texts are not kept), with the near-duplicate fingerprints the per-article stage
+    made."""
+    from summit_corpus.publish.splits import ASSIGNMENT_COLUMNS, assign_splits
+
+    staged_documents = pq.ParquetFile(staged.files[tables.DOCUMENTS.name])
+    return assign_splits(
+        staged_documents.iter_batches(batch_size=256, columns=list(ASSIGNMENT_COLUMNS)),
+        fingerprints=pq.ParquetFile(staged.files[tables.FINGERPRINTS.name]).iter_batches(
+            batch_size=1024
+        ),
     )
 
 

@@ -472,6 +472,14 @@ def guidelines(scheme: Scheme) -> str:
         "",
     ]
     out += [f"- {_md(c)}" for c in scheme.conventions]
+    out += _label_sections(scheme)
+    out += _model_layer_section(scheme)
+    return "\n".join(out)
+
+
+def _label_sections(scheme: Scheme) -> list[str]:
+    """RETURNS (list[str]): The guidelines' span label, relation and document label sections."""
+    out: list[str] = []
     out += [
         "",
         "## Span labels",
@@ -514,6 +522,12 @@ def guidelines(scheme: Scheme) -> str:
         out += ["## Why the scheme looks like this", ""]
         out += [f"- {_md(c)}" for c in scheme.changes]
         out.append("")
+    return out
+
+
+def _model_layer_section(scheme: Scheme) -> list[str]:
+    """RETURNS (list[str]): The guidelines' section on the model layer the annotators correct."""
+    out: list[str] = []
     rules = scheme.rules
     mapped = ", ".join(f"{k} -> {v}" for k, v in scheme.spacy.labels.items())
     out += [
@@ -554,7 +568,7 @@ def guidelines(scheme: Scheme) -> str:
         f"{rules.topics.min_hits} times.",
         "",
     ]
-    return "\n".join(out)
+    return out
 
 
 def generated_files(scheme: Scheme) -> dict[str, str]:
