@@ -139,31 +139,21 @@ class TestEncodings:
             ("Caf\u0085e.\n", 1, 4, "U+0085"),  # C1 next line
         ],
     )
-    def test_control_characters_are_kept_out_of_the_text_and_recorded(
+    def test_control_characters_are_refused(
         self, text: str, line: int, column: int, char: str
     ) -> None:
-        """Control characters other than tab, LF and CR leave the text, each recorded with its
-        offset and reason, and the raw bytes still rebuild (real web text has stray ones)."""
-        data = text.encode()
-        document = ingest.clean(raw(data))
-        assert not any(c == chr(int(char[2:], 16)) for c in document.text)
-        assert [(c.char, c.reason) for c in document.removed_chars] == [
-            (chr(int(char[2:], 16)), "control_character")
-        ]
-        assert ingest.rebuild_raw(document.to_row()) == data
-
-    def test_several_control_characters_and_a_bom_rebuild(self) -> None:
-        """Many control characters, at the start, in a row and at the end, rebuild exactly."""
-        data = "\ufeff\x1bOne\x07\x07 two.\r\nThree\x83.\n\x7f".encode()
-        document = ingest.clean(raw(data))
-        assert document.text.startswith("One two.")
-        assert len(document.removed_chars) == 5
-        assert ingest.rebuild_raw(document.to_row()) == data
+        """Control characters other than tab, LF and CR fail with line and column."""
+        with pytest.raises(InputError) as caught:
+            ingest.decode(raw(text.encode()))
+        assert caught.value.rule == "no_control_chars"
+        assert caught.value.line == line
+        assert f"a.txt:{line}: rule 'no_control_chars': found {char} at column {column}" in str(
+            caught.value
+        )
 
     def test_tabs_and_line_ends_are_fine(self) -> None:
-        """Tab, LF, CR and CRLF are text, not control characters to remove."""
-        decoded = ingest.decode(raw(b"a\tb\r\nc\rd\n"))
-        assert decoded.text == "a\tb\r\nc\rd\n" and decoded.removed == ()
+        """Tab, LF, CR and CRLF are text, not control characters to refuse."""
+        assert ingest.decode(raw(b"a\tb\r\nc\rd\n"))[0] == "a\tb\r\nc\rd\n"
 
 
 class TestDocIds:

@@ -85,7 +85,7 @@ def _corpus() -> dict[str, pa.Table]:
             {c: None for c in T.DOCUMENTS.names}
             | {"doc_id": doc_id, "source_file": f"{doc_id}.txt", "source_sha256": "0" * 64,
                "text_sha256": "1" * 64, "text": text, "byline": [], "credits": [], "updates": [],
-               "removed_lines": [], "removed_chars": [], "final_newline": "\n", "has_bom": False,
+               "removed_lines": [], "final_newline": "\n", "has_bom": False,
                "published_at": PUBLISHED if doc_id == "a" else None}
         )  # fmt: skip
         s, t = _tokens(doc_id, text)

@@ -62,7 +62,6 @@ def _row(doc_id: str, text: str, **fields: Any) -> dict[str, Any]:
         credits=[],
         updates=[],
         removed_lines=[],
-        removed_chars=[],
         final_newline="\n",
         has_bom=False,
     )

@@ -157,7 +157,6 @@ def make_tables() -> dict[str, pa.Table]:
                         "newline": "\r\n",
                     }
                 ],
-                "removed_chars": [],
                 "final_newline": "",
                 "has_bom": False,
             }

@@ -30,7 +30,7 @@ from summit_corpus.build.cache import default_dir as default_cache_dir
 from summit_corpus.build.seeds import read_seeds
 from summit_corpus.build.staging import read_staged
 from summit_corpus.core import io, layout, tables
-from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors, printable
+from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +47,6 @@ class BuildSummary:
     dropped (dict[str, int]): Reason -> predictions of the model layer dropped for it
         (published in `dropped_predictions.parquet`).
     ignored (tuple[str, ...]): Seeds entries that are not articles, with their reasons.
-    cleaned (tuple[str, ...]): Articles whose control characters were kept out of the text
-        (recorded in `removed_chars`), one line each.
     annotation_problems (tuple[str, ...]): What the snapshots hold that did not convert as it
         is (kept as notes, or, with allow_annotation_loss, left out), one line each.
     """
@@ -62,7 +60,6 @@ class BuildSummary:
     recovered: tuple[str, ...] = ()
     dropped: dict[str, int] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
-    cleaned: tuple[str, ...] = ()
     annotation_problems: tuple[str, ...] = ()
 
     def __str__(self) -> str:
@@ -75,7 +72,6 @@ class BuildSummary:
         lines = [
             *self.recovered,
             *self.ignored,
-            *self.cleaned,
             *self.annotation_problems,
             f"built {self.out}: {counts}; {dropped}; documents per split: {splits}",
         ]
@@ -262,7 +258,6 @@ def _build_locked(
         messages = [str(p) for p in problems] + staged.errors
         if messages:
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
-        cleaned = _cleaned(staged)
         inside = _inside(datasheet, out)
         summary = _publish(staged, annotations, tmp, chunk_documents, inside, allow_annotation_loss)
         if datasheet is not None and inside is None:
@@ -283,26 +278,7 @@ def _build_locked(
             temp.unlink(missing_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
-    return dataclasses.replace(
-        summary,
-        out=out,
-        ignored=tuple(str(s) for s in found.skipped),
-        cleaned=cleaned,
-    )
-
-
-def _cleaned(staged: engines.Staged) -> tuple[str, ...]:
-    """RETURNS (tuple[str, ...]): One line per article whose control characters were kept
-    out of its text, naming the file and how many."""
-    documents = pq.read_table(
-        staged.files[tables.DOCUMENTS.name], columns=["source_file", "removed_chars"]
-    )
-    counts = pc.list_value_length(documents.column("removed_chars")).to_pylist()
-    return tuple(
-        Errors.W001.format(path=printable(source), count=count)
-        for source, count in zip(documents.column("source_file").to_pylist(), counts, strict=True)
-        if count
-    )
+    return dataclasses.replace(summary, out=out, ignored=tuple(str(s) for s in found.skipped))
 
 
 def _inside(datasheet: Path | None, out: Path) -> Path | None:

@@ -1,18 +1,14 @@
 """Encoding: a raw file's bytes become text, or an error that says what the bytes are.
 
 Articles are UTF-8, with or without a byte order mark. Other encodings are named, by their
-byte order mark or (for UTF-16 without one) by where the NUL bytes fall. Control characters
-other than tab, LF and CR (real web text has stray ESC and C1 bytes of old encodings) are kept
-out of the text, each recorded with its offset and the reason 'control_character', so that the
-article still builds and `ingest.rebuild_raw` gives the raw bytes back.
+byte order mark or (for UTF-16 without one) by where the NUL bytes fall; control characters
+other than tab, LF and CR are refused (`no_control_chars`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from summit_corpus.core.errors import Errors, InputError, printable
 
@@ -20,7 +16,7 @@ if TYPE_CHECKING:
     from summit_corpus.build.ingest import RawArticle
 
 BOM = "\ufeff"
-R_CONTROL_CHARACTER = "control_character"
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 # Byte order marks of encodings that are not UTF-8, longest first (UTF-32 LE starts like
 # UTF-16 LE), with the name iconv knows each by.
 _FOREIGN_BOMS = (
@@ -31,54 +27,8 @@ _FOREIGN_BOMS = (
     (b"\x84\x31\x95\x33", "GB18030", "GB18030"),
     (b"\x2b\x2f\x76", "UTF-7", "UTF-7"),
 )
-# Control characters the text never holds: C0 except tab, LF and CR; DEL; C1. (NUL is
-# refused earlier: it marks a binary file.)
+# Control characters an article must not hold: C0 except tab, LF and CR; DEL; C1.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-@dataclass(frozen=True, slots=True)
-class RemovedChar:
-    """A character kept out of the text.
-
-    offset (int): Its code point offset in the decoded raw text (after any byte order mark).
-    char (str): The character.
-    reason (str): Why, e.g. 'control_character'.
-    """
-
-    offset: int
-    char: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Decoded:
-    """A raw file decoded.
-
-    text (str): The text, without a byte order mark or control characters.
-    has_bom (bool): Whether the file began with a UTF-8 byte order mark.
-    removed (tuple[RemovedChar, ...]): The control characters kept out of `text`, in order.
-    """
-
-    text: str
-    has_bom: bool
-    removed: tuple[RemovedChar, ...] = ()
-
-
-def restore_chars(text: str, removed: Sequence[Mapping[str, Any]]) -> str:
-    """Put removed characters back where they stood.
-
-    text (str): The decoded text without them.
-    removed (Sequence[Mapping[str, Any]]): Rows of `removed_chars` (offset, char), in order.
-    RETURNS (str): The decoded raw text.
-    """
-    parts: list[str] = []
-    taken = 0
-    for row in removed:
-        # Offsets count the characters put back before this one.
-        cut = row["offset"] - len(parts) // 2
-        parts += [text[taken:cut], row["char"]]
-        taken = cut
-    return "".join(parts) + text[taken:]
 
 
 def _foreign_encoding(data: bytes) -> tuple[str, str] | None:
@@ -98,12 +48,11 @@ def _foreign_encoding(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def decode(raw: RawArticle) -> Decoded:
+def decode(raw: RawArticle) -> tuple[str, bool]:
     """Decode a raw file as UTF-8 text.
 
     raw (RawArticle): The file.
-    RETURNS (Decoded): The text without a byte order mark or control characters, whether it
-        had the mark, and the control characters kept out.
+    RETURNS (tuple[str, bool]): The text without a byte order mark, and whether it had one.
     RAISES (InputError): For an empty file, a binary file, or bytes that are not UTF-8.
     """
     data = raw.data
@@ -140,13 +89,20 @@ def decode(raw: RawArticle) -> Decoded:
             line=line,
             offset=error.start,
         ) from None
-    has_bom = text.startswith(BOM)
-    if has_bom:
-        text = text[1:]
-    if _CONTROL.search(text) is None:
-        return Decoded(text, has_bom)
-    removed = tuple(
-        RemovedChar(found.start(), found.group(), R_CONTROL_CHARACTER)
-        for found in _CONTROL.finditer(text)
-    )
-    return Decoded(_CONTROL.sub("", text), has_bom, removed)
+    control = _CONTROL.search(text)
+    if control is not None:
+        line_start = max(text.rfind("\n", 0, control.start()), text.rfind("\r", 0, control.start()))
+        line = len(_NEWLINE.findall(text, 0, control.start())) + 1
+        column = control.start() - line_start
+        raise InputError(
+            Errors.E009.format(
+                path=shown, line=line, char=f"U+{ord(control.group()):04X}", column=column
+            ),
+            path=raw.path,
+            rule="no_control_chars",
+            line=line,
+            offset=len(text[: control.start()].encode("utf-8")),
+        )
+    if text.startswith(BOM):
+        return text[1:], True
+    return text, False

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from summit_corpus.build.encoding import BOM, RemovedChar, decode, restore_chars
+from summit_corpus.build.encoding import BOM, decode
 from summit_corpus.core.errors import Errors, InputError, printable
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -204,7 +204,6 @@ class Document:
     credits: tuple[str, ...] = ()
     updates: tuple[UpdateSection, ...] = ()
     removed_lines: tuple[RemovedLine, ...] = ()
-    removed_chars: tuple[RemovedChar, ...] = ()
     final_newline: str = ""
     has_bom: bool = False
 
@@ -231,9 +230,6 @@ class Document:
             "removed_lines": [
                 {"line_no": r.line_no, "text": r.text, "reason": r.reason, "newline": r.newline}
                 for r in self.removed_lines
-            ],
-            "removed_chars": [
-                {"offset": c.offset, "char": c.char, "reason": c.reason} for c in self.removed_chars
             ],
             "final_newline": self.final_newline,
             "has_bom": self.has_bom,
@@ -395,8 +391,8 @@ def clean(raw: RawArticle) -> Document:
     RETURNS (Document): The document; `rebuild_raw(doc.to_row())` gives `raw.data` back.
     RAISES (InputError): When the file cannot be decoded or has no body text.
     """
-    decoded = decode(raw)
-    lines = [_Line(i, t, nl) for i, (t, nl) in enumerate(split_lines(decoded.text), start=1)]
+    decoded, has_bom = decode(raw)
+    lines = [_Line(i, t, nl) for i, (t, nl) in enumerate(split_lines(decoded), start=1)]
 
     published: StatedTime | None = None
     updated: StatedTime | None = None
@@ -452,9 +448,8 @@ def clean(raw: RawArticle) -> Document:
             for line in lines
             if line.reason is not None
         ),
-        removed_chars=decoded.removed,
         final_newline=kept[-1].newline,
-        has_bom=decoded.has_bom,
+        has_bom=has_bom,
     )
 
 
@@ -548,8 +543,8 @@ def _update_sections(kept: list[_Line], text: str) -> list[UpdateSection]:
 def rebuild_raw(row: Mapping[str, Any]) -> bytes:
     """Rebuild a raw file's exact bytes from its documents-table row.
 
-    row (Mapping[str, Any]): A row of tables.DOCUMENTS (text, removed_lines, removed_chars,
-        final_newline, has_bom).
+    row (Mapping[str, Any]): A row of tables.DOCUMENTS (text, removed_lines, final_newline,
+        has_bom).
     RETURNS (bytes): The raw file as it was read.
     """
     kept = split_lines(row["text"])
@@ -559,7 +554,7 @@ def rebuild_raw(row: Mapping[str, Any]) -> bytes:
         kept = [("", row["final_newline"])]
     removed = {r["line_no"]: r for r in row["removed_lines"]}
     total = len(kept) + len(removed)
-    out: list[str] = []
+    out: list[str] = [BOM] if row["has_bom"] else []
     body = iter(kept)
     for line_no in range(1, total + 1):
         if line_no in removed:
@@ -567,8 +562,7 @@ def rebuild_raw(row: Mapping[str, Any]) -> bytes:
         else:
             text, newline = next(body)
             out.append(text + newline)
-    decoded = restore_chars("".join(out), row.get("removed_chars") or ())
-    return ((BOM if row["has_bom"] else "") + decoded).encode("utf-8")
+    return "".join(out).encode("utf-8")
 
 
 def find_duplicates(raws: Sequence[RawArticle]) -> list[InputError]:

@@ -31,9 +31,9 @@ class Errors:
     E006 = "{path}: rule 'has_body': no article text left after removing page furniture."
     E007 = "{path}: rule 'seeds_dir': no such folder. Pass --seeds DIR."
     E008 = "{path}: rule 'seeds_dir': no raw article files found."
-    W001 = (
-        "{path}: rule 'control_character': {count} control character(s) kept out of the text; "
-        "documents.removed_chars records each one, so the raw file still rebuilds."
+    E009 = (
+        "{path}:{line}: rule 'no_control_chars': found {char} at column {column}. "
+        "Remove the control character."
     )
     E010 = (
         "{path}: rule 'encoding': {found}; articles must be UTF-8. Re-save the file as UTF-8 "

@@ -187,13 +187,6 @@ REMOVED_LINE = pa.struct(
         pa.field("newline", pa.string(), nullable=False),
     ]
 )
-REMOVED_CHAR = pa.struct(
-    [
-        pa.field("offset", pa.int64(), nullable=False),
-        pa.field("char", pa.string(), nullable=False),
-        pa.field("reason", pa.string(), nullable=False),
-    ]
-)
 UPDATE_SECTION = pa.struct(
     [
         pa.field("timestamp", pa.string(), nullable=True),
@@ -255,17 +248,10 @@ DOCUMENTS = Table(
             "terminator, the reason, and the terminator that followed it.",
         ),
         _c(
-            "removed_chars",
-            pa.list_(REMOVED_CHAR),
-            "Characters kept out of `text` and its lines (control characters, reason "
-            "'control_character'): each one's code point offset in the raw text (after any byte "
-            "order mark), the character, and the reason.",
-        ),
-        _c(
             "final_newline",
             pa.string(),
             "Line terminator that followed the last line kept in `text` ('' if none); "
-            "with `removed_lines` and `removed_chars` it rebuilds the raw file.",
+            "with `removed_lines` it rebuilds the raw file.",
         ),
         _c("has_bom", pa.bool_(), "Whether the raw file began with a UTF-8 byte order mark."),
     ),

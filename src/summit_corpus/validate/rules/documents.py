@@ -149,14 +149,7 @@ def _source_rebuilds(f: _Frame) -> NDArray[Any]:
     # and there is no vectorised form of the line bookkeeping).
     from summit_corpus.build.ingest import rebuild_raw
 
-    columns = [
-        "text",
-        "removed_lines",
-        "removed_chars",
-        "final_newline",
-        "has_bom",
-        "source_sha256",
-    ]
+    columns = ["text", "removed_lines", "final_newline", "has_bom", "source_sha256"]
     good = np.ones(f.n, dtype=bool)
     for i, row in enumerate(f.table.select(columns).to_pylist()):
         if any(row[c] is None for c in columns):
