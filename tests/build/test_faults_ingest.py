@@ -139,21 +139,32 @@ class TestEncodings:
             ("Caf\u0085e.\n", 1, 4, "U+0085"),  # C1 next line
         ],
     )
-    def test_control_characters_are_refused(
+    def test_control_characters_stay_in_the_text_as_they_are(
         self, text: str, line: int, column: int, char: str
     ) -> None:
-        """Control characters other than tab, LF and CR fail with line and column."""
-        with pytest.raises(InputError) as caught:
-            ingest.decode(raw(text.encode()))
-        assert caught.value.rule == "no_control_chars"
-        assert caught.value.line == line
-        assert f"a.txt:{line}: rule 'no_control_chars': found {char} at column {column}" in str(
-            caught.value
-        )
+        """Control characters other than tab, LF and CR are kept: the text stays the raw
+        file's character for character (real web text has stray ESC and C1 bytes), and the
+        raw bytes rebuild."""
+        document = ingest.clean(raw(text.encode()))
+        assert chr(int(char[2:], 16)) in document.text
+        assert ingest.rebuild_raw(document.to_row()) == text.encode()
 
     def test_tabs_and_line_ends_are_fine(self) -> None:
-        """Tab, LF, CR and CRLF are text, not control characters to refuse."""
+        """Tab, LF, CR and CRLF are text."""
         assert ingest.decode(raw(b"a\tb\r\nc\rd\n"))[0] == "a\tb\r\nc\rd\n"
+
+
+class TestControlCharactersInABuild:
+    def test_the_build_names_each_file_that_holds_them(self, tmp_path: Path) -> None:
+        """An article with control characters builds, and the summary names it and counts them
+        (rule 'control_character')."""
+        seeds_dir = copy_seeds(tmp_path, 1)
+        article = next(seeds_dir.iterdir())
+        article.write_bytes(article.read_bytes().replace(b" the ", b" the\x1b\xc2\x83 ", 1))
+        summary = build_corpus(seeds_dir, tmp_path / "out", annotations=None, progress=False)
+        (line,) = summary.control_chars
+        assert article.name in line and "2 control character(s)" in line
+        assert "rule 'control_character'" in str(summary)
 
 
 class TestDocIds:

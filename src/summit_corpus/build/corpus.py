@@ -30,7 +30,7 @@ from summit_corpus.build.cache import default_dir as default_cache_dir
 from summit_corpus.build.seeds import read_seeds
 from summit_corpus.build.staging import read_staged
 from summit_corpus.core import io, layout, tables
-from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors
+from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors, printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,8 @@ class BuildSummary:
     dropped (dict[str, int]): Reason -> predictions of the model layer dropped for it
         (published in `dropped_predictions.parquet`).
     ignored (tuple[str, ...]): Seeds entries that are not articles, with their reasons.
+    control_chars (tuple[str, ...]): Articles whose text holds control characters (kept as they
+        are), one line each.
     annotation_problems (tuple[str, ...]): What the snapshots hold that did not convert as it
         is (kept as notes, or, with allow_annotation_loss, left out), one line each.
     """
@@ -60,6 +62,7 @@ class BuildSummary:
     recovered: tuple[str, ...] = ()
     dropped: dict[str, int] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
+    control_chars: tuple[str, ...] = ()
     annotation_problems: tuple[str, ...] = ()
 
     def __str__(self) -> str:
@@ -72,6 +75,7 @@ class BuildSummary:
         lines = [
             *self.recovered,
             *self.ignored,
+            *self.control_chars,
             *self.annotation_problems,
             f"built {self.out}: {counts}; {dropped}; documents per split: {splits}",
         ]
@@ -258,6 +262,7 @@ def _build_locked(
         messages = [str(p) for p in problems] + staged.errors
         if messages:
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
+        control_chars = _control_chars(staged)
         inside = _inside(datasheet, out)
         summary = _publish(staged, annotations, tmp, chunk_documents, inside, allow_annotation_loss)
         if datasheet is not None and inside is None:
@@ -278,7 +283,26 @@ def _build_locked(
             temp.unlink(missing_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
-    return dataclasses.replace(summary, out=out, ignored=tuple(str(s) for s in found.skipped))
+    return dataclasses.replace(
+        summary,
+        out=out,
+        ignored=tuple(str(s) for s in found.skipped),
+        control_chars=control_chars,
+    )
+
+
+def _control_chars(staged: engines.Staged) -> tuple[str, ...]:
+    """RETURNS (tuple[str, ...]): One line per article whose text holds control characters,
+    naming the file and how many."""
+    from summit_corpus.build.encoding import CONTROL
+
+    documents = pq.read_table(staged.files[tables.DOCUMENTS.name], columns=["source_file", "text"])
+    counts = pc.count_substring_regex(documents.column("text"), CONTROL).to_pylist()
+    return tuple(
+        Errors.W001.format(path=printable(source), count=count)
+        for source, count in zip(documents.column("source_file").to_pylist(), counts, strict=True)
+        if count
+    )
 
 
 def _inside(datasheet: Path | None, out: Path) -> Path | None:

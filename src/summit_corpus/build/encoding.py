@@ -1,13 +1,14 @@
 """Encoding: a raw file's bytes become text, or an error that says what the bytes are.
 
 Articles are UTF-8, with or without a byte order mark. Other encodings are named, by their
-byte order mark or (for UTF-16 without one) by where the NUL bytes fall; control characters
-other than tab, LF and CR are refused (`no_control_chars`).
+byte order mark or (for UTF-16 without one) by where the NUL bytes fall. Control characters
+other than tab, LF and CR (real web text has stray ESC and the C1 bytes of mis-decoded
+cp1252) stay in the text as they are, so that the text is the raw file's character for
+character; the build names every file that holds them (`CONTROL`, rule 'control_character').
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from summit_corpus.core.errors import Errors, InputError, printable
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
     from summit_corpus.build.ingest import RawArticle
 
 BOM = "\ufeff"
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 # Byte order marks of encodings that are not UTF-8, longest first (UTF-32 LE starts like
 # UTF-16 LE), with the name iconv knows each by.
 _FOREIGN_BOMS = (
@@ -27,8 +27,9 @@ _FOREIGN_BOMS = (
     (b"\x84\x31\x95\x33", "GB18030", "GB18030"),
     (b"\x2b\x2f\x76", "UTF-7", "UTF-7"),
 )
-# Control characters an article must not hold: C0 except tab, LF and CR; DEL; C1.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+# Control characters the build names (they stay in the text): C0 except tab, LF and CR; DEL;
+# C1. NUL never gets this far: it marks a binary file.
+CONTROL = "[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]"
 
 
 def _foreign_encoding(data: bytes) -> tuple[str, str] | None:
@@ -89,20 +90,6 @@ def decode(raw: RawArticle) -> tuple[str, bool]:
             line=line,
             offset=error.start,
         ) from None
-    control = _CONTROL.search(text)
-    if control is not None:
-        line_start = max(text.rfind("\n", 0, control.start()), text.rfind("\r", 0, control.start()))
-        line = len(_NEWLINE.findall(text, 0, control.start())) + 1
-        column = control.start() - line_start
-        raise InputError(
-            Errors.E009.format(
-                path=shown, line=line, char=f"U+{ord(control.group()):04X}", column=column
-            ),
-            path=raw.path,
-            rule="no_control_chars",
-            line=line,
-            offset=len(text[: control.start()].encode("utf-8")),
-        )
     if text.startswith(BOM):
         return text[1:], True
     return text, False

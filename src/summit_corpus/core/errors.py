@@ -31,9 +31,9 @@ class Errors:
     E006 = "{path}: rule 'has_body': no article text left after removing page furniture."
     E007 = "{path}: rule 'seeds_dir': no such folder. Pass --seeds DIR."
     E008 = "{path}: rule 'seeds_dir': no raw article files found."
-    E009 = (
-        "{path}:{line}: rule 'no_control_chars': found {char} at column {column}. "
-        "Remove the control character."
+    W001 = (
+        "{path}: rule 'control_character': {count} control character(s) kept in the text as "
+        "they are (the text stays the raw file's, character for character)."
     )
     E010 = (
         "{path}: rule 'encoding': {found}; articles must be UTF-8. Re-save the file as UTF-8 "
