@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Each test session reads datasets through a cache of its own: `datasets` keys a local
+# folder's cache by names and file metadata that copies of the corpus share, so a cache left
+# by an earlier session (another checkout, a CI run on the same machine) could serve stale rows.
+os.environ["HF_DATASETS_CACHE"] = tempfile.mkdtemp(prefix="summit-hf-datasets-")
 
 # The real Label Studio server (session fixture `studio`), started through `corpus studio start`.
 pytest_plugins = ["studio_fixtures"]

@@ -212,10 +212,16 @@ def _worker_settings() -> tuple[str | None, bool]:
 
 
 class TestDaskLocalCluster:
-    def test_the_cluster_a_build_starts_has_no_profiler_and_no_malloc_trim(self) -> None:
+    def test_the_cluster_a_build_starts_has_no_profiler_and_no_malloc_trim(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """The LocalCluster's workers run without the statistical profiler and without
         MALLOC_TRIM_THRESHOLD_, the two defaults that slowed the per-article stage."""
         pytest.importorskip("distributed")
+        # A Nanny writes its pre-spawn environment into this process's os.environ for good,
+        # so an earlier test's default-config cluster would leave the variable behind for
+        # every later worker; a `corpus build` process starts only the one cluster.
+        monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
         engine = engines.DaskEngine(workers=1)
         try:
             settings = list(engine.client.run(_worker_settings).values())
