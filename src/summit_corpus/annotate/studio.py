@@ -35,6 +35,7 @@ from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
 from summit_corpus.core.errors import Errors, StudioError
+from summit_corpus.core.io import pid_alive
 
 LABEL_STUDIO_VERSION = "1.23.2"
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -282,21 +283,6 @@ def _read_state(data_dir: Path) -> dict[str, int] | None:
     return {"pid": int(state["pid"]), "port": int(state["port"])}
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child (ours, not yet reaped) counts as dead.
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
 def _is_studio(pid: int) -> bool:
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -367,7 +353,7 @@ def _status_of(data_dir: Path, username: str | None = None) -> StudioStatus:
         return StudioStatus(False, None, None, None, None, data_dir)
     pid, port = state["pid"], state["port"]
     url = f"http://{HOST}:{port}"
-    if not (_alive(pid) and _is_studio(pid)) or not healthy(url):
+    if not (pid_alive(pid) and _is_studio(pid)) or not healthy(url):
         return StudioStatus(False, pid, port, None, None, data_dir)
     version = _get_json(f"{url}/api/version") or {}
     release = version.get("release") if isinstance(version.get("release"), str) else None
@@ -545,7 +531,7 @@ def _terminate(pid: int, grace: float = 20.0) -> None:
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         _reap(pid)
-        if not _alive(pid):
+        if not pid_alive(pid):
             return
         time.sleep(0.2)
     try:
@@ -575,7 +561,7 @@ def stop(config: StudioConfig) -> StudioStatus | None:
         return None
     pid = state["pid"]
     # A stale studio.json may name a pid the system has since given to another program.
-    was_alive = _alive(pid) and _is_studio(pid)
+    was_alive = pid_alive(pid) and _is_studio(pid)
     if was_alive:
         _terminate(pid)
     _clear(config, folder)

@@ -31,6 +31,7 @@ from types import TracebackType
 
 from summit_corpus.build import faults
 from summit_corpus.core.errors import BuildError, Errors
+from summit_corpus.core.io import pid_alive
 from summit_corpus.core.layout import MANIFEST
 
 SWAP_ENV = "SUMMIT_SWAP"  # "rename": use the two-rename fallback even where exchange works
@@ -50,17 +51,6 @@ def sibling(out: Path, kind: str, pid: int | None = None) -> Path:
 def lock_path(out: Path) -> Path:
     """RETURNS (Path): The lock file of the builds of `out` (it stays; it is tiny)."""
     return out.parent / f".{out.name}.lock"
-
-
-def pid_alive(pid: int) -> bool:
-    """RETURNS (bool): Whether a process with this id exists."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class BuildLock:

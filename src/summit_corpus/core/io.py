@@ -199,3 +199,19 @@ def sha256_bytes(data: bytes) -> str:
 def file_manifest(root: Path, files: Iterable[Path]) -> dict[str, str]:
     """RETURNS (dict[str, str]): POSIX path relative to `root` -> SHA-256, sorted by path."""
     return {p.relative_to(root).as_posix(): sha256_file(p) for p in sorted(files)}
+
+
+def pid_alive(pid: int) -> bool:
+    """RETURNS (bool): Whether a process with this id is running. A zombie (exited, not yet
+    reaped by its parent) counts as dead: it holds no lock and writes nothing."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
