@@ -33,7 +33,7 @@ class TestSynthetic:
         synthetic.write_corpus(SEEDS, tmp_path, 40)
         raws = ingest.discover(tmp_path)
         documents = [ingest.clean(r) for r in raws]
-        assert not ingest.find_duplicates(raws)
+        assert ingest.find_duplicates(raws) == ([], [])
         reasons = {line.reason for d in documents for line in d.removed_lines}
         assert {ingest.R_ADVERTISEMENT, ingest.R_IMAGE_CREDIT, ingest.R_PUBLISHED} <= reasons
         assert any(d.updates for d in documents)

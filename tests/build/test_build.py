@@ -136,15 +136,21 @@ class TestDeterminismAndAtomicity:
         assert manifest(out) == before
         assert leftovers(tmp_path) == []
 
-    def test_duplicate_content_fails_naming_both_files(self, tmp_path: Path) -> None:
-        """Two files with the same bytes are both named in the error."""
+    def test_same_content_builds_both_files_in_one_split(self, tmp_path: Path) -> None:
+        """Two files with the same bytes are both documents, named together in one notice,
+        and linked as near-duplicates: one group, so one split."""
         seeds = copy_seeds(tmp_path, 1)
         original = next(seeds.iterdir())
         shutil.copy(original, seeds / "copy.txt")
-        with pytest.raises(BuildError) as caught:
-            build.build_corpus(seeds, tmp_path / "out", annotations=None, progress=False)
-        (line,) = caught.value.problems
-        assert "copy.txt" in line and original.name in line and "unique_content" in line
+        summary = build.build_corpus(seeds, tmp_path / "out", annotations=None, progress=False)
+        (notice,) = summary.same_content
+        assert "copy.txt" in notice and original.name in notice and "unique_content" in notice
+        assert notice in str(summary)
+        files = sorted(layout.config_dir(tmp_path / "out", "documents").glob("*.parquet"))
+        assert len(files) == 1  # one split
+        documents = pq.read_table(files[0]).to_pylist()
+        assert len(documents) == 2
+        assert len({d["group_id"] for d in documents}) == 1
 
     def test_crash_mid_build_leaves_the_previous_corpus(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

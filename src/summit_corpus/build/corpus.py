@@ -47,6 +47,8 @@ class BuildSummary:
     dropped (dict[str, int]): Reason -> predictions of the model layer dropped for it
         (published in `dropped_predictions.parquet`).
     ignored (tuple[str, ...]): Seeds entries that are not articles, with their reasons.
+    same_content (tuple[str, ...]): Articles with the same bytes as an earlier one (both built),
+        one line each.
     control_chars (tuple[str, ...]): Articles whose text holds control characters (kept as they
         are), one line each.
     annotation_problems (tuple[str, ...]): What the snapshots hold that did not convert as it
@@ -62,6 +64,7 @@ class BuildSummary:
     recovered: tuple[str, ...] = ()
     dropped: dict[str, int] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
+    same_content: tuple[str, ...] = ()
     control_chars: tuple[str, ...] = ()
     annotation_problems: tuple[str, ...] = ()
 
@@ -75,6 +78,7 @@ class BuildSummary:
         lines = [
             *self.recovered,
             *self.ignored,
+            *self.same_content,
             *self.control_chars,
             *self.annotation_problems,
             f"built {self.out}: {counts}; {dropped}; documents per split: {splits}",
@@ -249,8 +253,9 @@ def _build_locked(
     """The build proper, under the lock: ingest, parse, publish, validate, swap in."""
     found = read_seeds(seeds)
     raws = found.articles
-    problems = found.problems + ingest.find_duplicates(raws)
-    duplicates = {p.path for p in problems}
+    refused, same_content = ingest.find_duplicates(raws)
+    problems = found.problems + refused
+    duplicates = {p.path for p in refused}
     raws = [r for r in raws if r.path not in duplicates]
 
     # Rows stream through staging files in bounded batches; no article's rows stay in memory.
@@ -287,6 +292,7 @@ def _build_locked(
         summary,
         out=out,
         ignored=tuple(str(s) for s in found.skipped),
+        same_content=tuple(same_content),
         control_chars=control_chars,
     )
 

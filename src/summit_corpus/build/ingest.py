@@ -565,30 +565,23 @@ def rebuild_raw(row: Mapping[str, Any]) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def find_duplicates(raws: Sequence[RawArticle]) -> list[InputError]:
-    """Name every raw file whose content or doc_id another file already has.
+def find_duplicates(raws: Sequence[RawArticle]) -> tuple[list[InputError], list[str]]:
+    """Name every raw file whose doc_id or content another file already has.
+
+    A second file with another file's doc_id cannot become a document (its rows would be the
+    other's), so it is refused. A second file with another's bytes is built as given: real
+    collections hold the same article twice (a story published on two days), and the split
+    step links the two as near-duplicates, so they share a split; the build says so.
 
     raws (Sequence[RawArticle]): The raw files, in build order.
-    RETURNS (list[InputError]): One error per later file of a duplicate pair.
+    RETURNS (tuple[list[InputError], list[str]]): One error per later file of a doc_id pair,
+        and one notice per later file of a same-content pair.
     """
     problems: list[InputError] = []
+    notices: list[str] = []
     seen_content: dict[str, RawArticle] = {}
     seen_ids: dict[str, RawArticle] = {}
     for raw in raws:
-        # A byte order mark does not make different content: compare the bytes after it.
-        content = hashlib.sha256(raw.data.removeprefix(b"\xef\xbb\xbf")).hexdigest()
-        if content in seen_content:
-            other = seen_content[content].path
-            problems.append(
-                InputError(
-                    Errors.E004.format(
-                        path=printable(raw.path), other=printable(other), sha256=content
-                    ),
-                    path=raw.path,
-                    rule="unique_content",
-                )
-            )
-            continue
         if raw.doc_id in seen_ids:
             other = seen_ids[raw.doc_id].path
             problems.append(
@@ -601,6 +594,14 @@ def find_duplicates(raws: Sequence[RawArticle]) -> list[InputError]:
                 )
             )
             continue
-        seen_content[content] = raw
         seen_ids[raw.doc_id] = raw
-    return problems
+        # A byte order mark does not make different content: compare the bytes after it.
+        content = hashlib.sha256(raw.data.removeprefix(b"\xef\xbb\xbf")).hexdigest()
+        if content in seen_content:
+            other = seen_content[content].path
+            notices.append(
+                Errors.W002.format(path=printable(raw.path), other=printable(other), sha256=content)
+            )
+            continue
+        seen_content[content] = raw
+    return problems, notices

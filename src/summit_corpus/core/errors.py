@@ -20,13 +20,13 @@ class Errors:
         "{path}:{line}: rule 'not_binary': found a NUL byte at byte offset {offset}; this looks like "
         "a binary file, not an article."
     )
-    E004 = (
-        "{path}: rule 'unique_content': same bytes as {other} (SHA-256 {sha256}). "
-        "Remove one of the two files."
-    )
     E005 = (
         "{path}: rule 'unique_doc_id': doc_id '{doc_id}' is also the id of {other}. "
         "Rename one of the files."
+    )
+    W002 = (
+        "{path}: rule 'unique_content': same bytes as {other} (SHA-256 {sha256}); both are "
+        "built as given, and the splits keep them together as near-duplicates."
     )
     E006 = "{path}: rule 'has_body': no article text left after removing page furniture."
     E007 = "{path}: rule 'seeds_dir': no such folder. Pass --seeds DIR."
