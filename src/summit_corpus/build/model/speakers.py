@@ -29,6 +29,8 @@ from summit_corpus.core.scheme import Scheme
 _SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 # A verb on one of these dependencies shares the subject of the clause it hangs on.
 _SHARED_SUBJECT = {"conj", "advcl", "xcomp", "acl", "dobj", "pobj", "prep", "pcomp"}
+# What the parser makes of a subject after its verb ("said master of ceremonies X").
+_INVERTED_SUBJECT_DEPS = {"attr", "npadvmod", "appos"}
 # Dependencies that join the words of one name ("Hillary Rodham Clinton").
 _NAME_DEPS = {"compound", "flat"}
 _TITLE_WORDS = {"mr.", "mrs.", "ms.", "dr.", "mr", "mrs", "ms", "dr", "sen.", "rep.", "gov."}
@@ -212,6 +214,11 @@ def _speaker(
                 found = _verb_speaker(ancestor, ctx)
                 if found is not None:
                     return found
+    governing = _governing_verb(quote, ctx, para_start, para_end)
+    if governing is not None:
+        found = _verb_speaker(governing, ctx)
+        if found is not None:
+            return found
     lo, hi = _paragraph_sentences(quote, ctx)
     found = _nearby_verb_speaker(quote, lo, hi, ctx)
     if found is not None:
@@ -222,6 +229,24 @@ def _speaker(
     if found is None:
         found = _previous_paragraph_speaker(quote, ctx, previous)
     return found if found is not None else _nearby_name(quote, lo, hi, ctx)
+
+
+def _governing_verb(
+    quote: ModelSpan, ctx: _Context, para_start: int, para_end: int
+) -> Token | None:
+    """The verb a quote is the clausal complement of, whatever the verb: news attributes a
+    quotation with any verb of saying, not only the scheme's ("“...,” Bennett shot back",
+    "he boomed: “...”"). None when the quote hangs on no verb that way."""
+    inside = range(quote.first, quote.last)
+    for i in inside:
+        token = ctx.doc[i]
+        head = token.head
+        if head.i in inside or head.i == token.i or token.dep_ not in ("ccomp", "parataxis"):
+            continue
+        if head.pos_ in ("VERB", "AUX") and para_start <= head.idx < para_end:
+            if head.i not in ctx.quote_tokens:
+                return head
+    return None
 
 
 def _previous_paragraph_speaker(
@@ -368,6 +393,15 @@ def _subjects(verb: Token, ctx: _Context) -> list[Token]:
         for child in verb.children:
             if child.lower_ == "according":
                 subjects += [t for t in child.subtree if t.dep_ == "pobj"][:1]
+    # What is said is never who says it: the parser takes "Thanks, Clarkston" for a subject.
+    subjects = [t for t in subjects if t.i not in ctx.quote_tokens]
+    if not subjects:
+        # "“...,” said master of ceremonies X": the inverted subject, parsed as an attribute.
+        subjects += [
+            c
+            for c in verb.rights
+            if c.dep_ in _INVERTED_SUBJECT_DEPS and c.i not in ctx.quote_tokens
+        ][:1]
     # Names before descriptions: "Russia's deputy foreign minister, Sergey Ryabkov stated".
     subjects.sort(key=lambda t: t.i not in ctx.by_token and t.pos_ != "PROPN")
     return subjects
