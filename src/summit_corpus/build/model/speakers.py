@@ -31,6 +31,8 @@ _SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 _SHARED_SUBJECT = {"conj", "advcl", "xcomp", "acl", "dobj", "pobj", "prep", "pcomp"}
 # What the parser makes of a subject after its verb ("said master of ceremonies X").
 _INVERTED_SUBJECT_DEPS = {"attr", "npadvmod", "appos"}
+# Dependencies that lead out of a subject's own phrase to other people's names.
+_NOT_THE_PHRASE_DEPS = {"poss", "prep", "pobj", "relcl", "acl", "advcl", "ccomp", "conj"}
 # Dependencies that join the words of one name ("Hillary Rodham Clinton").
 _NAME_DEPS = {"compound", "flat"}
 _TITLE_WORDS = {"mr.", "mrs.", "ms.", "dr.", "mr", "mrs", "ms", "dr", "sen.", "rep.", "gov."}
@@ -393,8 +395,10 @@ def _subjects(verb: Token, ctx: _Context) -> list[Token]:
         for child in verb.children:
             if child.lower_ == "according":
                 subjects += [t for t in child.subtree if t.dep_ == "pobj"][:1]
-    # What is said is never who says it: the parser takes "Thanks, Clarkston" for a subject.
-    subjects = [t for t in subjects if t.i not in ctx.quote_tokens]
+    # What is said is never who says it (the parser takes "Thanks, Clarkston" for a subject),
+    # and the subject is on the verb's line (spaCy runs a sentence over a line break and
+    # can take a heading's "6:50 p.m. / With her husband, Bill Clinton" for one).
+    subjects = [t for t in subjects if t.i not in ctx.quote_tokens and _same_line(t, verb, ctx)]
     if not subjects:
         # "“...,” said master of ceremonies X": the inverted subject, parsed as an attribute.
         subjects += [
@@ -402,9 +406,31 @@ def _subjects(verb: Token, ctx: _Context) -> list[Token]:
             for c in verb.rights
             if c.dep_ in _INVERTED_SUBJECT_DEPS and c.i not in ctx.quote_tokens
         ][:1]
+    if not subjects:
+        subjects += _name_left_of(verb, ctx)
     # Names before descriptions: "Russia's deputy foreign minister, Sergey Ryabkov stated".
     subjects.sort(key=lambda t: t.i not in ctx.by_token and t.pos_ != "PROPN")
     return subjects
+
+
+def _name_left_of(verb: Token, ctx: _Context) -> list[Token]:
+    """A person named right before a verb that has no subject in the parse ("Trump, in
+    Kentucky, said": the parser hung Trump on the sentence before): the nearest PERSON to its
+    left on its line, with no other verb between."""
+    sentence_start = ctx.sentences[ctx.sentence_of[verb.i]][0]
+    for i in range(verb.i - 1, sentence_start - 1, -1):
+        token = ctx.doc[i]
+        if token.pos_ in ("VERB", "AUX") or token.text == "\n" or i in ctx.quote_tokens:
+            return []
+        span = ctx.by_token.get(i)
+        if span is not None and span.label == "PERSON":
+            return [token]
+    return []
+
+
+def _same_line(a: Token, b: Token, ctx: _Context) -> bool:
+    low, high = sorted((a.idx, b.idx))
+    return "\n" not in ctx.text[low:high]
 
 
 def _verb_speaker(verb: Token, ctx: _Context) -> ModelSpan | None:
@@ -461,10 +487,12 @@ def _named(token: Token, ctx: _Context) -> ModelSpan | None:
         added = _add_name(token, ctx)
         if added is not None:
             return added
+    # A name inside the subject's own phrase ("Kremlin spokesman Dmitry Peskov"), not one
+    # an owner, a preposition or a clause brings in ("the critics of Obama").
     inner = [
         ctx.by_token[t.i]
         for t in token.subtree
-        if t.i in ctx.by_token and "poss" not in {a.dep_ for a in _path(t, token)}
+        if t.i in ctx.by_token and not {a.dep_ for a in _path(t, token)} & _NOT_THE_PHRASE_DEPS
     ]
     for candidate in inner:
         if candidate.label == "PERSON":
