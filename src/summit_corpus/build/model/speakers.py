@@ -13,6 +13,7 @@ the speaker.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -227,10 +228,16 @@ def _speaker(
         return found
     if previous is not None and _continues(previous[0], quote, ctx):
         return previous[1]
-    found = _colon_speaker(quote, lo, ctx)
-    if found is None:
-        found = _previous_paragraph_speaker(quote, ctx, previous)
-    return found if found is not None else _nearby_name(quote, lo, hi, ctx)
+    for step in (
+        _colon_speaker,
+        _signature_speaker,
+        _previous_paragraph_speaker,
+        _main_clause_speaker,
+    ):
+        found = step(quote, lo, ctx, previous)
+        if found is not None:
+            return found
+    return _nearby_name(quote, lo, hi, ctx)
 
 
 def _governing_verb(
@@ -245,14 +252,17 @@ def _governing_verb(
         head = token.head
         if head.i in inside or head.i == token.i or token.dep_ not in ("ccomp", "parataxis"):
             continue
-        if head.pos_ in ("VERB", "AUX") and para_start <= head.idx < para_end:
-            if head.i not in ctx.quote_tokens:
-                return head
+        if (
+            head.pos_ in ("VERB", "AUX")
+            and para_start <= head.idx < para_end
+            and head.i not in ctx.quote_tokens
+        ):
+            return head
     return None
 
 
 def _previous_paragraph_speaker(
-    quote: ModelSpan, ctx: _Context, previous: tuple[ModelSpan, ModelSpan] | None
+    quote: ModelSpan, lo: int, ctx: _Context, previous: tuple[ModelSpan, ModelSpan] | None
 ) -> ModelSpan | None:
     """A quote that opens its paragraph and has no attribution there: the speaker of the
     paragraph before, when it ends with a colon ("Reporter X says:") or with an attributed
@@ -265,25 +275,92 @@ def _previous_paragraph_speaker(
     while end > 0 and text[end - 1].isspace():
         end -= 1
     prev_start = text.rfind("\n", 0, end) + 1
+    paragraph = ctx.doc.char_span(prev_start, end, alignment_mode="expand")
+    tokens = [] if paragraph is None else list(paragraph)
+    verbs = [t for t in tokens if t.i not in ctx.quote_tokens and _is_speech_verb(t, ctx)]
     if text[end - 1 : end] == ":":
-        paragraph = ctx.doc.char_span(prev_start, end, alignment_mode="expand")
-        tokens = [] if paragraph is None else list(paragraph)
-        verbs = [t for t in tokens if t.i not in ctx.quote_tokens and _is_speech_verb(t, ctx)]
         for verb in reversed(verbs):
             found = _verb_speaker(verb, ctx)
             if found is not None:
                 return found
     if previous is not None and prev_start <= previous[0].start < end:
         return previous[1]
+    # "Sanders said the plan would fail. / “It will not pay for itself.”": a paragraph that is
+    # all quotation, after one that reports someone's speech, goes on with their words.
+    if _all_quotation(quote, ctx):
+        for verb in reversed(verbs):
+            found = _verb_speaker(verb, ctx)
+            if found is not None:
+                return found
     return None
 
 
-def _colon_speaker(quote: ModelSpan, lo: int, ctx: _Context) -> ModelSpan | None:
-    """ "X: ... “quote”" (headlines, and paragraphs that introduce a quote with a colon): the
-    name right before the first colon of the quote's sentences, before the quote."""
+def _all_quotation(quote: ModelSpan, ctx: _Context) -> bool:
+    """Whether the quote is its whole paragraph but for the marks."""
+    text = ctx.text
+    start = text.rfind("\n", 0, quote.start) + 1
+    end = text.find("\n", quote.end)
+    end = len(text) if end < 0 else end
+    marks = " \t\xa0“”\"'‘’"
+    return text[start : quote.start].strip(marks) == "" and text[quote.end : end].strip(marks) == ""
+
+
+def _main_clause_speaker(
+    quote: ModelSpan, lo: int, ctx: _Context, previous: tuple[ModelSpan, ModelSpan] | None
+) -> ModelSpan | None:
+    """A quote that hangs on no verb of saying: the named subject of the main clause it is in
+    ("Cruz chided Trump for ... the “natural born” standard", "Trump opened with a call for
+    the party to “embrace” him"), whose words or view the quote most often is; never the
+    subject of the quote's own clause ("Rubio was “a lightweight”": Rubio is the target)."""
+    top = ctx.doc[quote.first]
+    while top.head.i != top.i and _same_line(top.head, top, ctx):
+        top = top.head
+    if top.i in ctx.quote_tokens or top.pos_ not in ("VERB", "AUX"):
+        return None
+    inside = range(quote.first, quote.last)
+    if top.lemma_ == "be" and any(ctx.doc[i].head.i == top.i for i in inside):
+        return None  # the quote is what the subject is said to be
+    for subject in (c for c in top.children if c.dep_ in _SUBJECT_DEPS):
+        found = _mention(subject, ctx)
+        if found is not None and found.label in ("PERSON", "ORG"):
+            return found
+    return None
+
+
+def _signature_speaker(
+    quote: ModelSpan, lo: int, ctx: _Context, previous: tuple[ModelSpan, ModelSpan] | None
+) -> ModelSpan | None:
+    """A quotation signed on the next line ("“...” / - Sanders."): the name of a paragraph
+    that is a dash and a name only."""
+    text = ctx.text
+    start = text.find("\n", quote.end)
+    if start < 0 or text[quote.end : start].strip(" \t\xa0”\"'’.") != "":
+        return None
+    line = re.match(r"\n\s*[-–—―]\s*([^\n]{1,60}?)\.?[ \t]*(?=\n|$)", text[start:])
+    if line is None:
+        return None
+    name = ctx.doc.char_span(start + line.start(1), start + line.end(1), alignment_mode="expand")
+    if name is None:
+        return None
+    spans = {ctx.by_token[t.i] for t in name if t.i in ctx.by_token}
+    named = [sp for sp in spans if sp.label in SPEAKER_LABELS]
+    if len(named) == 1 and named[0].start <= name.start_char + 1:
+        return named[0]
+    return _add_name(name[-1], ctx) if all(t.pos_ == "PROPN" for t in name) else None
+
+
+def _colon_speaker(
+    quote: ModelSpan, lo: int, ctx: _Context, previous: tuple[ModelSpan, ModelSpan] | None
+) -> ModelSpan | None:
+    """ "X: ... “quote”" (headlines, transcripts, and paragraphs that introduce a quote with a
+    colon): the name right before the first colon of the quote's sentences or of its
+    paragraph's first words, before the quote."""
     doc = ctx.doc
-    for i in range(lo + 1, quote.first):
-        if doc[i].text == ":":
+    para_start = ctx.text.rfind("\n", 0, quote.start) + 1
+    first = doc.char_span(para_start, quote.start, alignment_mode="expand")
+    transcript = [] if first is None else [t.i for t in first[:4] if t.text == ":"][:1]
+    for i in [*transcript, *range(lo + 1, quote.first)]:
+        if doc[i].text == ":" and i > 0:
             before = doc[i - 1]
             span = ctx.by_token.get(before.i)
             if span is not None:
@@ -417,10 +494,12 @@ def _name_left_of(verb: Token, ctx: _Context) -> list[Token]:
     """A person named right before a verb that has no subject in the parse ("Trump, in
     Kentucky, said": the parser hung Trump on the sentence before): the nearest PERSON to its
     left on its line, with no other verb between."""
-    sentence_start = ctx.sentences[ctx.sentence_of[verb.i]][0]
-    for i in range(verb.i - 1, sentence_start - 1, -1):
+    # The paragraph, not spaCy's sentence: it may start one at the verb.
+    for i in range(verb.i - 1, -1, -1):
         token = ctx.doc[i]
-        if token.pos_ in ("VERB", "AUX") or token.text == "\n" or i in ctx.quote_tokens:
+        if token.pos_ in ("VERB", "AUX") or "\n" in token.text or token.text in ".?!":
+            return []
+        if i in ctx.quote_tokens:
             return []
         span = ctx.by_token.get(i)
         if span is not None and span.label == "PERSON":
