@@ -29,7 +29,7 @@ from summit_corpus.core.scheme import Scheme
 
 _SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 # A verb on one of these dependencies shares the subject of the clause it hangs on.
-_SHARED_SUBJECT = {"conj", "advcl", "xcomp", "acl", "dobj", "pobj", "prep", "pcomp"}
+_SHARED_SUBJECT = {"conj", "advcl", "xcomp", "acl", "dobj", "pobj", "prep", "pcomp", "acomp"}
 # What the parser makes of a subject after its verb ("said master of ceremonies X").
 _INVERTED_SUBJECT_DEPS = {"attr", "npadvmod", "appos"}
 # Dependencies that lead out of a subject's own phrase to other people's names.
@@ -279,7 +279,10 @@ def _previous_paragraph_speaker(
     tokens = [] if paragraph is None else list(paragraph)
     verbs = [t for t in tokens if t.i not in ctx.quote_tokens and _is_speech_verb(t, ctx)]
     if text[end - 1 : end] == ":":
-        for verb in reversed(verbs):
+        # A speech verb's subject, else the subject of the clause that ends at the colon
+        # ("Trump issued the following statement:").
+        roots = [t for t in tokens if t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX")]
+        for verb in [*reversed(verbs), *reversed(roots)]:
             found = _verb_speaker(verb, ctx)
             if found is not None:
                 return found
@@ -359,7 +362,15 @@ def _colon_speaker(
     para_start = ctx.text.rfind("\n", 0, quote.start) + 1
     first = doc.char_span(para_start, quote.start, alignment_mode="expand")
     transcript = [] if first is None else [t.i for t in first[:4] if t.text == ":"][:1]
-    for i in [*transcript, *range(lo + 1, quote.first)]:
+    # The colon nearest the quote, with no other quotation between ("Clinton: “...” Bush: “...”").
+    nearest = []
+    for i in range(quote.first - 1, lo, -1):
+        if i in ctx.quote_tokens:
+            break
+        if doc[i].text == ":":
+            nearest = [i]
+            break
+    for i in [*nearest, *transcript]:
         if doc[i].text == ":" and i > 0:
             before = doc[i - 1]
             span = ctx.by_token.get(before.i)
@@ -439,10 +450,17 @@ def _paragraph_sentences(span: ModelSpan, ctx: _Context) -> tuple[int, int]:
 def _continues(before: ModelSpan, quote: ModelSpan, ctx: _Context) -> bool:
     # "... border,” Psaki told reporters last week. “Russia now has ...": same paragraph, and
     # the quote starts in the sentence where the attributed quote ends or in the next one.
+    # Further on in the paragraph too, unless someone else is named between ("... ,” Woolson
+    # said. They also lie in a media market dead zone. “That’s a tough area.”).
     if "\n" in ctx.text[before.end : quote.start]:
         return False
     gap = ctx.sentence_of[quote.first] - ctx.sentence_of[before.last - 1]
-    return 0 <= gap <= 1
+    if 0 <= gap <= 1:
+        return True
+    return gap > 1 and not any(
+        s.label == "PERSON" and before.last <= s.first and s.last <= quote.first
+        for s in ctx.spans
+    )
 
 
 def _subjects(verb: Token, ctx: _Context) -> list[Token]:
@@ -492,19 +510,21 @@ def _subjects(verb: Token, ctx: _Context) -> list[Token]:
 
 def _name_left_of(verb: Token, ctx: _Context) -> list[Token]:
     """A person named right before a verb that has no subject in the parse ("Trump, in
-    Kentucky, said": the parser hung Trump on the sentence before): the nearest PERSON to its
-    left on its line, with no other verb between."""
+    Kentucky, said": the parser hung Trump on the sentence before; "“...,” Gene Sperling, a
+    Clinton adviser, said": it took Sperling into the quote): the first PERSON of the words
+    between the verb and the nearest quote, other verb, line or sentence end to its left."""
     # The paragraph, not spaCy's sentence: it may start one at the verb.
+    found: list[Token] = []
     for i in range(verb.i - 1, -1, -1):
         token = ctx.doc[i]
         if token.pos_ in ("VERB", "AUX") or "\n" in token.text or token.text in ".?!":
-            return []
+            break
         if i in ctx.quote_tokens:
-            return []
+            break
         span = ctx.by_token.get(i)
         if span is not None and span.label == "PERSON":
-            return [token]
-    return []
+            found = [ctx.doc[span.last - 1]]
+    return found
 
 
 def _same_line(a: Token, b: Token, ctx: _Context) -> bool:
@@ -568,10 +588,14 @@ def _named(token: Token, ctx: _Context) -> ModelSpan | None:
             return added
     # A name inside the subject's own phrase ("Kremlin spokesman Dmitry Peskov"), not one
     # an owner, a preposition or a clause brings in ("the critics of Obama").
+    # Nor the person a description is of ("a Clinton adviser", "Trump's spokesman").
+    description = _is_description(token, ctx)
     inner = [
         ctx.by_token[t.i]
         for t in token.subtree
-        if t.i in ctx.by_token and not {a.dep_ for a in _path(t, token)} & _NOT_THE_PHRASE_DEPS
+        if t.i in ctx.by_token
+        and not {a.dep_ for a in _path(t, token)} & _NOT_THE_PHRASE_DEPS
+        and not (description and _path(t, token)[-1:] and _path(t, token)[-1].dep_ == "compound")
     ]
     for candidate in inner:
         if candidate.label == "PERSON":
