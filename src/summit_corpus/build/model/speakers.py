@@ -223,6 +223,10 @@ def _speaker(
         if found is not None:
             return found
     lo, hi = _paragraph_sentences(quote, ctx)
+    # Right after an attributed quote, the quotation goes on: before a verb nearby that is
+    # someone else's ("“...,” Lieberman told the Journal, after de Blasio stated ... “...”").
+    if previous is not None and _continues(previous[0], quote, ctx, within=1):
+        return previous[1]
     found = _nearby_verb_speaker(quote, lo, hi, ctx)
     if found is not None:
         return found
@@ -447,7 +451,9 @@ def _paragraph_sentences(span: ModelSpan, ctx: _Context) -> tuple[int, int]:
     return lo, hi
 
 
-def _continues(before: ModelSpan, quote: ModelSpan, ctx: _Context) -> bool:
+def _continues(before: ModelSpan, quote: ModelSpan, ctx: _Context, within: int = 0) -> bool:
+    """Whether `quote` goes on with the attributed quote `before`; with `within`, only when
+    it starts at most that many sentences after it."""
     # "... border,” Psaki told reporters last week. “Russia now has ...": same paragraph, and
     # the quote starts in the sentence where the attributed quote ends or in the next one.
     # Further on in the paragraph too, unless someone else is named between ("... ,” Woolson
@@ -455,6 +461,8 @@ def _continues(before: ModelSpan, quote: ModelSpan, ctx: _Context) -> bool:
     if "\n" in ctx.text[before.end : quote.start]:
         return False
     gap = ctx.sentence_of[quote.first] - ctx.sentence_of[before.last - 1]
+    if within:
+        return 0 <= gap <= within
     if 0 <= gap <= 1:
         return True
     return gap > 1 and not any(
