@@ -191,6 +191,9 @@ class QuoteRule(_Frozen):
     title_after: tuple[str, ...] = ()
     title_small_words: tuple[str, ...] = ()
     title_max_words: int = Field(default=0, ge=0)
+    # A quotation of at most `label_max_words` words that nothing attributes to anyone is a
+    # label or a scare quote, not someone's words.
+    label_max_words: int = Field(default=0, ge=0)
 
     @field_validator("marks", "single_marks")
     @classmethod

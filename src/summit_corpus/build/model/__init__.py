@@ -30,7 +30,7 @@ from spacy.tokens import Doc
 
 from summit_corpus.build.model.entities import entities, ner_source
 from summit_corpus.build.model.events import events
-from summit_corpus.build.model.quotes import find_quotes, quotes
+from summit_corpus.build.model.quotes import find_quotes, is_label, quotes
 from summit_corpus.build.model.relations import relations
 from summit_corpus.build.model.sanitize import Dropped, clean_relations, clean_spans
 from summit_corpus.build.model.spans import SPEAKER_LABELS, ModelSpan, PreAnnotations, Relation
@@ -63,7 +63,13 @@ def annotate_doc(doc_id: str, text: str, doc: Doc, scheme: Scheme) -> PreAnnotat
         key=lambda s: s.key,
     )
     found_speakers = speakers(doc, text, scheme, predicted, found_quotes)
-    replaced = {s.key for s in found_speakers.replaced}
+    # Labels and titles nothing attributes are no quotes (known only once speakers are found).
+    labels = {
+        q.key
+        for q in found_quotes
+        if is_label(text, q, found_speakers.found_by[q.key], scheme.rules.quote)
+    }
+    replaced = {s.key for s in found_speakers.replaced} | labels
     predicted = sorted(
         [*(s for s in predicted if s.key not in replaced), *found_speakers.added],
         key=lambda s: s.key,
@@ -71,7 +77,7 @@ def annotate_doc(doc_id: str, text: str, doc: Doc, scheme: Scheme) -> PreAnnotat
     found_relations = [
         r
         for r in (*found_speakers.relations, *relations(doc, scheme, predicted))
-        if scheme.allows_relation(r[0], r[1].label, r[2].label)
+        if scheme.allows_relation(r[0], r[1].label, r[2].label) and r[1].key not in labels
     ]
     # Trimmed and snapped to token boundaries, or dropped with a reason (sanitize.py).
     kept, dropped, kept_of = clean_spans(text, doc, predicted)

@@ -18,7 +18,8 @@ a straight quote glued to "=" (markup: `datetime="2015-12-02"`). A single mark t
 elision ("‘bout", "'90s") opens nothing.
 
 `quotes` then keeps the quotations that are someone's words, not titles (`is_title`), and
-snaps each inward to token boundaries.
+snaps each inward to token boundaries; once speakers are found, `is_label` tells the labels
+and titles that nothing in the text attributes to anyone.
 """
 
 from __future__ import annotations
@@ -224,9 +225,7 @@ def is_title(text: str, quote: Quotation, rule: QuoteRule) -> bool:
     words = _WORD.findall(text, quote.start, quote.end)
     if not words or len(words) > rule.title_max_words:
         return False
-    small = set(rule.title_small_words)
-    content = [w for w in words if w.lower() not in small and w[0].isalpha()]
-    if not content or not all(w[0].isupper() for w in content):
+    if not _title_case(words, rule):
         return False
     line_start = text.rfind("\n", 0, quote.start) + 1
     before = _LAST_WORD.search(text, max(line_start, quote.start - 60), quote.start - 1)
@@ -234,6 +233,44 @@ def is_title(text: str, quote: Quotation, rule: QuoteRule) -> bool:
         return False
     word = before.group(1).lower()
     return word.endswith(("’s", "'s", "s’")) or word in rule.title_after
+
+
+def _title_case(words: Sequence[str], rule: QuoteRule) -> bool:
+    small = set(rule.title_small_words)
+    content = [w for w in words if w.lower() not in small and w[0].isalpha()]
+    return bool(content) and all(w[0].isupper() for w in content)
+
+
+# How a speaker is found (`speakers._speaker`) when nothing in the text attributes the quote:
+# no speaker at all, or one taken from position alone.
+UNATTRIBUTED = frozenset({"none", "nearest_name", "previous_paragraph"})
+
+
+def is_label(text: str, quote: ModelSpan, found_by: str, rule: QuoteRule) -> bool:
+    """Whether a quotation nothing attributes (`found_by` in `UNATTRIBUTED`) is a label or a
+    title, not someone's words: at most `rule.label_max_words` words with no speaker at all
+    (scare quotes: the “undercard” debate), or, outside the headline, at most
+    `rule.title_max_words` words in title case with no closing punctuation (“Three Amigos”,
+    a show, a slogan on a sign).
+
+    text (str): The document text.
+    quote (ModelSpan): The QUOTE span.
+    found_by (str): How its speaker was found.
+    rule (QuoteRule): The scheme's quote rule.
+    RETURNS (bool): True for a label or a title.
+    """
+    if found_by not in UNATTRIBUTED:
+        return False
+    words = _WORD.findall(text, quote.start, quote.end)
+    if found_by == "none" and len(words) <= rule.label_max_words:
+        return True
+    headline = "\n" not in text[: quote.start]
+    return (
+        not headline
+        and 0 < len(words) <= rule.title_max_words
+        and text[quote.end - 1] not in ".,;:?!…"
+        and _title_case(words, rule)
+    )
 
 
 def quotes(doc: Doc, text: str, scheme: Scheme) -> list[ModelSpan]:

@@ -47,11 +47,13 @@ class Speakers:
     added (list[ModelSpan]): Names NER missed (or took for a NORP: "Cuban said") that are
         the subject of a speech verb, as PERSON spans of this rule.
     replaced (list[ModelSpan]): The NORP spans those PERSON spans replace.
+    found_by (dict): Quote key -> how its speaker was found (`_speaker`), "none" if not.
     """
 
     relations: list[Relation]
     added: list[ModelSpan]
     replaced: list[ModelSpan] = field(default_factory=list)
+    found_by: dict[tuple[int, int, str], str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -91,18 +93,20 @@ def speakers(
     RETURNS (Speakers): The speaker relations and the PERSON spans added for them.
     """
     if not quotes:
-        return Speakers([], [])
+        return Speakers([], [], [], {})
     ctx = _context(doc, text, scheme, spans, quotes)
     _collect_sources(ctx)
     out: list[Relation] = []
+    found_by: dict[tuple[int, int, str], str] = {}
     previous: tuple[ModelSpan, ModelSpan] | None = None  # the last attributed quote
     for quote in quotes:
-        speaker = _speaker(quote, ctx, previous)
+        speaker, how = _speaker(quote, ctx, previous)
+        found_by[quote.key] = how
         if speaker is not None:
             out.append(("speaker", quote, speaker, ctx.name))
             previous = (quote, speaker)
             _add_source(ctx, quote.first, speaker)
-    return Speakers(out, ctx.added, ctx.replaced)
+    return Speakers(out, ctx.added, ctx.replaced, found_by)
 
 
 def _context(
@@ -187,24 +191,61 @@ def _add_source(ctx: _Context, at: int, span: ModelSpan) -> None:
 
 def _speaker(
     quote: ModelSpan, ctx: _Context, previous: tuple[ModelSpan, ModelSpan] | None
-) -> ModelSpan | None:
-    """Find who said a quote.
+) -> tuple[ModelSpan | None, str]:
+    """Find who said a quote, and how (one of `HOW`).
 
-    1. Walk up the parse from the quote's tokens: the first speech verb outside the quote
-       with a subject (or, for "X quoted Y as saying", an object) gives the speaker.
-    2. Else the nearest speech verb outside quotes in the quote's sentences and paragraph,
-       or an "according to X" there.
-    3. Else, for a quote right after an attributed quote in the same paragraph (its sentence
-       or the next one), that quote's speaker: a quotation continued after its attribution.
-    4. Else the name before a colon that introduces the quote ("Fallin: Trump Is ‘...’").
-    5. Else the nearest PERSON (then ORG) span in the quote's sentences, outside quotes.
+    1. `parse`: walk up the parse from the quote's tokens: the first speech verb outside the
+       quote with a subject (or, for "X quoted Y as saying", an object) gives the speaker;
+       else the verb the quote is the clausal complement of, whatever the verb.
+    2. `continues`: a quote right after an attributed quote in its paragraph (its sentence
+       or the next) goes on with that quote's words.
+    3. `nearby_verb`: the nearest speech verb outside quotes in the quote's sentences and
+       paragraph, or an "according to X" there.
+    4. `continues`: a quote further on in an attributed quote's paragraph, no one else named
+       between.
+    5. `colon`, `signature`, `previous_paragraph`, `main_clause`: the name before a colon
+       that introduces the quote ("Fallin: Trump Is ‘...’", transcripts); a signature line
+       after it ("- Sanders."); the paragraph before; the main clause's subject.
+    6. `nearest_name`: the nearest PERSON (then ORG) span in the quote's sentences.
     """
-    doc, text = ctx.doc, ctx.text
-    inside = range(quote.first, quote.last)
+    text = ctx.text
     # spaCy may run a sentence over a line break; the attribution is in the quote's paragraph.
     para_start = text.rfind("\n", 0, quote.start) + 1
     para_end = text.find("\n", quote.end)
     para_end = len(text) if para_end < 0 else para_end
+    found = _parse_speaker(quote, ctx, para_start, para_end)
+    if found is not None:
+        return found, "parse"
+    lo, hi = _paragraph_sentences(quote, ctx)
+    # Right after an attributed quote, the quotation goes on: before a verb nearby that is
+    # someone else's ("“...,” Lieberman told the Journal, after de Blasio stated ... “...”").
+    if previous is not None and _continues(previous[0], quote, ctx, within=1):
+        return previous[1], "continues"
+    found = _nearby_verb_speaker(quote, lo, hi, ctx)
+    if found is not None:
+        return found, "nearby_verb"
+    if previous is not None and _continues(previous[0], quote, ctx):
+        return previous[1], "continues"
+    for how, step in (
+        ("colon", _colon_speaker),
+        ("signature", _signature_speaker),
+        ("previous_paragraph", _previous_paragraph_speaker),
+        ("main_clause", _main_clause_speaker),
+    ):
+        found = step(quote, lo, ctx, previous)
+        if found is not None:
+            return found, how
+    found = _nearby_name(quote, lo, hi, ctx)
+    return found, "none" if found is None else "nearest_name"
+
+
+def _parse_speaker(
+    quote: ModelSpan, ctx: _Context, para_start: int, para_end: int
+) -> ModelSpan | None:
+    """The subject of the speech verb the quote hangs on in the parse, else of the verb it
+    is the clausal complement of."""
+    doc = ctx.doc
+    inside = range(quote.first, quote.last)
     seen: set[int] = set()
     for i in inside:
         for ancestor in doc[i].ancestors:
@@ -218,30 +259,7 @@ def _speaker(
                 if found is not None:
                     return found
     governing = _governing_verb(quote, ctx, para_start, para_end)
-    if governing is not None:
-        found = _verb_speaker(governing, ctx)
-        if found is not None:
-            return found
-    lo, hi = _paragraph_sentences(quote, ctx)
-    # Right after an attributed quote, the quotation goes on: before a verb nearby that is
-    # someone else's ("“...,” Lieberman told the Journal, after de Blasio stated ... “...”").
-    if previous is not None and _continues(previous[0], quote, ctx, within=1):
-        return previous[1]
-    found = _nearby_verb_speaker(quote, lo, hi, ctx)
-    if found is not None:
-        return found
-    if previous is not None and _continues(previous[0], quote, ctx):
-        return previous[1]
-    for step in (
-        _colon_speaker,
-        _signature_speaker,
-        _previous_paragraph_speaker,
-        _main_clause_speaker,
-    ):
-        found = step(quote, lo, ctx, previous)
-        if found is not None:
-            return found
-    return _nearby_name(quote, lo, hi, ctx)
+    return None if governing is None else _verb_speaker(governing, ctx)
 
 
 def _governing_verb(
@@ -262,6 +280,18 @@ def _governing_verb(
             and head.i not in ctx.quote_tokens
         ):
             return head
+    # The parser may hang the attribution on the quote instead ("Hillary shot back, “I
+    # suppose ...”": 'shot' a clausal complement of 'suppose').
+    for i in inside:
+        for child in ctx.doc[i].children:
+            if (
+                child.i not in inside
+                and child.dep_ in ("ccomp", "parataxis")
+                and child.pos_ in ("VERB", "AUX")
+                and child.i not in ctx.quote_tokens
+                and para_start <= child.idx < para_end
+            ):
+                return child
     return None
 
 
@@ -466,8 +496,7 @@ def _continues(before: ModelSpan, quote: ModelSpan, ctx: _Context, within: int =
     if 0 <= gap <= 1:
         return True
     return gap > 1 and not any(
-        s.label == "PERSON" and before.last <= s.first and s.last <= quote.first
-        for s in ctx.spans
+        s.label == "PERSON" and before.last <= s.first and s.last <= quote.first for s in ctx.spans
     )
 
 
