@@ -219,12 +219,12 @@ def _speaker(
     lo, hi = _paragraph_sentences(quote, ctx)
     # Right after an attributed quote, the quotation goes on: before a verb nearby that is
     # someone else's ("“...,” Lieberman told the Journal, after de Blasio stated ... “...”").
-    if previous is not None and _continues(previous[0], quote, ctx, within=1):
+    if previous is not None and _continues(previous, quote, ctx, within=1):
         return previous[1], "continues"
     found = _nearby_verb_speaker(quote, lo, hi, ctx)
     if found is not None:
         return found, "nearby_verb"
-    if previous is not None and _continues(previous[0], quote, ctx):
+    if previous is not None and _continues(previous, quote, ctx):
         return previous[1], "continues"
     for how, step in (
         ("colon", _colon_speaker),
@@ -410,7 +410,7 @@ def _colon_speaker(
             span = ctx.by_token.get(before.i)
             if span is not None:
                 return span if span.label in SPEAKER_LABELS else None
-            return _add_name(before, ctx) if before.pos_ == "PROPN" else None
+            return _add_name(before, ctx) if _looks_like_name(before, ctx) else None
     return None
 
 
@@ -481,9 +481,12 @@ def _paragraph_sentences(span: ModelSpan, ctx: _Context) -> tuple[int, int]:
     return lo, hi
 
 
-def _continues(before: ModelSpan, quote: ModelSpan, ctx: _Context, within: int = 0) -> bool:
-    """Whether `quote` goes on with the attributed quote `before`; with `within`, only when
-    it starts at most that many sentences after it."""
+def _continues(
+    previous: tuple[ModelSpan, ModelSpan], quote: ModelSpan, ctx: _Context, within: int = 0
+) -> bool:
+    """Whether `quote` goes on with the attributed quote `previous` (quote, speaker); with
+    `within`, only when it starts at most that many sentences after it."""
+    before, speaker = previous
     # "... border,” Psaki told reporters last week. “Russia now has ...": same paragraph, and
     # the quote starts in the sentence where the attributed quote ends or in the next one.
     # Further on in the paragraph too, unless someone else is named between ("... ,” Woolson
@@ -496,7 +499,11 @@ def _continues(before: ModelSpan, quote: ModelSpan, ctx: _Context, within: int =
     if 0 <= gap <= 1:
         return True
     return gap > 1 and not any(
-        s.label == "PERSON" and before.last <= s.first and s.last <= quote.first for s in ctx.spans
+        s.label == "PERSON"
+        and before.last <= s.first
+        and s.last <= quote.first
+        and ctx.text[s.start : s.end] not in ctx.text[speaker.start : speaker.end]
+        for s in ctx.spans
     )
 
 
