@@ -174,10 +174,13 @@ def write_section(path: Path, label: str, result: dict[str, Any], argv: list[str
         value = result.get(key)
         return "n/a" if value is None else f"{value:.4f}"
 
+    from summit_corpus.core.scheme import load_scheme
+
+    rules = load_scheme().rules
     lines = [
         SECTION,
         "",
-        f"The model layer (`rule/quote.v2`, `rule/speaker.v2`) on {label}: "
+        f"The model layer (`{rules.quote.name}`, `{rules.speaker.name}`) on {label}: "
         f"{result.get('files', 0)} articles, built as given, scored by the shared `score.py`"
         + (
             f" ({len(result['refused'])} more refused by an input rule, not scored: "

@@ -1,4 +1,4 @@
-"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v2`): who said each QUOTE.
+"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v3`): who said each QUOTE.
 
 The speaker is found through the dependency parse (`_speaker`): the subject of the speech
 verb the quote hangs on, else of the nearest speech verb in its sentences ("X said", "said X,

