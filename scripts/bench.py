@@ -35,6 +35,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 # The heading of BENCHMARKS.md's last section, written by scripts/score_quotes.py: kept.
 KEPT_SECTION = "## Quotes and speakers in real news"
+# Where scripts/bench_studio.py's section (the Label Studio figures) begins: kept too.
+STUDIO_SECTION = "<!-- scripts/bench_studio.py: begin -->"
 PACKAGES = (
     "summit-corpus",
     "spacy",
@@ -983,11 +985,14 @@ def write_report(path: Path, results: dict[str, Any], table: str, command: str) 
             "",
         ]
     )
-    # Sections other scripts own (scripts/score_quotes.py --benchmarks) are kept as they are.
+    # Sections other scripts own (scripts/score_quotes.py --benchmarks, and after it
+    # scripts/bench_studio.py --benchmarks between its markers) are kept as they are.
     if path.is_file():
         previous = path.read_text(encoding="utf-8")
         if KEPT_SECTION in previous:
             text = text.rstrip("\n") + "\n\n" + previous[previous.index(KEPT_SECTION) :]
+        elif STUDIO_SECTION in previous:
+            text = text.rstrip("\n") + "\n\n" + previous[previous.index(STUDIO_SECTION) :]
     path.write_text(text, encoding="utf-8")
 
 

@@ -2,15 +2,21 @@
 
 Needs a running server (`corpus studio start`) and LABEL_STUDIO_URL / LABEL_STUDIO_API_KEY /
 SUMMIT_PSEUDONYM_KEY in the environment, and a built corpus (its documents and model layer
-are replicated to N distinct documents). Prints one line per measurement.
+are replicated to N distinct documents). Prints one line per measurement, each figure beside
+its target (issue 18: push <= 30 s, idempotent re-push <= 3 s, pull <= 10 s), the machine's
+load and the command. `--compare-imports` also measures the ways Label Studio 1.23 takes
+predictions, side by side, each on a project of its own; `--benchmarks BENCHMARKS.md` writes
+the figures into that file's "Label Studio" section (between its markers; the rest is kept).
 
-    python scripts/bench_studio.py --corpus corpus --tasks 1000
+    python scripts/bench_studio.py --corpus corpus --tasks 1000 --data-dir DATA_DIR
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +25,12 @@ from typing import Any
 import pyarrow as pa
 
 from summit_corpus import annotate
+from summit_corpus.annotate.client import _request
+
+# Issue 18, item 8: seconds of wall time for N=1,000 tasks with predictions.
+TARGETS = {"push": 30.0, "re-push": 3.0, "pull": 10.0}
+BEGIN = "<!-- scripts/bench_studio.py: begin -->"
+END = "<!-- scripts/bench_studio.py: end -->"
 
 
 def replicate(corpus: Path, n: int) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
@@ -75,6 +87,164 @@ def server_cpu(data_dir: Path | None) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def load() -> str:
+    """RETURNS (str): The 1, 5 and 15 minute load averages."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+class Clock:
+    """Wall, client CPU and server CPU seconds of one measurement."""
+
+    def __init__(self, data_dir: Path | None) -> None:
+        self.data_dir = data_dir
+
+    def __enter__(self) -> Clock:
+        self.cpu0 = server_cpu(self.data_dir)
+        self.began, self.began_cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wall = time.perf_counter() - self.began
+        self.client = time.process_time() - self.began_cpu
+        cpu1 = server_cpu(self.data_dir)
+        self.server = None if self.cpu0 is None or cpu1 is None else cpu1 - self.cpu0
+
+    def cpu(self) -> str:
+        server = "n/a" if self.server is None else f"{self.server:.1f}"
+        return f"server CPU {server} s, client CPU {self.client:.1f} s"
+
+
+def verdict(name: str, seconds: float) -> str:
+    target = TARGETS[name]
+    return f"target <= {target:g} s: {'pass' if seconds <= target else 'MISS'}"
+
+
+def import_options(client: Any, tasks: list[annotate.Task], args: argparse.Namespace) -> list[Any]:
+    """Import the same tasks and predictions each way Label Studio 1.23 offers, each into a
+    project of its own (deleted after), and time each way.
+
+    RETURNS (list[tuple[str, Clock]]): (option, its clock) in the order measured.
+    """
+    from summit_corpus.annotate.client import ensure_project
+    from summit_corpus.core.scheme import labeling_config, load_scheme
+
+    scheme = load_scheme()
+
+    def bare(t: annotate.Task) -> dict[str, Any]:
+        task: dict[str, Any] = t.to_json()
+        task.pop("predictions", None)
+        return task
+
+    def tasks_then(pid: int, how: str, batch: int) -> None:
+        ids: list[int] = []
+        for i in range(0, len(tasks), 1000):
+            body = [bare(t) for t in tasks[i : i + 1000]]
+            path = f"api/projects/{pid}/import"
+            ids += _request(client, "POST", path, params={"return_task_ids": "true"}, body=body)[
+                "task_ids"
+            ]
+        pairs = list(zip(ids, tasks, strict=True))
+        if how == "each":
+            for task_id, t in pairs:
+                client.predictions.create(
+                    task=task_id, result=list(t.prediction), model_version=t.model_version
+                )
+            return
+        for i in range(0, len(pairs), batch):
+            body = [
+                {"task": task_id, "result": list(t.prediction), "model_version": t.model_version}
+                for task_id, t in pairs[i : i + batch]
+            ]
+            if how == "sdk":
+                client.projects.import_predictions(pid, request=body)
+            else:
+                _request(client, "POST", f"api/projects/{pid}/import/predictions", body=body)
+
+    def inline(pid: int, how: str, batch: int) -> None:
+        for i in range(0, len(tasks), batch):
+            body = [t.to_json() for t in tasks[i : i + batch]]
+            if how == "sdk":
+                client.projects.import_tasks(pid, request=body, return_task_ids=True)
+            else:
+                path = f"api/projects/{pid}/import"
+                _request(client, "POST", path, params={"return_task_ids": "true"}, body=body)
+
+    options: list[tuple[str, Any, str, int]] = [
+        ("tasks alone, no predictions (JSON made here)", None, "", 1000),
+        ("inline predictions, SDK import_tasks, batches of 500 (the old push)", inline, "sdk", 500),
+        *[
+            (f"inline predictions, JSON made here, batches of {b}", inline, "json", b)
+            for b in (250, 500, 1000)
+        ],
+        *[
+            (
+                f"tasks, then POST import/predictions, JSON made here, batches of {b}",
+                tasks_then,
+                "json",
+                b,
+            )
+            for b in (250, 500, 1000)
+        ],
+        ("tasks, then SDK import_predictions, batches of 500", tasks_then, "sdk", 500),
+        ("tasks, then one predictions.create per task (the old re-push)", tasks_then, "each", 0),
+    ]
+    measured: list[tuple[str, Clock]] = []
+    for name, how, kind, batch in options:
+        title = f"{args.project} import option {len(measured)}"
+        pid, _ = ensure_project(client, title, labeling_config(scheme), scheme.version)
+        with Clock(args.data_dir) as clock:
+            if how is None:
+                for i in range(0, len(tasks), batch):
+                    body = [bare(t) for t in tasks[i : i + batch]]
+                    _request(client, "POST", f"api/projects/{pid}/import", body=body)
+            else:
+                how(pid, kind, batch)
+        got = client.projects.get(pid)
+        if got.task_number != len(tasks):
+            raise SystemExit(f"{name}: {got.task_number} tasks, not {len(tasks)}")
+        client.projects.delete(pid)
+        print(f"import option: {name}: {clock.wall:.2f} s wall; {clock.cpu()}", flush=True)
+        measured.append((name, clock))
+    return measured
+
+
+def write_section(
+    path: Path, command: str, rows: list[tuple[str, float, str]], extra: list[str], loads: str
+) -> None:
+    """Replace (or add, at the end) the "Label Studio" section of `path`."""
+    lines = [
+        BEGIN,
+        "## Label Studio",
+        "",
+        "A real Label Studio 1.23.2 (`corpus studio start`, a fresh data folder, SQLite), the "
+        "corpus's documents and model layer replicated to distinct documents. Written by "
+        "`scripts/bench_studio.py --benchmarks`; `scripts/bench.py` keeps this section. Made by:",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"Load average (1, 5, 15 min): {loads}.",
+        "",
+        "| figure | measured | target | met |",
+        "|---|---:|---:|---|",
+        *[
+            f"| {name} | {seconds:.2f} s | <= {TARGETS[key]:g} s | "
+            f"{'yes' if seconds <= TARGETS[key] else '**no**'} |"
+            for name, seconds, key in rows
+        ],
+        "",
+        *extra,
+        END,
+    ]
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if BEGIN in old and END in old:
+        before, after = old[: old.index(BEGIN)], old[old.index(END) + len(END) :]
+    else:
+        before, after = old.rstrip("\n") + "\n\n", "\n"
+    path.write_text(before + "\n".join(lines) + after, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
@@ -85,9 +255,21 @@ def main() -> None:
         "--data-dir",
         type=Path,
         default=None,
-        help="The server's data folder: also report the server's CPU seconds for the push.",
+        help="The server's data folder: also report the server's CPU seconds.",
+    )
+    parser.add_argument(
+        "--compare-imports",
+        action="store_true",
+        help="Also time each way of importing the predictions, on projects of their own.",
+    )
+    parser.add_argument(
+        "--benchmarks", type=Path, default=None, help="Write the figures into this file's section."
     )
     args = parser.parse_args()
+    command = shlex.join(["python", "scripts/bench_studio.py", *sys.argv[1:]])
+    loads = [load()]
+    print(f"command: {command}")
+    print(f"load average (1, 5, 15 min) at start: {loads[0]}")
 
     documents, spans, relations, labels = replicate(args.corpus, args.tasks)
     tasks = annotate.to_tasks(documents, spans, relations, labels)
@@ -96,46 +278,71 @@ def main() -> None:
 
     scheme = load_scheme()
     client = annotate.connect()
-    cpu_before = server_cpu(args.data_dir)
-    began = time.perf_counter()
-    report = annotate.push(
-        client,
-        tasks,
-        project=args.project,
-        label_config=labeling_config(scheme),
-        scheme_version=scheme.version,
-    )
-    push_s = time.perf_counter() - began
-    cpu_after = server_cpu(args.data_dir)
-    server = (
-        f"; server CPU {cpu_after - cpu_before:.1f} s"
-        if cpu_before is not None and cpu_after is not None
-        else ""
-    )
-    print(
-        f"push: {report.created} tasks ({regions} predicted results) in {push_s:.2f} s "
-        f"= {report.created / push_s:.0f} tasks/s{server}"
-    )
-    began = time.perf_counter()
-    again = annotate.push(
-        client,
-        tasks,
-        project=args.project,
-        label_config=labeling_config(scheme),
-        scheme_version=scheme.version,
-    )
-    print(
-        f"second push (idempotent): {again.created} created in {time.perf_counter() - began:.2f} s"
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        began = time.perf_counter()
-        pulled = annotate.pull(client, project=args.project, annotations_dir=Path(folder))
-        pull_s = time.perf_counter() - began
+    pushed = {}
+    for name in ("push", "re-push"):
+        with Clock(args.data_dir) as clock:
+            report = annotate.push(
+                client,
+                tasks,
+                project=args.project,
+                label_config=labeling_config(scheme),
+                scheme_version=scheme.version,
+            )
+        pushed[name] = clock
         print(
-            f"pull: {pulled.tasks} tasks in {pull_s:.2f} s = {pulled.tasks / pull_s:.0f} tasks/s "
-            f"({pulled.snapshot.stat().st_size / 1e6:.1f} MB snapshot)"
+            f"{name}: {report.created} tasks created, {report.predictions_added} predictions "
+            f"added ({regions} predicted results) in {clock.wall:.2f} s; {clock.cpu()}; "
+            f"{verdict(name, clock.wall)}",
+            flush=True,
         )
-    # Conversion: every task annotated with its whole model layer (as if accepted).
+    with tempfile.TemporaryDirectory() as folder, Clock(args.data_dir) as pull_clock:
+        pulled = annotate.pull(client, project=args.project, annotations_dir=Path(folder))
+        size = pulled.snapshot.stat().st_size / 1e6
+    print(
+        f"pull: {pulled.tasks} tasks in {pull_clock.wall:.2f} s ({size:.1f} MB snapshot); "
+        f"{pull_clock.cpu()}; {verdict('pull', pull_clock.wall)}",
+        flush=True,
+    )
+    compared = import_options(client, tasks, args) if args.compare_imports else []
+    conversion(tasks, documents, regions, args.repeat)
+    loads.append(load())
+    print(f"load average (1, 5, 15 min) at end: {loads[1]}")
+    if args.benchmarks is not None:
+        n = f"{args.tasks:,} tasks, {regions:,} predicted results"
+        rows = [
+            (f"push of {n}", pushed["push"].wall, "push"),
+            (
+                "idempotent re-push (0 tasks, 0 predictions added)",
+                pushed["re-push"].wall,
+                "re-push",
+            ),
+            (f"pull of {pulled.tasks:,} tasks ({size:.1f} MB snapshot)", pull_clock.wall, "pull"),
+        ]
+        extra = [
+            f"Server CPU: push {pushed['push'].cpu()}; re-push {pushed['re-push'].cpu()}.",
+            "",
+        ]
+        if compared:
+            extra += [
+                f"How Label Studio 1.23 takes the same {n}, each way into a fresh project "
+                "(`--compare-imports`):",
+                "",
+                "| option | wall s | server CPU s | client CPU s |",
+                "|---|---:|---:|---:|",
+                *[
+                    f"| {name} | {c.wall:.2f} | "
+                    f"{'n/a' if c.server is None else f'{c.server:.2f}'} | {c.client:.2f} |"
+                    for name, c in compared
+                ],
+                "",
+            ]
+        write_section(
+            args.benchmarks, command, rows, extra, f"{loads[0]} at start; {loads[1]} at end"
+        )
+
+
+def conversion(tasks: list[annotate.Task], documents: pa.Table, regions: int, repeat: int) -> None:
+    """Time the export conversion: every task annotated with its whole model layer."""
     export = [
         {
             "id": i,
@@ -156,7 +363,7 @@ def main() -> None:
         for i, t in enumerate(tasks, start=1)
     ]
     best = cpu = float("inf")
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         began, began_cpu = time.perf_counter(), time.process_time()
         converted = annotate.from_export(export, documents)
         best = min(best, time.perf_counter() - began)
@@ -165,7 +372,7 @@ def main() -> None:
     print(
         f"conversion: {regions} results -> {converted.tables['spans'].num_rows} span rows "
         f"(human + adjudicated) in {best:.2f} s wall = {regions / best:,.0f} results/s; "
-        f"{cpu:.2f} s CPU = {regions / cpu:,.0f} results/s (best of {args.repeat})"
+        f"{cpu:.2f} s CPU = {regions / cpu:,.0f} results/s (best of {repeat})"
     )
 
 

@@ -166,7 +166,8 @@ def _refusal(problem: str) -> str:
 
 
 def write_section(path: Path, label: str, result: dict[str, Any], argv: list[str] | None) -> None:
-    """Replace (or add) the last section of `path` with these figures and the command."""
+    """Replace (or add) this section of `path` with these figures and the command; what
+    follows the section (another script's) is kept."""
     words = argv if argv is not None else sys.argv[1:]
     command = shlex.join(["python", "scripts/score_quotes.py", *words])
 
@@ -207,7 +208,13 @@ def write_section(path: Path, label: str, result: dict[str, Any], argv: list[str
     ]
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
     kept = old[: old.index(SECTION)].rstrip("\n") if SECTION in old else old.rstrip("\n")
-    path.write_text((kept + "\n\n" if kept else "") + "\n".join(lines), encoding="utf-8")
+    # Sections after this one (scripts/bench_studio.py's, between its markers) are kept too.
+    after = ""
+    if SECTION in old:
+        rest = old[old.index(SECTION) + len(SECTION) :]
+        ends = [i for i in (rest.find("\n<!-- "), rest.find("\n## ")) if i >= 0]
+        after = "\n" + rest[min(ends) :].lstrip("\n") if ends else ""
+    path.write_text((kept + "\n\n" if kept else "") + "\n".join(lines) + after, encoding="utf-8")
 
 
 if __name__ == "__main__":

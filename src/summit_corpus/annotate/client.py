@@ -193,6 +193,56 @@ def ensure_project(
     return project.id, True
 
 
+def _request(client: Any, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
+    """One request through the SDK's own HTTP client (its base URL, token, timeout and retries),
+    with a JSON body made here: the SDK's generated models walk every result of every prediction
+    on the way out and on the way back, 3-4 s of CPU for 1,000 tasks with predictions.
+
+    RETURNS (Any): The answer's JSON (None for an empty answer).
+    """
+    from label_studio_sdk.core.api_error import ApiError
+
+    content = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+    answer = client._client_wrapper.httpx_client.request(
+        path,
+        method=method,
+        params=params,
+        content=content,
+        headers={"content-type": "application/json"} if content is not None else None,
+    )
+    if not 200 <= answer.status_code < 300:
+        try:
+            detail: Any = answer.json()
+        except ValueError:
+            detail = answer.text
+        raise ApiError(status_code=answer.status_code, headers=dict(answer.headers), body=detail)
+    return answer.json() if answer.content else None
+
+
+def _task_pages(client: Any, project_id: int, **params: Any) -> Iterator[dict[str, Any]]:
+    """Every task of GET /api/tasks (pages of 1,000, by id), checked to be a task."""
+    seen, page = 0, 1
+    while True:
+        answer = _request(
+            client,
+            "GET",
+            "api/tasks/",
+            params={"project": project_id, "page_size": 1000, "page": page, **params},
+        )
+        found = answer.get("tasks") if isinstance(answer, dict) else None
+        total = answer.get("total") if isinstance(answer, dict) else None
+        if not isinstance(found, list) or not isinstance(total, int):
+            raise StudioError(Errors.E612.format(what="task list", detail=repr(answer)[:200]))
+        for task in found:
+            if not isinstance(task, dict) or not isinstance(task.get("id"), int):
+                raise StudioError(Errors.E612.format(what="task list", detail=repr(task)[:200]))
+            yield task
+        seen += len(found)
+        if seen >= total or not found:
+            return
+        page += 1
+
+
 def list_tasks(client: Any, project_id: int) -> list[dict[str, Any]]:
     """All tasks of a project: id, data and annotation counts, checked.
 
@@ -202,23 +252,22 @@ def list_tasks(client: Any, project_id: int) -> list[dict[str, Any]]:
     """
     found = []
     # Only the fields needed: the full task serializer costs the server several times more.
-    pages = client.tasks.list(
-        project=project_id,
+    for task in _task_pages(
+        client,
+        project_id,
         fields="task_only",
         include="id,data,total_annotations,cancelled_annotations",
-        page_size=100,
-    )
-    for task in pages:
-        data = getattr(task, "data", None)
-        if not isinstance(getattr(task, "id", None), int) or not isinstance(data, dict):
+    ):
+        data = task.get("data")
+        if not isinstance(data, dict):
             raise StudioError(Errors.E612.format(what="task list", detail=repr(task)[:200]))
         found.append(
             {
-                "id": task.id,
+                "id": task["id"],
                 "doc_id": data.get("doc_id"),
                 "text_sha256": data.get("text_sha256"),
-                "annotations": int(getattr(task, "total_annotations", 0) or 0)
-                + int(getattr(task, "cancelled_annotations", 0) or 0),
+                "annotations": int(task.get("total_annotations") or 0)
+                + int(task.get("cancelled_annotations") or 0),
             }
         )
     return sorted(found, key=lambda t: t["id"])
@@ -283,23 +332,28 @@ def _push(
     created_ids: dict[tuple[str, str], int] = {}
     for i in range(0, len(new), batch_size):
         batch = new[i : i + batch_size]
-        answer = client.projects.import_tasks(
-            project_id, request=[t.to_json() for t in batch], return_task_ids=True
+        # each task with its prediction inline: one request, and the server validates the
+        # predictions once per batch (measured beside POST .../import/predictions: BENCHMARKS.md)
+        answer = _request(
+            client,
+            "POST",
+            f"api/projects/{project_id}/import",
+            params={"return_task_ids": "true"},
+            body=[t.to_json() for t in batch],
         )
-        ids = getattr(answer, "task_ids", None)
+        ids = answer.get("task_ids") if isinstance(answer, dict) else None
         if not isinstance(ids, list) or len(ids) != len(batch):
             raise StudioError(Errors.E612.format(what="task import", detail=repr(answer)[:300]))
         created_ids.update({t.key: task_id for t, task_id in zip(batch, ids, strict=True)})
-    task_ids = {**{k: t["id"] for k, t in have.items()}, **created_ids}
-    version, added = _one_model_version(client, project_id, tasks, task_ids)
+    earlier = {k: t["id"] for k, t in have.items()}
+    version, added = _one_model_version(client, project_id, tasks, earlier, batch_size)
     n_annotations = 0
     if human is not None:
         # Every task of a document is a target; what is on it already is compared by identity
         # (`_identity`), not by the task's annotation counter, so a push resumed after the
         # server died adds only what is missing, and a task annotated in Label Studio since
         # (annotations that are not the corpus's) gets nothing.
-        targets = {**{k: t["id"] for k, t in have.items()}, **created_ids}
-        n_annotations = _push_annotations(client, tasks, targets, human)
+        n_annotations = _push_annotations(client, tasks, {**earlier, **created_ids}, human)
     return PushReport(
         project_id=project_id,
         created=len(new),
@@ -314,15 +368,21 @@ def _push(
 
 
 def _one_model_version(
-    client: Any, project_id: int, tasks: Sequence[Task], task_ids: Mapping[tuple[str, str], int]
+    client: Any,
+    project_id: int,
+    tasks: Sequence[Task],
+    earlier: Mapping[tuple[str, str], int],
+    batch_size: int = 500,
 ) -> tuple[str, int]:
     """Make the push's model_version the project's and give every task a prediction under it.
 
     Label Studio's labeling queue shows only predictions whose model_version is the project's
     (and sets the project's to the first one ever imported), so a task imported by an earlier
     push, under another version, would open blank: it gets the current model layer as a new
-    prediction under this push's version (the older prediction stays).
+    prediction under this push's version (the older prediction stays). The tasks this push
+    imported carry theirs already.
 
+    earlier (Mapping[tuple[str, str], int]): Task key -> id of the tasks that were there before.
     RETURNS (tuple[str, int]): The model_version, and how many tasks got a prediction now.
     """
     versions = sorted({t.model_version for t in tasks if t.prediction})
@@ -334,20 +394,51 @@ def _one_model_version(
             rule="one_model_version",
         )
     version = versions[0]
-    shown: dict[int, set[str | None]] = defaultdict(set)
-    for prediction in client.predictions.list(project=project_id):
-        shown[prediction.task].add(prediction.model_version)
-    added = 0
-    for task in tasks:
-        task_id = task_ids.get(task.key)
-        if task_id is None or not task.prediction or version in shown[task_id]:
-            continue
-        client.predictions.create(task=task_id, result=list(task.prediction), model_version=version)
-        added += 1
+    wanted = {earlier[t.key]: t for t in tasks if t.prediction and t.key in earlier}
+    lacking = _tasks_lacking(client, project_id, version, set(wanted)) if wanted else set()
+    missing = [
+        {"task": task_id, "result": list(t.prediction), "model_version": version}
+        for task_id, t in sorted(wanted.items())
+        if task_id in lacking
+    ]
+    for i in range(0, len(missing), batch_size):
+        batch = missing[i : i + batch_size]
+        answer = _request(
+            client, "POST", f"api/projects/{project_id}/import/predictions", body=batch
+        )
+        if not isinstance(answer, dict) or answer.get("created") != len(batch):
+            raise StudioError(Errors.E612.format(what="prediction import", detail=repr(answer)))
     project = client.projects.get(project_id)
     if getattr(project, "model_version", None) != version:
         client.projects.update(project_id, model_version=version)
-    return version, added
+    return version, len(missing)
+
+
+def _tasks_lacking(client: Any, project_id: int, version: str, ids: set[int]) -> set[int]:
+    """RETURNS (set[int]): Which of the tasks `ids` have no prediction under `version`.
+
+    The Data Manager's filter ("model version does not contain") answers with those tasks
+    alone, without reading any prediction's result. It matches a substring (and SQLite's LIKE
+    ignores ASCII case), so when another version in the project contains this one the
+    predictions are listed and their versions compared exactly.
+    """
+    counts = _request(client, "GET", f"api/projects/{project_id}/model-versions/")
+    if not isinstance(counts, dict):
+        raise StudioError(Errors.E612.format(what="model versions", detail=repr(counts)[:200]))
+    if any(version.lower() in str(v).lower() and v != version for v in counts):
+        shown: dict[int, set[str | None]] = defaultdict(set)
+        for prediction in client.predictions.list(project=project_id):
+            shown[prediction.task].add(prediction.model_version)
+        return {i for i in ids if version not in shown[i]}
+    rule = {
+        "filter": "filter:tasks:predictions_model_versions",
+        "operator": "not_contains",
+        "type": "List",
+        "value": [version],
+    }
+    query = json.dumps({"filters": {"conjunction": "and", "items": [rule]}})
+    pages = _task_pages(client, project_id, fields="task_only", include="id", query=query)
+    return {task["id"] for task in pages} & ids
 
 
 def _push_annotations(
