@@ -319,13 +319,15 @@ def main() -> None:
             (f"pull of {pulled.tasks:,} tasks ({size:.1f} MB snapshot)", pull_clock.wall, "pull"),
         ]
         extra = [
-            f"Server CPU: push {pushed['push'].cpu()}; re-push {pushed['re-push'].cpu()}.",
+            f"CPU: push {pushed['push'].cpu()}; re-push {pushed['re-push'].cpu()}.",
             "",
         ]
         if compared:
             extra += [
                 f"How Label Studio 1.23 takes the same {n}, each way into a fresh project "
-                "(`--compare-imports`):",
+                "(`--compare-imports`). `preannotated_from_fields` is not among them: it makes "
+                "one control's choice of a task field, and cannot carry spans with offsets or "
+                "relations.",
                 "",
                 "| option | wall s | server CPU s | client CPU s |",
                 "|---|---:|---:|---:|",
