@@ -1,0 +1,419 @@
+"""Mentions for the speaker rule (`rule/speaker.v3`): which span a subject token stands for.
+
+`speakers` decides where a quote's speaker is said (`speakers._speaker`); this module turns
+the token found there into a span: a name is its span; a proper noun NER missed becomes a
+PERSON span of the rule; a pronoun or a description ("the senator") is the most recent named
+source before it (the subject of a speech or source verb, or a quote's speaker), linked at its
+nearest mention. A place or outlet that only modifies a description ("the Vermont senator")
+is never the speaker. `Context` holds what the search needs about one document.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from spacy.attrs import DEP, HEAD, LEMMA, POS
+from spacy.symbols import AUX, VERB
+from spacy.tokens import Doc, Token
+
+from summit_corpus.build.model.spans import SPEAKER_LABELS, ModelSpan
+from summit_corpus.build.segment import sentence_boundaries
+from summit_corpus.core.scheme import Scheme
+
+SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+
+
+# A verb on one of these dependencies shares the subject of the clause it hangs on.
+_SHARED_SUBJECT = {"conj", "advcl", "xcomp", "acl", "dobj", "pobj", "prep", "pcomp", "acomp"}
+
+
+# What the parser makes of a subject after its verb ("said master of ceremonies X").
+_INVERTED_SUBJECT_DEPS = {"attr", "npadvmod", "appos"}
+
+
+# Dependencies that lead out of a subject's own phrase to other people's names.
+_NOT_THE_PHRASE_DEPS = {"poss", "prep", "pobj", "relcl", "acl", "advcl", "ccomp", "conj"}
+
+
+# Dependencies that join the words of one name ("Hillary Rodham Clinton").
+_NAME_DEPS = {"compound", "flat"}
+
+
+_TITLE_WORDS = {"mr.", "mrs.", "ms.", "dr.", "mr", "mrs", "ms", "dr", "sen.", "rep.", "gov."}
+
+
+@dataclass(slots=True)
+class Context:
+    """What the speaker search needs besides the quote itself."""
+
+    doc: Doc
+    text: str
+    name: str  # the rule's versioned name
+    verbs: frozenset[str]
+    source_verbs: frozenset[str]
+    pronouns: frozenset[str]
+    person_nouns: frozenset[str]
+    by_token: dict[int, ModelSpan]
+    spans: list[ModelSpan]
+    quote_tokens: frozenset[int]
+    # (start, end) token indices of each sentence: doc.sents rebuilds its spans on every call.
+    sentences: tuple[tuple[int, int], ...]
+    sentence_of: list[int]
+    # Named sources in text order: (token index, span), read by pronouns and descriptions.
+    source_at: list[int] = field(default_factory=list)
+    source_span: list[ModelSpan] = field(default_factory=list)
+    added: list[ModelSpan] = field(default_factory=list)
+    replaced: list[ModelSpan] = field(default_factory=list)
+
+
+def make_context(
+    doc: Doc, text: str, scheme: Scheme, spans: Sequence[ModelSpan], quotes: Sequence[ModelSpan]
+) -> Context:
+    rule = scheme.rules.speaker
+    by_token: dict[int, ModelSpan] = {}
+    for span in spans:
+        if span.label != "QUOTE":
+            for i in range(span.first, span.last):
+                by_token[i] = span
+    # Sentences as doc.sents makes them, without a Token object per token.
+    boundary = sentence_boundaries(doc)
+    starts = np.flatnonzero(boundary).tolist()
+    return Context(
+        doc=doc,
+        text=text,
+        name=rule.name,
+        verbs=frozenset(rule.speech_verbs),
+        source_verbs=frozenset(rule.source_verbs),
+        pronouns=frozenset(rule.pronouns),
+        person_nouns=frozenset(rule.person_nouns),
+        by_token=by_token,
+        spans=[s for s in spans if s.label in SPEAKER_LABELS],
+        quote_tokens=frozenset(i for q in quotes for i in range(q.first, q.last)),
+        sentences=tuple(zip(starts, [*starts[1:], len(doc)], strict=True)),
+        sentence_of=(np.cumsum(boundary) - 1).tolist(),
+    )
+
+
+def _verb_indices(doc: Doc, lemmas: frozenset[str]) -> list[int]:
+    """Indices of the VERB and AUX tokens whose lemma is in `lemmas`, read as columns."""
+    if len(doc) == 0:
+        return []
+    values = doc.to_array([POS, LEMMA])
+    verb = (values[:, 0] == VERB) | (values[:, 0] == AUX)
+    strings = doc.vocab.strings
+    found = [h for h in np.unique(values[verb, 1]).tolist() if strings[h].lower() in lemmas]
+    hits: list[int] = np.flatnonzero(verb & np.isin(values[:, 1], found)).tolist()
+    return hits
+
+
+def collect_sources(ctx: Context) -> None:
+    """The named sources outside quotes, in text order: the named subjects of speech and
+    source verbs, and of main clauses."""
+    for i in _verb_indices(ctx.doc, ctx.verbs | ctx.source_verbs):
+        if i in ctx.quote_tokens:
+            continue
+        for subject in _subjects(ctx.doc[i], ctx):
+            span = named(subject, ctx)
+            if span is not None:
+                add_source(ctx, subject.i, span)
+                break
+    # The named subject of a main clause is a source whatever its verb ("Trump proposed
+    # barring ...", "Obama spoke at the White House"): a he/she after it is most often them.
+    have = set(ctx.source_at)
+    for i in _main_clause_subjects(ctx.doc):
+        span = ctx.by_token.get(i)
+        if i in have or i in ctx.quote_tokens or span is None or span.label not in SPEAKER_LABELS:
+            continue
+        add_source(ctx, i, span)
+
+
+def _main_clause_subjects(doc: Doc) -> list[int]:
+    """Indices of the subjects (nsubj, nsubjpass) of sentence roots, read as columns."""
+    if len(doc) == 0:
+        return []
+    values = doc.to_array([DEP, HEAD]).astype(np.int64)
+    strings = doc.vocab.strings
+    dep = values[:, 0]
+    subject = np.isin(dep, [strings["nsubj"], strings["nsubjpass"]])
+    heads = np.arange(len(doc)) + values[:, 1]
+    found: list[int] = np.flatnonzero(subject & (dep[heads] == strings["ROOT"])).tolist()
+    return found
+
+
+def add_source(ctx: Context, at: int, span: ModelSpan) -> None:
+    where = bisect_left(ctx.source_at, at)
+    ctx.source_at.insert(where, at)
+    ctx.source_span.insert(where, span)
+
+
+def is_speech_verb(token: Token, ctx: Context) -> bool:
+    # A "verb" with a determiner is a noun the tagger got wrong ("the US warning about").
+    return (
+        token.pos_ in ("VERB", "AUX")
+        and token.lemma_.lower() in ctx.verbs
+        and not any(c.dep_ == "det" for c in token.children)
+    )
+
+
+def _subjects(verb: Token, ctx: Context) -> list[Token]:
+    """The tokens that stand for who speaks through `verb`, best first."""
+    subjects: list[Token] = []
+    if verb.lower_ == "according":  # "according to X": the phrase's object speaks
+        return [t for t in verb.subtree if t.dep_ == "pobj"][:1]
+    if verb.lemma_.lower() == "quote":
+        subjects += [c for c in verb.children if c.dep_ == "dobj"]
+        subjects += [
+            s
+            for c in verb.children
+            if c.dep_ in ("ccomp", "xcomp") and c.lemma_.lower() in ctx.verbs
+            for s in c.children
+            if s.dep_ in SUBJECT_DEPS
+        ]
+    subjects += [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
+    head = verb
+    # "..., he said, adding that ...": a conjoined or participle verb shares its head's subject.
+    # "... in a statement saying": a participle on a noun shares the clause's subject.
+    steps = 0
+    while not subjects and head.dep_ in _SHARED_SUBJECT and head.head.i != head.i and steps < 4:
+        head, steps = head.head, steps + 1
+        if head.pos_ in ("VERB", "AUX"):
+            subjects += [c for c in head.children if c.dep_ in SUBJECT_DEPS]
+    if not subjects:
+        for child in verb.children:
+            if child.lower_ == "according":
+                subjects += [t for t in child.subtree if t.dep_ == "pobj"][:1]
+    # What is said is never who says it (the parser takes "Thanks, Clarkston" for a subject),
+    # and the subject is on the verb's line (spaCy runs a sentence over a line break and
+    # can take a heading's "6:50 p.m. / With her husband, Bill Clinton" for one).
+    subjects = [t for t in subjects if t.i not in ctx.quote_tokens and same_line(t, verb, ctx)]
+    if not subjects:
+        # "“...,” said master of ceremonies X": the inverted subject, parsed as an attribute.
+        subjects += [
+            c
+            for c in verb.rights
+            if c.dep_ in _INVERTED_SUBJECT_DEPS and c.i not in ctx.quote_tokens
+        ][:1]
+    if not subjects:
+        subjects += _name_left_of(verb, ctx)
+    # Names before descriptions: "Russia's deputy foreign minister, Sergey Ryabkov stated".
+    subjects.sort(key=lambda t: t.i not in ctx.by_token and t.pos_ != "PROPN")
+    return subjects
+
+
+def _name_left_of(verb: Token, ctx: Context) -> list[Token]:
+    """A person named right before a verb that has no subject in the parse ("Trump, in
+    Kentucky, said": the parser hung Trump on the sentence before; "“...,” Gene Sperling, a
+    Clinton adviser, said": it took Sperling into the quote): the first PERSON of the words
+    between the verb and the nearest quote, other verb, line or sentence end to its left."""
+    # The paragraph, not spaCy's sentence: it may start one at the verb.
+    found: list[Token] = []
+    for i in range(verb.i - 1, -1, -1):
+        token = ctx.doc[i]
+        if token.pos_ in ("VERB", "AUX") or "\n" in token.text or token.text in ".?!":
+            break
+        if i in ctx.quote_tokens:
+            break
+        span = ctx.by_token.get(i)
+        if span is not None and span.label == "PERSON":
+            found = [ctx.doc[span.last - 1]]
+    return found
+
+
+def same_line(a: Token, b: Token, ctx: Context) -> bool:
+    low, high = sorted((a.idx, b.idx))
+    return "\n" not in ctx.text[low:high]
+
+
+def verb_speaker(verb: Token, ctx: Context) -> ModelSpan | None:
+    for subject in _subjects(verb, ctx):
+        found = mention(subject, ctx)
+        if found is not None:
+            return found
+    return None
+
+
+def mention(token: Token, ctx: Context) -> ModelSpan | None:
+    """The span a subject token stands for: a name, else the named source a pronoun or a
+    description refers to."""
+    found = named(token, ctx)
+    if found is not None:
+        return found
+    if token.lower_ in ctx.pronouns:
+        return _referent(token.i, ctx)
+    if _is_description(token, ctx):
+        # "Biden called Putin a killer. The Russian President responded": the person the
+        # description names is the last one mentioned outside its phrase.
+        phrase = {t.i for t in token.subtree}
+        people = [
+            s
+            for s in ctx.spans
+            if s.label == "PERSON" and s.last <= token.i and s.first not in phrase
+        ]
+        return people[-1] if people else _referent(token.i, ctx)
+    return None
+
+
+def _is_description(token: Token, ctx: Context) -> bool:
+    # The tagger often calls a capitalised title a proper noun ("The Russian President").
+    return token.pos_ in ("NOUN", "PROPN") and (
+        token.lemma_.lower() in ctx.person_nouns or token.lower_ in ctx.person_nouns
+    )
+
+
+def named(token: Token, ctx: Context) -> ModelSpan | None:
+    """The name a subject token is or holds, without resolving pronouns or descriptions.
+
+    A span whose root is the token (PERSON, ORG or GPE); a PERSON in apposition or compound
+    ("Kremlin spokesman Dmitry Peskov"); a proper noun NER missed, as a new PERSON span; an
+    owner of the phrase's head ("Macron's office"); an ORG or GPE in the phrase of a head
+    that is no person noun ("the Kremlin press service"), never the modifier of a person
+    noun ("the Vermont senator": no name of a speaker).
+    """
+    span = ctx.by_token.get(token.i)
+    if span is not None and span.label in SPEAKER_LABELS:
+        return span
+    if span is not None and span.label == "NORP" and token.pos_ == "PROPN":
+        return _relabel(span, ctx)
+    if span is None and looks_like_name(token, ctx):
+        added = add_name(token, ctx)
+        if added is not None:
+            return added
+    # A name inside the subject's own phrase ("Kremlin spokesman Dmitry Peskov"), not one
+    # an owner, a preposition or a clause brings in ("the critics of Obama").
+    # Nor the person a description is of ("a Clinton adviser", "Trump's spokesman").
+    description = _is_description(token, ctx)
+    inner = [
+        ctx.by_token[t.i]
+        for t in token.subtree
+        if t.i in ctx.by_token
+        and not {a.dep_ for a in _path(t, token)} & _NOT_THE_PHRASE_DEPS
+        and not (description and _path(t, token)[-1:] and _path(t, token)[-1].dep_ == "compound")
+    ]
+    for candidate in inner:
+        if candidate.label == "PERSON":
+            return candidate
+    if _is_description(token, ctx) or token.lower_ in ctx.pronouns or span is not None:
+        return None
+    # "Macron's office said": the owner speaks.
+    for child in token.children:
+        owner = ctx.by_token.get(child.i)
+        if child.dep_ == "poss" and owner is not None and owner.label in SPEAKER_LABELS:
+            return owner
+    # "the Kremlin press service said"; but a person noun's modifier is no speaker ("the
+    # Vermont senator", "Fox executives").
+    for candidate in (ctx.by_token[t.i] for t in token.subtree if t.i in ctx.by_token):
+        if candidate.label in ("ORG", "GPE") and token.pos_ in ("PROPN", "NOUN"):
+            return candidate
+    return None
+
+
+def looks_like_name(token: Token, ctx: Context) -> bool:
+    """A proper noun, or a capitalised singular noun the tagger took for a common one
+    ("Trump asked"), that is no title or description."""
+    if _is_description(token, ctx):
+        return False
+    if token.pos_ == "PROPN":
+        return True
+    return (
+        token.pos_ == "NOUN"
+        and token.tag_ == "NN"
+        and token.text[:1].isupper()
+        and not any(c.dep_ == "det" for c in token.children)
+    )
+
+
+def _relabel(span: ModelSpan, ctx: Context) -> ModelSpan | None:
+    """A NORP span of proper nouns that speaks ("Cuban said") is a person's name: it becomes
+    a PERSON span of this rule (the NORP span is dropped)."""
+    doc = ctx.doc
+    if not all(doc[i].pos_ == "PROPN" for i in range(span.first, span.last)):
+        return None
+    person = ModelSpan(span.start, span.end, "PERSON", ctx.name, span.first, span.last)
+    for i in range(span.first, span.last):
+        ctx.by_token[i] = person
+    ctx.spans.append(person)
+    ctx.spans.sort(key=lambda s: s.key)
+    ctx.added.append(person)
+    ctx.replaced.append(span)
+    return person
+
+
+def add_name(token: Token, ctx: Context) -> ModelSpan | None:
+    """A PERSON span for a proper-noun subject NER missed: the token with the proper nouns
+    joined to it as one name; None when a word of it already belongs to a span."""
+    first = last = token.i
+    doc = ctx.doc
+    while (
+        first > 0
+        and doc[first - 1].pos_ == "PROPN"
+        and doc[first - 1].head.i in range(first, last + 1)
+        and doc[first - 1].dep_ in _NAME_DEPS
+    ):
+        first -= 1
+    while doc[first].lower_ in _TITLE_WORDS and first < last:
+        first += 1
+    tokens = range(first, last + 1)
+    if any(i in ctx.by_token or i in ctx.quote_tokens for i in tokens):
+        return None
+    words = [doc[i].text for i in tokens]
+    # A name is written in title case on one line ("UPDATE", "BREAKING" are headings).
+    if not all(w[:1].isupper() and not (len(w) > 1 and w.isupper()) for w in words):
+        return None
+    if "\n" in ctx.text[doc[first].idx : doc[last].idx]:
+        return None
+    start, end = doc[first].idx, doc[last].idx + len(doc[last])
+    span = ModelSpan(start, end, "PERSON", ctx.name, first, last + 1)
+    for i in tokens:
+        ctx.by_token[i] = span
+    ctx.spans.append(span)
+    ctx.spans.sort(key=lambda s: s.key)
+    ctx.added.append(span)
+    return span
+
+
+def _referent(before: int, ctx: Context) -> ModelSpan | None:
+    """The most recent named source before token `before` that may be a person (not a GPE,
+    not an ORG written as an acronym: an outlet, an agency), else the nearest PERSON before
+    it; at its nearest mention before `before`."""
+    where = bisect_left(ctx.source_at, before)
+    # He or she is a person: not a country, nor an outlet or agency written as an acronym.
+    while where and _not_a_person(ctx.source_span[where - 1], ctx):
+        where -= 1
+    referent: ModelSpan | None = ctx.source_span[where - 1] if where else None
+    if referent is None:
+        people = [s for s in ctx.spans if s.label == "PERSON" and s.last <= before]
+        referent = people[-1] if people else None
+    return None if referent is None else _nearest_mention(referent, before, ctx)
+
+
+def _not_a_person(span: ModelSpan, ctx: Context) -> bool:
+    words = ctx.text[span.start : span.end]
+    return span.label == "GPE" or (span.label == "ORG" and words.isupper() and len(words) > 1)
+
+
+def _path(token: Token, top: Token) -> list[Token]:
+    """Tokens from `token` up to (not including) `top`."""
+    out = []
+    node = token
+    while node.i != top.i and node.head.i != node.i:
+        out.append(node)
+        node = node.head
+    return out
+
+
+def _nearest_mention(referent: ModelSpan, before: int, ctx: Context) -> ModelSpan:
+    """The last mention before token `before` of the person or organisation `referent` names:
+    the same name or its last word ("Antony Blinken" ... "Blinken"), whatever label NER gave it."""
+    name = ctx.text[referent.start : referent.end]
+    surname = name.split()[-1]
+    best = referent
+    for span in ctx.spans:
+        if span.last > before or span.first < best.first:
+            continue
+        words = ctx.text[span.start : span.end]
+        if words == name or words.split()[-1] == surname:
+            best = span
+    return best
