@@ -126,7 +126,8 @@ def import_options(client: Any, tasks: list[annotate.Task], args: argparse.Names
     RETURNS (list[tuple[str, Clock]]): (option, its clock) in the order measured.
     """
     from summit_corpus.annotate.client import ensure_project
-    from summit_corpus.core.scheme import labeling_config, load_scheme
+    from summit_corpus.core.generated import labeling_config
+    from summit_corpus.core.scheme import load_scheme
 
     scheme = load_scheme()
 
@@ -274,7 +275,8 @@ def main() -> None:
     documents, spans, relations, labels = replicate(args.corpus, args.tasks)
     tasks = annotate.to_tasks(documents, spans, relations, labels)
     regions = sum(len(t.prediction) for t in tasks)
-    from summit_corpus.core.scheme import labeling_config, load_scheme
+    from summit_corpus.core.generated import labeling_config
+    from summit_corpus.core.scheme import load_scheme
 
     scheme = load_scheme()
     client = annotate.connect()

@@ -345,7 +345,8 @@ def scheme_generate(
 ) -> None:
     """Regenerate schemas/labeling_config.xml and schemas/GUIDELINES.md from the scheme."""
     from summit_corpus.core.errors import CorpusError
-    from summit_corpus.core.scheme import load_scheme, write_generated
+    from summit_corpus.core.generated import write_generated
+    from summit_corpus.core.scheme import load_scheme
 
     try:
         loaded = load_scheme(scheme)
@@ -361,7 +362,8 @@ def scheme_check(
 ) -> None:
     """Check the scheme file and that the generated files are current; exit 1 if not."""
     from summit_corpus.core.errors import CorpusError
-    from summit_corpus.core.scheme import check_generated, load_scheme
+    from summit_corpus.core.generated import check_generated
+    from summit_corpus.core.scheme import load_scheme
 
     try:
         loaded = load_scheme(scheme)

@@ -11,7 +11,8 @@ import pytest
 from studio_fixtures import StudioServer
 from summit_corpus import annotate
 from summit_corpus.core import io, layout
-from summit_corpus.core.scheme import labeling_config, load_scheme
+from summit_corpus.core.generated import labeling_config
+from summit_corpus.core.scheme import load_scheme
 
 pytestmark = pytest.mark.studio
 

@@ -7,13 +7,14 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
+from summit_corpus.core import generated
 from summit_corpus.core import scheme as sc
 from summit_corpus.core.errors import SchemeError
 
 
 @pytest.fixture(scope="module")
 def config() -> ET.Element:
-    return ET.fromstring(sc.labeling_config(sc.load_scheme()))
+    return ET.fromstring(generated.labeling_config(sc.load_scheme()))
 
 
 def _keymaster_code(hotkey: str) -> int:
@@ -81,8 +82,8 @@ class TestHotkeys:
 
     def test_labels_past_ten_get_no_hotkey(self):
         """An eleventh label gets the hotkey that cannot fire, not a single key."""
-        assert sc.label_hotkey(9) == "ctrl+shift+0"
-        assert sc.label_hotkey(10) == sc.NO_HOTKEY
+        assert generated.label_hotkey(9) == "ctrl+shift+0"
+        assert generated.label_hotkey(10) == sc.NO_HOTKEY
 
 
 class TestRelations:
@@ -96,4 +97,4 @@ class TestCommittedConfig:
     def test_committed_config_is_generated(self, repo):
         """schemas/labeling_config.xml is what `corpus scheme generate` writes."""
         committed = (repo / "schemas" / "labeling_config.xml").read_text(encoding="utf-8")
-        assert committed == sc.labeling_config(sc.load_scheme())
+        assert committed == generated.labeling_config(sc.load_scheme())

@@ -12,14 +12,13 @@ from typer.testing import CliRunner
 
 from summit_corpus.cli import app
 from summit_corpus.core.errors import SchemeError
-from summit_corpus.core.scheme import (
-    SCHEME_PATH,
+from summit_corpus.core.generated import (
     check_generated,
     guidelines,
     labeling_config,
-    load_scheme,
     write_generated,
 )
+from summit_corpus.core.scheme import SCHEME_PATH, load_scheme
 
 
 def _raw() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from summit_corpus.core import templating as core_templating
 from summit_corpus.publish import templating
 from summit_corpus.publish.card import SECTIONS
 
@@ -31,13 +32,19 @@ class TestEnvironment:
         text = templating.environment().from_string("{{ 3 | n('article') }}\n").render()
         assert text == "3 articles\n"
 
-    def test_every_template_ships_with_the_package(self):
-        """pyproject's package-data for summit_corpus.publish covers every template file."""
+    @pytest.mark.parametrize(
+        ("package", "folder"),
+        [
+            ("summit_corpus.publish", templating.TEMPLATES_DIR),
+            ("summit_corpus.core", core_templating.CORE_TEMPLATES_DIR),
+        ],
+    )
+    def test_every_template_ships_with_the_package(self, package: str, folder: Path):
+        """pyproject's package-data covers every template file of each templates folder."""
         config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-        globs = config["tool"]["setuptools"]["package-data"]["summit_corpus.publish"]
-        package = templating.TEMPLATES_DIR.parent
-        shipped = {p for g in globs for p in package.glob(g)}
-        templates = set(templating.TEMPLATES_DIR.iterdir())
+        globs = config["tool"]["setuptools"]["package-data"][package]
+        shipped = {p for g in globs for p in folder.parent.glob(g)}
+        templates = set(folder.iterdir())
         assert templates and templates <= shipped
 
 

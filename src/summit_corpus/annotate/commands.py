@@ -63,7 +63,8 @@ def push_corpus(
     client (LabelStudio | None): SDK client; None connects from the environment.
     RETURNS (PushReport): What was done.
     """
-    from summit_corpus.core.scheme import labeling_config, load_scheme
+    from summit_corpus.core.generated import labeling_config
+    from summit_corpus.core.scheme import load_scheme
 
     scheme = load_scheme()
     names = ["documents", "spans", "relations", "document_labels"]

@@ -2,7 +2,7 @@
 
 `Task` is what `to_tasks` makes and `push` imports; `Problem` is a result that could not be
 placed; `Conversion` is what `from_export` makes of an export. The constants are the contract
-with the labeling config (scheme.py's `labeling_config`) and with the snapshot folder.
+with the labeling config (core/generated.py's `labeling_config`) and with the snapshot folder.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-# Control names of the labeling config (the contract with scheme.py's `labeling_config`).
+# Control names of the labeling config (the contract with core/generated.py's `labeling_config`).
 TEXT_NAME = "text"
 SPAN_CONTROL = "label"
 NOTE_CONTROL = "note"

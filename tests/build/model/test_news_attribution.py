@@ -152,7 +152,10 @@ class TestNobodysWords:
             # the same short words with a speech verb are someone's words
             ("Debate night.\nTrump called the debate “a disaster.”", "a disaster."),
             # a headline quotes in title case
-            ("Trump Makes Announcement Against ‘Crooked Hillary’\nMore follows.", "Crooked Hillary"),
+            (
+                "Trump Makes Announcement Against ‘Crooked Hillary’\nMore follows.",
+                "Crooked Hillary",
+            ),
             # a long quotation with no speaker in the text is still a quotation
             (
                 "Notes.\n“We will build it, and we will finish it before the winter comes.”",
