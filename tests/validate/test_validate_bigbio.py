@@ -36,3 +36,38 @@ class TestBigBioRule:
         assert failures[0].row == {"id": rows[0]["id"]}
         assert "bigbio_kb (data/bigbio_kb/train-00000-of-00001.parquet)" in failures[0].message
         assert '"columns": ["entities"]' in failures[0].message
+
+    @staticmethod
+    def _rewrite(tmp_path: Path, change) -> tuple[list[dict], list]:
+        corpus = tmp_path / "corpus"
+        shutil.copytree(REPO / "corpus", corpus)
+        path = corpus / "data" / "bigbio_kb" / "train-00000-of-00001.parquet"
+        table = pq.read_table(path)
+        rows = table.to_pylist()
+        pq.write_table(table.from_pylist(change(list(rows)), schema=table.schema), path)
+        write_manifest(corpus)
+        failures = [
+            f for f in validate_corpus(corpus).failures if f.rule == "bigbio_matches_documents"
+        ]
+        return rows, failures
+
+    def test_rows_out_of_order_are_compared_by_id(self, tmp_path: Path) -> None:
+        """The check streams both files side by side; rows in another order than the
+        documents' are still each compared with their own example (none differs)."""
+        rows, failures = self._rewrite(tmp_path, lambda rows: rows[::-1])
+        assert len(rows) > 1
+        assert failures == []
+
+    def test_a_missing_row_is_named(self, tmp_path: Path) -> None:
+        """A document's example left out of bigbio_kb is reported as missing, by id."""
+        rows, failures = self._rewrite(tmp_path, lambda rows: rows[1:])
+        assert [(f.row, f.value) for f in failures] == [({"id": rows[0]["id"]}, "missing")]
+
+    def test_an_extra_row_is_named(self, tmp_path: Path) -> None:
+        """A row no document makes is reported with its index in the file."""
+
+        def extra(rows: list[dict]) -> list[dict]:
+            return [*rows[:1], {**rows[0], "id": "no-such-document"}, *rows[1:]]
+
+        _, failures = self._rewrite(tmp_path, extra)
+        assert [(f.row, f.index) for f in failures] == [({"id": "no-such-document"}, 1)]

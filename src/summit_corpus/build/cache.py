@@ -13,6 +13,7 @@ Layout: <root>/<namespace>/<key[:2]>/<key>.arrow
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import os
 import struct
@@ -67,7 +68,7 @@ def code_digest() -> str:
     not throw the cache away while editing the tokenizer's caller does.
     """
     digest = hashlib.sha256()
-    files = _stage_sources()
+    files = list(_stage_sources())
     try:
         from summit_corpus.core.scheme import SCHEME_PATH
         from summit_corpus.core.split_config import DEFAULT_CONFIG_PATH
@@ -91,8 +92,11 @@ def _module_file(module: str) -> Path | None:
     return None
 
 
-def _stage_sources(root: str = "summit_corpus.build.pipeline") -> list[Path]:
-    """RETURNS (list[Path]): `root`'s module file and the toolkit modules it imports, sorted."""
+@functools.cache
+def _stage_sources(root: str = "summit_corpus.build.pipeline") -> tuple[Path, ...]:
+    """RETURNS (tuple[Path, ...]): `root`'s module file and the toolkit modules it imports,
+    sorted. Read once per process: the import graph of the installed code does not change
+    (the files' bytes are hashed on every call)."""
     seen: dict[str, Path] = {}
     todo = [root]
     while todo:
@@ -109,7 +113,7 @@ def _stage_sources(root: str = "summit_corpus.build.pipeline") -> list[Path]:
                     todo += [f"{node.module}.{alias.name}" for alias in node.names]
             elif isinstance(node, ast.Import):
                 todo += [a.name for a in node.names if a.name.startswith("summit_corpus.")]
-    return [seen[name] for name in sorted(seen)]
+    return tuple(seen[name] for name in sorted(seen))
 
 
 def namespace(pipeline_version: str) -> str:

@@ -193,7 +193,9 @@ def _layer_of(row: Mapping[str, Any], layer: str) -> str:
 
 
 def _tokens(row: Mapping[str, Any]) -> tuple[Token, ...]:
-    ordered = sorted(row["tokens"], key=lambda t: t["token_id"])
+    # A row read without its tokens (BigBio's schema has none) makes a document without them:
+    # turning every token into Python objects is most of what reading a row costs.
+    ordered = sorted(row.get("tokens") or (), key=lambda t: t["token_id"])
     return tuple(
         Token(
             t["start"],

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from summit_corpus.core import tables as T
 from summit_corpus.core.errors import Errors, PublishError
-from summit_corpus.export.bigbio import kb_features, kb_table
+from summit_corpus.export.bigbio import DOCUMENT_COLUMNS, kb_features, kb_table
 from summit_corpus.export.documents import LAYER_BEST, documents_of_row
 from summit_corpus.publish.features import features_of
 from summit_corpus.publish.ner import NerResult, ner_rows
@@ -146,7 +146,11 @@ def bigbio_rows(documents: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
         layer the ner config uses (adjudicated where a document has one, else prediction).
     """
     return {
-        split: kb_table(d for row in rows.to_pylist() for d in documents_of_row(row, LAYER_BEST))
+        split: kb_table(
+            d
+            for row in rows.select(DOCUMENT_COLUMNS).to_pylist()
+            for d in documents_of_row(row, LAYER_BEST)
+        )
         for split, rows in documents.items()
     }
 

@@ -3,7 +3,7 @@ documents config: one example per document, from the layer the ner config uses."
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,23 +11,27 @@ import pyarrow.parquet as pq
 
 from summit_corpus.core import layout
 from summit_corpus.core.errors import Errors
-from summit_corpus.export.bigbio import CONFIG, to_example
+from summit_corpus.export.bigbio import CONFIG, DOCUMENT_COLUMNS, to_example
 from summit_corpus.export.documents import LAYER_BEST, documents_of_row
 from summit_corpus.validate.report import RULES, Failure, _jsonable, _short
 
 _RULE = "bigbio_matches_documents"
-_DOCUMENT_COLUMNS = ("doc_id", "split", "text", "tokens", "spans", "relations", "document_labels")
+_BATCH = 100  # documents read, made into examples and compared at a time
 
 
-def _expected(documents: Path) -> dict[str, dict[str, Any]]:
-    """RETURNS (dict): Example id -> the example the documents file's rows make."""
-    out: dict[str, dict[str, Any]] = {}
+def _expected(documents: Path) -> Iterator[dict[str, Any]]:
+    """YIELDS (dict): The examples the documents file's rows make, in the file's order."""
     parquet = pq.ParquetFile(documents)
-    for batch in parquet.iter_batches(batch_size=100, columns=list(_DOCUMENT_COLUMNS)):
+    for batch in parquet.iter_batches(batch_size=_BATCH, columns=list(DOCUMENT_COLUMNS)):
         for row in batch.to_pylist():
             for document in documents_of_row(row, LAYER_BEST):
-                out[document.id] = to_example(document)
-    return out
+                yield to_example(document)
+
+
+def _published(path: Path) -> Iterator[dict[str, Any]]:
+    """YIELDS (dict): The rows of a bigbio_kb split file, in order."""
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH):
+        yield from batch.to_pylist()
 
 
 def _failure(rel: str, index: int | None, ident: str, value: Any) -> Failure:
@@ -35,6 +39,43 @@ def _failure(rel: str, index: int | None, ident: str, value: Any) -> Failure:
         where=f"{CONFIG} ({rel}) id={ident!r}", column="", value=_short(value)
     )
     return Failure(CONFIG, {"id": ident}, _RULE, _jsonable(value), message, None, rel, index)
+
+
+def _compare(
+    rel: str, expected: Iterator[dict[str, Any]], got: Iterator[dict[str, Any]]
+) -> list[Failure]:
+    """Compare the published rows with the expected examples, both streamed: side by side
+    while the ids agree (a valid file, in the documents' order), then, from the first row out
+    of step, by id, as the rest of the file is read. Memory holds a batch, not a split, of a
+    valid corpus.
+
+    RETURNS (list[Failure]): One per row that differs, is missing or is extra.
+    """
+    failures: list[Failure] = []
+    pending: dict[str, dict[str, Any]] = {}  # expected examples not yet matched by id
+    seen: set[str] = set()
+    in_step = True
+    for index, row in enumerate(got):
+        ident = str(row.get("id"))
+        want = None
+        if in_step:
+            want = next(expected, None)
+            if want is not None and str(want.get("id")) != ident:
+                in_step = False
+                pending[str(want.get("id"))] = want
+                want = None
+        if not in_step:
+            if ident not in pending:
+                pending.update((str(e.get("id")), e) for e in expected)
+            want = pending.pop(ident, None)
+        seen.add(ident)
+        if want != row:
+            differs = [k for k in row if want is None or want.get(k) != row[k]]
+            failures.append(_failure(rel, index, ident, {"columns": differs}))
+    rest = {**pending, **{str(e.get("id")): e for e in expected}}
+    for ident in sorted(set(rest) - seen):
+        failures.append(_failure(rel, None, ident, "missing"))
+    return failures
 
 
 def check_bigbio(corpus_dir: Path, skip: Collection[str] = ()) -> list[Failure]:
@@ -53,18 +94,9 @@ def check_bigbio(corpus_dir: Path, skip: Collection[str] = ()) -> list[Failure]:
         if rel in skip or documents.relative_to(corpus_dir).as_posix() in skip:
             continue
         try:
-            expected = _expected(documents) if documents.is_file() else {}
-            got = pq.read_table(path).to_pylist()
+            failures += _compare(
+                rel, _expected(documents) if documents.is_file() else iter(()), _published(path)
+            )
         except Exception:  # noqa: BLE001 - unreadable files are the folder rules' failures
             continue
-        seen = set()
-        for index, row in enumerate(got):
-            ident = str(row.get("id"))
-            seen.add(ident)
-            want = expected.get(ident)
-            if want != row:
-                differs = [k for k in row if want is None or want.get(k) != row[k]]
-                failures.append(_failure(rel, index, ident, {"columns": differs}))
-        for ident in sorted(set(expected) - seen):
-            failures.append(_failure(rel, None, ident, "missing"))
     return failures
