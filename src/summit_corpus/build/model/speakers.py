@@ -99,11 +99,8 @@ def _speaker(
        after it ("- Sanders."); the paragraph before; the main clause's subject.
     6. `nearest_name`: the nearest PERSON (then ORG) span in the quote's sentences.
     """
-    text = ctx.text
     # spaCy may run a sentence over a line break; the attribution is in the quote's paragraph.
-    para_start = text.rfind("\n", 0, quote.start) + 1
-    para_end = text.find("\n", quote.end)
-    para_end = len(text) if para_end < 0 else para_end
+    para_start, para_end = _paragraph(ctx.text, quote)
     found = _parse_speaker(quote, ctx, para_start, para_end)
     if found is not None:
         return found, "parse"
@@ -198,10 +195,17 @@ def _previous_paragraph_speaker(
     while end > 0 and text[end - 1].isspace():
         end -= 1
     prev_start = text.rfind("\n", 0, end) + 1
-    paragraph = ctx.doc.char_span(prev_start, end, alignment_mode="expand")
+    colon = text[end - 1 : end] == ":"
+    all_quotation = _all_quotation(quote, ctx)
+    # The paragraph before is read token by token only when one of its two rules needs it.
+    paragraph = (
+        ctx.doc.char_span(prev_start, end, alignment_mode="expand")
+        if colon or all_quotation
+        else None
+    )
     tokens = [] if paragraph is None else list(paragraph)
     verbs = [t for t in tokens if t.i not in ctx.quote_tokens and is_speech_verb(t, ctx)]
-    if text[end - 1 : end] == ":":
+    if colon:
         # A speech verb's subject, else the subject of the clause that ends at the colon
         # ("Trump issued the following statement:").
         roots = [t for t in tokens if t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX")]
@@ -213,7 +217,7 @@ def _previous_paragraph_speaker(
         return previous[1]
     # "Sanders said the plan would fail. / “It will not pay for itself.”": a paragraph that is
     # all quotation, after one that reports someone's speech, goes on with their words.
-    if _all_quotation(quote, ctx):
+    if all_quotation:
         for verb in reversed(verbs):
             found = verb_speaker(verb, ctx)
             if found is not None:
@@ -224,9 +228,7 @@ def _previous_paragraph_speaker(
 def _all_quotation(quote: ModelSpan, ctx: Context) -> bool:
     """Whether the quote is its whole paragraph but for the marks."""
     text = ctx.text
-    start = text.rfind("\n", 0, quote.start) + 1
-    end = text.find("\n", quote.end)
-    end = len(text) if end < 0 else end
+    start, end = _paragraph(text, quote)
     marks = " \t\xa0“”\"'‘’"
     return text[start : quote.start].strip(marks) == "" and text[quote.end : end].strip(marks) == ""
 
@@ -282,7 +284,7 @@ def _colon_speaker(
     colon): the name right before the first colon of the quote's sentences or of its
     paragraph's first words, before the quote."""
     doc = ctx.doc
-    para_start = ctx.text.rfind("\n", 0, quote.start) + 1
+    para_start, _ = _paragraph(ctx.text, quote)
     first = doc.char_span(para_start, quote.start, alignment_mode="expand")
     transcript = [] if first is None else [t.i for t in first[:4] if t.text == ":"][:1]
     # The colon nearest the quote, with no other quotation between ("Clinton: “...” Bush: “...”").
@@ -342,6 +344,13 @@ def _nearby_name(quote: ModelSpan, lo: int, hi: int, ctx: Context) -> ModelSpan 
     return nearby[0] if nearby else None
 
 
+def _paragraph(text: str, span: ModelSpan) -> tuple[int, int]:
+    """RETURNS (tuple[int, int]): Offsets of the start and end of the line (paragraph) a span
+    is in, its line break excluded."""
+    end = text.find("\n", span.end)
+    return text.rfind("\n", 0, span.start) + 1, len(text) if end < 0 else end
+
+
 def _paragraph_sentences(span: ModelSpan, ctx: Context) -> tuple[int, int]:
     """Token range of the sentences a span overlaps, and of those its neighbouring tokens
     (the marks) start, cut to the span's paragraph (line): a sentence that begins right
@@ -351,9 +360,7 @@ def _paragraph_sentences(span: ModelSpan, ctx: Context) -> tuple[int, int]:
     lo_token, hi_token = max(span.first - 2, 0), min(span.last + 2, len(doc))
     sents = [(a, b) for a, b in ctx.sentences if a < hi_token and lo_token < b]
     lo, hi = sents[0][0], sents[-1][1]
-    para_start = text.rfind("\n", 0, span.start) + 1
-    para_end = text.find("\n", span.end)
-    para_end = len(text) if para_end < 0 else para_end
+    para_start, para_end = _paragraph(text, span)
     while lo < span.first and doc[lo].idx < para_start:
         lo += 1
     while hi > span.last and doc[hi - 1].idx >= para_end:
