@@ -264,7 +264,7 @@ def is_label(text: str, quote: ModelSpan, found_by: str, rule: QuoteRule) -> boo
     words = _WORD.findall(text, quote.start, quote.end)
     if found_by == "none" and len(words) <= rule.label_max_words:
         return True
-    headline = "\n" not in text[: quote.start]
+    headline = text.find("\n", 0, quote.start) < 0  # on the first line, without a copy
     return (
         not headline
         and 0 < len(words) <= rule.title_max_words
