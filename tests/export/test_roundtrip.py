@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from summit_corpus.core.scheme import load_scheme
 from summit_corpus.export import bigbio, brat, conll, export_corpus, read_documents, spacy_docs
-from summit_corpus.export.documents import SPEAKER, ExportDocument, annotations_of
+from summit_corpus.export.documents import (
+    SPEAKER,
+    ExportDocument,
+    annotations_of,
+    documents_of_row,
+)
 
 
 def expected(document: ExportDocument) -> object:
@@ -158,6 +164,15 @@ class TestBigBio:
             assert example["document_id"] == document.doc_id
             without_labels = annotations_of(document.spans, document.relations, [])
             assert bigbio.annotations_of_example(example) == without_labels
+
+    def test_the_column_wise_table_is_the_examples_of_each_document(self, corpus: Path) -> None:
+        """Publishing and validating make the examples in Arrow, column by column; they are
+        the examples `to_example` makes of each document's best layer, row for row."""
+        for path in sorted((corpus / "data" / "documents").glob("*.parquet")):
+            rows = pq.read_table(path, columns=list(bigbio.DOCUMENT_COLUMNS))
+            documents = [d for row in rows.to_pylist() for d in documents_of_row(row)]
+            assert bigbio.kb_table_of_rows(rows).equals(bigbio.kb_table(documents))
+            assert bigbio.kb_table_of_rows(rows.slice(0, 0)).num_rows == 0
 
     def test_the_checks_find_a_relation_to_a_missing_entity(self, seed_corpus: Path) -> None:
         """A relation argument that is no entity id is reported."""

@@ -6,9 +6,13 @@ import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from summit_corpus.build.corpus import write_manifest
 from summit_corpus.validate import validate_corpus
+from summit_corpus.validate.rules import bigbio as bigbio_rule
+
+_RULE = "bigbio_matches_documents"
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,6 +41,22 @@ class TestBigBioRule:
         assert "bigbio_kb (data/bigbio_kb/train-00000-of-00001.parquet)" in failures[0].message
         assert '"columns": ["entities"]' in failures[0].message
 
+    def test_files_are_compared_a_batch_at_a_time(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A valid file passes and a changed last row is named when the two files are read
+        in several batches that the published file's batches do not line up with."""
+        monkeypatch.setattr(bigbio_rule, "_BATCH", 2)
+        assert [f for f in validate_corpus(REPO / "corpus").failures if f.rule == _RULE] == []
+
+        def moved(rows: list[dict]) -> list[dict]:
+            rows[-1]["entities"][-1]["offsets"] = [[0, 1]]
+            return rows
+
+        rows, failures = self._rewrite(tmp_path, moved)
+        assert len(rows) > 2
+        assert [f.row for f in failures] == [{"id": rows[-1]["id"]}]
+
     @staticmethod
     def _rewrite(tmp_path: Path, change) -> tuple[list[dict], list]:
         corpus = tmp_path / "corpus"
@@ -46,9 +66,7 @@ class TestBigBioRule:
         rows = table.to_pylist()
         pq.write_table(table.from_pylist(change(list(rows)), schema=table.schema), path)
         write_manifest(corpus)
-        failures = [
-            f for f in validate_corpus(corpus).failures if f.rule == "bigbio_matches_documents"
-        ]
+        failures = [f for f in validate_corpus(corpus).failures if f.rule == _RULE]
         return rows, failures
 
     def test_rows_out_of_order_are_compared_by_id(self, tmp_path: Path) -> None:

@@ -24,9 +24,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from summit_corpus.core import io
+from summit_corpus.core import tables as T
 from summit_corpus.export.documents import (
     Annotations,
     ExportDocument,
@@ -143,6 +147,142 @@ def kb_table(documents: Iterable[ExportDocument]) -> pa.Table:
     (features in its metadata, so `datasets` reads them from the file)."""
     schema = kb_features().arrow_schema
     return pa.Table.from_pylist([to_example(d) for d in documents], schema=schema)
+
+
+def kb_table_of_rows(rows: pa.Table) -> pa.Table:
+    """The `bigbio_kb` examples of documents config rows, made column-wise in Arrow.
+
+    The same table as `kb_table` of `documents_of_row(row, LAYER_BEST)` for every row (a test
+    holds the two equal), without a Python object per span: publishing and validating the
+    config build it for every document of the corpus.
+
+    rows (pa.Table): Documents config rows with at least `DOCUMENT_COLUMNS`.
+    RETURNS (pa.Table): One example per row, in the rows' order, with the features' schema.
+    """
+    schema = kb_features().arrow_schema
+    doc_ids = rows.column("doc_id").combine_chunks()
+    texts = rows.column("text").combine_chunks()
+    n = len(doc_ids)
+    chosen = _best_layers(rows)
+    passage = pa.StructArray.from_arrays(
+        [
+            pc.binary_join_element_wise(doc_ids, "passage", "/"),
+            pa.array([PASSAGE_TYPE] * n, pa.string()),
+            _singletons(texts),
+            _singletons(_pairs(pa.array(np.zeros(n, np.int32)), pc.utf8_length(texts))),
+        ],
+        fields=list(schema.field("passages").type.value_type),
+    )
+    columns = {
+        "id": doc_ids,
+        "document_id": doc_ids,
+        "passages": pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32)), passage),
+        "entities": _entities(rows, doc_ids, chosen, schema),
+        "events": _empty_lists(schema.field("events").type, n),
+        "coreferences": _empty_lists(schema.field("coreferences").type, n),
+        "relations": _relations(rows, doc_ids, chosen, schema),
+    }
+    return pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
+
+
+def _best_layers(rows: pa.Table) -> pa.Array:
+    """RETURNS (pa.Array): Per row, 'adjudicated' when a span or document label of the row is,
+    else 'prediction' (`documents_of_row`'s choice for LAYER_BEST)."""
+    adjudicated = np.zeros(rows.num_rows, dtype=bool)
+    for column in ("spans", "document_labels"):
+        lists = rows.column(column).combine_chunks()
+        layers = pc.struct_field(pc.list_flatten(lists), "layer")
+        parents = pc.list_parent_indices(lists).to_numpy()
+        hits = pc.equal(layers, T.LAYER_ADJUDICATED).to_numpy(zero_copy_only=False)
+        adjudicated[parents[hits]] = True
+    return pa.array(np.where(adjudicated, T.LAYER_ADJUDICATED, T.LAYER_PREDICTION))
+
+
+def _items(
+    rows: pa.Table, column: str, chosen: pa.Array, keys: Sequence[str]
+) -> tuple[dict[str, pa.Array], npt.NDArray[np.int64]]:
+    """The column's items of each row's chosen layer, sorted by row then `keys`.
+
+    RETURNS (tuple[dict[str, pa.Array], NDArray]): The items' fields by name (and `_row`, the
+        row index) and the list offsets that put them back into one list per row.
+    """
+    lists = rows.column(column).combine_chunks()
+    flat = pc.list_flatten(lists)
+    parents = pc.list_parent_indices(lists)
+    items = pa.Table.from_arrays(
+        [*(pc.struct_field(flat, f.name) for f in flat.type), parents],
+        names=[*(f.name for f in flat.type), "_row"],
+    )
+    items = items.filter(pc.equal(items.column("layer"), pc.take(chosen, parents)))
+    order = [("_row", "ascending"), *((k, "ascending") for k in keys)]
+    items = items.take(pc.sort_indices(items, sort_keys=order))
+    counts = np.bincount(items.column("_row").to_numpy(), minlength=rows.num_rows)
+    fields = {name: items.column(name).combine_chunks() for name in items.column_names}
+    return fields, np.concatenate([[0], np.cumsum(counts)])
+
+
+def _entities(rows: pa.Table, doc_ids: pa.Array, chosen: pa.Array, schema: pa.Schema) -> pa.Array:
+    spans, offsets = _items(rows, "spans", chosen, ("start", "end", "label", "span_id"))
+    prefix = pc.take(doc_ids, spans["_row"])
+    entity = pa.StructArray.from_arrays(
+        [
+            pc.binary_join_element_wise(prefix, spans["span_id"], "/"),
+            spans["label"],
+            _singletons(spans["text"]),
+            _singletons(_pairs(spans["start"], spans["end"])),
+            _empty_lists(_NORMALIZED, len(spans["_row"])),
+        ],
+        fields=list(schema.field("entities").type.value_type),
+    )
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), entity)
+
+
+def _relations(rows: pa.Table, doc_ids: pa.Array, chosen: pa.Array, schema: pa.Schema) -> pa.Array:
+    relations, offsets = _items(rows, "relations", chosen, ("relation_id",))
+    prefix = pc.take(doc_ids, relations["_row"])
+
+    def ident(column: str) -> pa.Array:
+        return pc.binary_join_element_wise(prefix, relations[column], "/")
+
+    relation = pa.StructArray.from_arrays(
+        [
+            ident("relation_id"),
+            relations["label"],
+            ident("head_span_id"),
+            ident("tail_span_id"),
+            _empty_lists(_NORMALIZED, len(relations["_row"])),
+        ],
+        fields=list(schema.field("relations").type.value_type),
+    )
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), relation)
+
+
+_NORMALIZED = pa.list_(pa.struct([("db_name", pa.string()), ("db_id", pa.string())]))
+
+
+def _singletons(values: Any) -> pa.Array:
+    """RETURNS (pa.Array): Each value as a one-element list."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return pa.ListArray.from_arrays(pa.array(np.arange(len(values) + 1, dtype=np.int32)), values)
+
+
+def _pairs(starts: Any, ends: Any) -> pa.Array:
+    """RETURNS (pa.Array): [start, end] int32 lists, one per position."""
+    start = pc.cast(starts, pa.int32()).to_numpy()
+    end = pc.cast(ends, pa.int32()).to_numpy()
+    values = np.empty(2 * len(start), dtype=np.int32)
+    values[0::2], values[1::2] = start, end
+    return pa.ListArray.from_arrays(
+        pa.array(np.arange(0, 2 * len(start) + 1, 2, dtype=np.int32)), pa.array(values)
+    )
+
+
+def _empty_lists(list_type: pa.DataType, n: int) -> pa.Array:
+    """RETURNS (pa.Array): n empty lists of the type (never null: the examples have [])."""
+    return pa.ListArray.from_arrays(
+        pa.array(np.zeros(n + 1, dtype=np.int32)), pa.array([], list_type.value_type)
+    )
 
 
 def write_kb(path: Path, documents: Iterable[ExportDocument]) -> int:

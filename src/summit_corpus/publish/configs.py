@@ -18,8 +18,7 @@ import pyarrow.compute as pc
 
 from summit_corpus.core import tables as T
 from summit_corpus.core.errors import Errors, PublishError
-from summit_corpus.export.bigbio import DOCUMENT_COLUMNS, kb_features, kb_table
-from summit_corpus.export.documents import LAYER_BEST, documents_of_row
+from summit_corpus.export.bigbio import kb_features, kb_table_of_rows
 from summit_corpus.publish.features import features_of
 from summit_corpus.publish.ner import NerResult, ner_rows
 
@@ -145,14 +144,7 @@ def bigbio_rows(documents: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
     RETURNS (dict[str, pa.Table]): Split -> one `bigbio_kb` example per document, from the
         layer the ner config uses (adjudicated where a document has one, else prediction).
     """
-    return {
-        split: kb_table(
-            d
-            for row in rows.select(DOCUMENT_COLUMNS).to_pylist()
-            for d in documents_of_row(row, LAYER_BEST)
-        )
-        for split, rows in documents.items()
-    }
+    return {split: kb_table_of_rows(rows) for split, rows in documents.items()}
 
 
 def split_rows(table: pa.Table, assignment: pa.Table, config: str) -> dict[str, pa.Table]:

@@ -7,11 +7,12 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from summit_corpus.core import layout
 from summit_corpus.core.errors import Errors
-from summit_corpus.export.bigbio import CONFIG, DOCUMENT_COLUMNS, to_example
+from summit_corpus.export.bigbio import CONFIG, DOCUMENT_COLUMNS, kb_table_of_rows, to_example
 from summit_corpus.export.documents import LAYER_BEST, documents_of_row
 from summit_corpus.validate.report import RULES, Failure, _jsonable, _short
 
@@ -78,6 +79,29 @@ def _compare(
     return failures
 
 
+def _matches(documents: Path, published: Path) -> bool:
+    """Whether the published file is exactly the examples the documents file makes: both read a
+    batch at a time, side by side, and compared as Arrow tables (no Python object per example,
+    the cost of a valid corpus). Any difference, even in row count, answers False, and the
+    caller then finds the differing rows one by one."""
+    got = pq.ParquetFile(published)
+    wanted = pq.ParquetFile(documents)
+    if got.metadata.num_rows != wanted.metadata.num_rows:
+        return False
+    rows = got.iter_batches(batch_size=_BATCH)
+    held: list[pa.RecordBatch] = []  # published rows read and not yet compared
+    for batch in wanted.iter_batches(batch_size=_BATCH, columns=list(DOCUMENT_COLUMNS)):
+        while sum(b.num_rows for b in held) < batch.num_rows:
+            held.append(next(rows))
+        table = pa.Table.from_batches(held)
+        held = table.slice(batch.num_rows).to_batches()
+        if not kb_table_of_rows(pa.Table.from_batches([batch])).equals(
+            table.slice(0, batch.num_rows)
+        ):
+            return False
+    return True
+
+
 def check_bigbio(corpus_dir: Path, skip: Collection[str] = ()) -> list[Failure]:
     """Compare each bigbio_kb split file with the examples its documents file makes.
 
@@ -94,6 +118,8 @@ def check_bigbio(corpus_dir: Path, skip: Collection[str] = ()) -> list[Failure]:
         if rel in skip or documents.relative_to(corpus_dir).as_posix() in skip:
             continue
         try:
+            if documents.is_file() and _matches(documents, path):
+                continue
             failures += _compare(
                 rel, _expected(documents) if documents.is_file() else iter(()), _published(path)
             )
