@@ -157,3 +157,35 @@ class TestNobodysWords:
     ) -> None:
         """What is attributed, in a headline, or more than a label stays a QUOTE."""
         assert quote in _quotes(_annotate(nlp, scheme, text))
+
+
+class TestQuotationsOverParagraphs:
+    @pytest.mark.parametrize(
+        ("text", "quote"),
+        [
+            pytest.param(
+                "“Other campaigns,” Blackwell added, “have spent their money on ads that do "
+                "little\nin the early states.”",
+                "have spent their money on ads that do little",
+                id="a-paragraph-broken-inside-the-quotation",
+            ),
+            pytest.param(
+                "Market notes.\n“Prices will rise before the vote and fall after it\n"
+                "Jane Doe, Acme Research.",
+                "Prices will rise before the vote and fall after it",
+                id="a-signature-line-after-the-open-quotation",
+            ),
+            pytest.param(
+                "Hart noted that “several of the delegates picked from the senator's “short "
+                "list” are still undecided.",
+                "several of the delegates picked from the senator's",
+                id="a-quotation-that-runs-into-a-new-opening-mark",
+            ),
+        ],
+    )
+    def test_an_open_quotation_runs_to_the_paragraph_end(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str
+    ) -> None:
+        """A quotation no mark closes in its paragraph is a QUOTE to the paragraph's end (or
+        to the new opening mark it runs into), whatever the next paragraph does."""
+        assert quote in _quotes(_annotate(nlp, scheme, text))

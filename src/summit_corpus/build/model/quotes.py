@@ -1,4 +1,4 @@
-"""QUOTE (the scheme's `rules.quote`, `rule/quote.v3`): the text between paired quote marks.
+"""QUOTE (the scheme's `rules.quote`, `rule/quote.v4`): the text between paired quote marks.
 
 `find_quotes` works on the text alone, one paragraph (line) at a time, over every
 quotation-mark convention of news text:
@@ -7,9 +7,11 @@ quotation-mark convention of news text:
   an opening and a closing mark of any of them pair ("mixed pairs": “...", "...”);
 - single marks (‘ ’, '), as headlines quote; a single mark inside an open double quotation
   is a nested quote and part of the outer one;
-- a paragraph that opens a double quotation and does not close it, followed by a paragraph
-  that opens one again (news style for a quotation over several paragraphs): the part in
-  each paragraph is its own quotation, up to the paragraph's end.
+- a paragraph that opens a double quotation and does not close it: the quotation runs to the
+  paragraph's end, whether the next paragraph opens it again (news style for a quotation over
+  several paragraphs: the part in each paragraph is its own quotation) or not (a paragraph
+  broken inside the quotation, a signature line after it); a double quotation that runs into
+  a new opening curly mark (“...“) ends there, a quotation of its own.
 
 Whether a mark opens or closes is read from its neighbours: an opening mark has no letter or
 digit on its left and no space on its right; a closing mark has no space on its left and no
@@ -83,18 +85,8 @@ def find_quotes(
     """
     finder = _Finder(marks, single_marks, elisions)
     out: list[Quotation] = []
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n\r]+", text)]
-    pending: Quotation | None = None  # an unclosed quotation, kept if the next line reopens
-    for start, end in lines:
-        found, opens_first = finder.line(text, start, end)
-        if pending is not None and opens_first:
-            out.append(pending)
-        pending = None
-        for quote in found:
-            if quote.unclosed:
-                pending = quote
-            else:
-                out.append(quote)
+    for line in re.finditer(r"[^\n\r]+", text):
+        out.extend(finder.line(text, line.start(), line.end()))
     return out
 
 
@@ -149,17 +141,13 @@ class _Finder:
                 out.append(_Mark(at, after, single, role))
         return out
 
-    def line(self, text: str, start: int, end: int) -> tuple[list[Quotation], bool]:
-        """The quotations of one paragraph, and whether it starts with an opening mark.
+    def line(self, text: str, start: int, end: int) -> list[Quotation]:
+        """The quotations of one paragraph.
 
-        RETURNS (tuple[list[Quotation], bool]): Closed quotations, and at most one unclosed
-            one (last), in order; whether the paragraph's first mark opens at its start.
+        RETURNS (list[Quotation]): Its quotations in order: those closed in it, one that runs
+            into a new opening mark, and last at most one still open at its end.
         """
         marks = self.marks(text, start, end)
-        lead = start
-        while lead < end and is_blank(text[lead]):
-            lead += 1
-        opens_first = bool(marks) and marks[0].at == lead and bool(marks[0].role & _OPEN)
         out: list[Quotation] = []
         double: _Mark | None = None
         single: _Mark | None = None
@@ -184,7 +172,7 @@ class _Finder:
                     double, single = mark, None
         if double is not None:
             _emit(text, double.end, end, False, True, out)
-        return out, opens_first
+        return out
 
 
 def _can_open(before: str, following: str) -> bool:
