@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from pathlib import Path
 
@@ -103,6 +104,37 @@ class TestArticleCache:
     def test_default_dir_is_beside_the_output(self, tmp_path: Path) -> None:
         """Without --cache-dir the cache lives in .corpus-cache next to the corpus folder."""
         assert cache.default_dir(tmp_path / "corpus") == tmp_path.resolve() / ".corpus-cache"
+
+
+class TestCodeDigest:
+    def test_the_digest_covers_the_per_article_stage_and_nothing_after_it(self) -> None:
+        """Editing the model layer or the tokenizer's caller changes the cache's namespace;
+        editing the publisher, the validator or the annotation tools does not, so their
+        changes do not make a rebuild parse every article again."""
+        package = REPO / "src" / "summit_corpus"
+        stage = {p.relative_to(package).as_posix() for p in cache._stage_sources()}
+        assert {"build/pipeline.py", "build/segment.py", "build/model/quotes.py"} <= stage
+        assert {"core/tables.py", "core/scheme.py"} <= stage
+        later = ("publish/", "validate/", "annotate/", "export/", "build/corpus.py")
+        assert [p for p in sorted(stage) if p.startswith(later)] == []
+
+    def test_imports_for_type_checking_or_on_first_use_are_not_followed(self) -> None:
+        """A module's `if TYPE_CHECKING:` block and its PEP 562 `__getattr__` import nothing
+        while the stage runs."""
+        tree = ast.parse(
+            "from typing import TYPE_CHECKING\n"
+            "import summit_corpus.core.io\n"
+            "if TYPE_CHECKING:\n"
+            "    from summit_corpus.publish import card\n"
+            "def __getattr__(name):\n"
+            "    from summit_corpus.validate import run\n"
+            "def later():\n"
+            "    from summit_corpus.export import brat\n"
+        )
+        nodes = list(cache._runtime_nodes(tree))
+        imported = {n.module for n in nodes if isinstance(n, ast.ImportFrom)}
+        imported |= {n.names[0].name for n in nodes if isinstance(n, ast.Import)}
+        assert imported == {"typing", "summit_corpus.core.io", "summit_corpus.export"}
 
 
 class TestSplitByArticle:

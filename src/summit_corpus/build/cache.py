@@ -18,7 +18,7 @@ import hashlib
 import os
 import struct
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,7 +105,7 @@ def _stage_sources(root: str = "summit_corpus.build.pipeline") -> tuple[Path, ..
         if name in seen or name.rsplit(".", 1)[-1] in _NOT_STAGE or path is None:
             continue
         seen[name] = path
-        for node in ast.walk(ast.parse(path.read_bytes())):
+        for node in _runtime_nodes(ast.parse(path.read_bytes())):
             if isinstance(node, ast.ImportFrom) and node.module:
                 if node.module.startswith("summit_corpus"):
                     todo.append(node.module)
@@ -114,6 +114,23 @@ def _stage_sources(root: str = "summit_corpus.build.pipeline") -> tuple[Path, ..
             elif isinstance(node, ast.Import):
                 todo += [a.name for a in node.names if a.name.startswith("summit_corpus.")]
     return tuple(seen[name] for name in sorted(seen))
+
+
+def _runtime_nodes(tree: ast.Module) -> Iterator[ast.AST]:
+    """YIELDS (ast.AST): The module's nodes, except those that import nothing when the stage
+    runs: `if TYPE_CHECKING:` blocks and a module `__getattr__` (PEP 562: it imports on first
+    use of a name, which is how `build/__init__.py` keeps `build_corpus`, and so every later
+    stage, out of the per-article stage's imports)."""
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            todo += node.orelse
+            continue
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            continue
+        yield node
+        todo += ast.iter_child_nodes(node)
 
 
 def namespace(pipeline_version: str) -> str:
