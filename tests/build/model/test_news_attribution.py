@@ -181,6 +181,12 @@ class TestQuotationsOverParagraphs:
                 "several of the delegates picked from the senator's",
                 id="a-quotation-that-runs-into-a-new-opening-mark",
             ),
+            pytest.param(
+                'Sanders asked, "Why should they be immune? If a buyer walks in and says, '
+                '"I want ten thousand rounds," you might worry."',
+                "I want ten thousand rounds,",
+                id="a-missing-closing-mark-ends-at-the-next-opening-straight-mark",
+            ),
         ],
     )
     def test_an_open_quotation_runs_to_the_paragraph_end(

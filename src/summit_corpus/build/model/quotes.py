@@ -11,7 +11,8 @@ quotation-mark convention of news text:
   paragraph's end, whether the next paragraph opens it again (news style for a quotation over
   several paragraphs: the part in each paragraph is its own quotation) or not (a paragraph
   broken inside the quotation, a signature line after it); a double quotation that runs into
-  a new opening curly mark (“...“) ends there, a quotation of its own.
+  a mark that can only open (“...“, or a straight mark after a space: a closing mark left
+  out) ends there, a quotation of its own.
 
 Whether a mark opens or closes is read from its neighbours: an opening mark has no letter or
 digit on its left and no space on its right; a closing mark has no space on its left and no
@@ -158,7 +159,7 @@ class _Finder:
                 if mark.role & _CLOSE:
                     _emit(text, double.end, mark.at, False, False, out)
                     double = None
-                elif text[mark.at] == "“":  # a new opening mark: the last one ran to here
+                else:  # a mark that can only open: the open quotation ran to here
                     _emit(text, double.end, mark.at, False, True, out)
                     double = mark
             elif single is not None and mark.single:
