@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from summit_corpus.build import ingest, synthetic
+from summit_corpus.build import ingest, seeds, synthetic
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -33,7 +33,7 @@ class TestSynthetic:
         synthetic.write_corpus(SEEDS, tmp_path, 40)
         raws = ingest.discover(tmp_path)
         documents = [ingest.clean(r) for r in raws]
-        assert ingest.find_duplicates(raws) == ([], [])
+        assert seeds.find_duplicates(raws) == ([], [])
         reasons = {line.reason for d in documents for line in d.removed_lines}
         assert {ingest.R_ADVERTISEMENT, ingest.R_IMAGE_CREDIT, ingest.R_PUBLISHED} <= reasons
         assert any(d.updates for d in documents)

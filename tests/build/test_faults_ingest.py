@@ -52,6 +52,25 @@ class TestWhichFilesAreArticles:
         assert reasons(seeds.read_seeds(tmp_path)) == {"pipe.txt": "not_regular"}
 
 
+class TestDuplicates:
+    def test_same_content_is_kept_and_names_both_files(self) -> None:
+        """Two files with the same content (a BOM aside) are both articles; a notice names
+        the pair."""
+        refused, notices = seeds.find_duplicates(
+            [raw(b"Same text.", "a.txt"), raw(b"\xef\xbb\xbfSame text.", "b.txt")]
+        )
+        assert refused == []
+        (notice,) = notices
+        assert "unique_content" in notice and "a.txt" in notice and "b.txt" in notice
+
+    def test_same_doc_id_is_refused(self) -> None:
+        """Two files that would be one doc_id cannot both be documents."""
+        refused, _ = seeds.find_duplicates(
+            [raw(b"One text.", "a.txt"), raw(b"Another text.", "a.txt")]
+        )
+        assert [p.rule for p in refused] == ["unique_doc_id"]
+
+
 class TestLinks:
     def test_links_are_followed_inside_the_seeds_only(self, tmp_path: Path) -> None:
         """Outside, dangling and looping links are skipped and listed; an inside one is read."""

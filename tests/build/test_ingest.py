@@ -187,23 +187,6 @@ class TestBadInput:
             ingest.clean(raw(b"Advertisement\n\nAdvertisement\n"))
         assert caught.value.rule == "has_body"
 
-    def test_same_content_is_kept_and_names_both_files(self) -> None:
-        """Two files with the same content (a BOM aside) are both articles; a notice names
-        the pair."""
-        refused, notices = ingest.find_duplicates(
-            [raw(b"Same text.", "a.txt"), raw(b"\xef\xbb\xbfSame text.", "b.txt")]
-        )
-        assert refused == []
-        (notice,) = notices
-        assert "unique_content" in notice and "a.txt" in notice and "b.txt" in notice
-
-    def test_same_doc_id_is_refused(self) -> None:
-        """Two files that would be one doc_id cannot both be documents."""
-        refused, _ = ingest.find_duplicates(
-            [raw(b"One text.", "a.txt"), raw(b"Another text.", "a.txt")]
-        )
-        assert [p.rule for p in refused] == ["unique_doc_id"]
-
 
 class TestRow:
     def test_row_matches_the_documents_table_schema(self) -> None:

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from summit_corpus.build import engines, faults, ingest, swap
 from summit_corpus.build.cache import ArticleCache
 from summit_corpus.build.cache import default_dir as default_cache_dir
-from summit_corpus.build.seeds import read_seeds
+from summit_corpus.build.seeds import find_duplicates, read_seeds
 from summit_corpus.build.staging import read_staged
 from summit_corpus.core import io, layout, tables
 from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors, printable
@@ -253,7 +253,7 @@ def _build_locked(
     """The build proper, under the lock: ingest, parse, publish, validate, swap in."""
     found = read_seeds(seeds)
     raws = found.articles
-    refused, same_content = ingest.find_duplicates(raws)
+    refused, same_content = find_duplicates(raws)
     problems = found.problems + refused
     duplicates = {p.path for p in refused}
     raws = [r for r in raws if r.path not in duplicates]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -539,7 +539,7 @@ def _update_sections(kept: list[_Line], text: str) -> list[UpdateSection]:
     return sections
 
 
-# --- the inverse, and whole-folder reading ---------------------------------------------------
+# --- the inverse -----------------------------------------------------------------------------
 def rebuild_raw(row: Mapping[str, Any]) -> bytes:
     """Rebuild a raw file's exact bytes from its documents-table row.
 
@@ -563,45 +563,3 @@ def rebuild_raw(row: Mapping[str, Any]) -> bytes:
             text, newline = next(body)
             out.append(text + newline)
     return "".join(out).encode("utf-8")
-
-
-def find_duplicates(raws: Sequence[RawArticle]) -> tuple[list[InputError], list[str]]:
-    """Name every raw file whose doc_id or content another file already has.
-
-    A second file with another file's doc_id cannot become a document (its rows would be the
-    other's), so it is refused. A second file with another's bytes is built as given: real
-    collections hold the same article twice (a story published on two days), and the split
-    step links the two as near-duplicates, so they share a split; the build says so.
-
-    raws (Sequence[RawArticle]): The raw files, in build order.
-    RETURNS (tuple[list[InputError], list[str]]): One error per later file of a doc_id pair,
-        and one notice per later file of a same-content pair.
-    """
-    problems: list[InputError] = []
-    notices: list[str] = []
-    seen_content: dict[str, RawArticle] = {}
-    seen_ids: dict[str, RawArticle] = {}
-    for raw in raws:
-        if raw.doc_id in seen_ids:
-            other = seen_ids[raw.doc_id].path
-            problems.append(
-                InputError(
-                    Errors.E005.format(
-                        path=printable(raw.path), doc_id=raw.doc_id, other=printable(other)
-                    ),
-                    path=raw.path,
-                    rule="unique_doc_id",
-                )
-            )
-            continue
-        seen_ids[raw.doc_id] = raw
-        # A byte order mark does not make different content: compare the bytes after it.
-        content = hashlib.sha256(raw.data.removeprefix(b"\xef\xbb\xbf")).hexdigest()
-        if content in seen_content:
-            other = seen_content[content].path
-            notices.append(
-                Errors.W002.format(path=printable(raw.path), other=printable(other), sha256=content)
-            )
-            continue
-        seen_content[content] = raw
-    return problems, notices

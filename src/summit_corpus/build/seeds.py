@@ -13,14 +13,22 @@ skipped with a reason, or reported as an error that fails the build:
 - `doc_id_pattern` (error): the doc_id (the path without `.txt`) must match
   `tables.DOC_ID.pattern`, checked here so that the file is named once, not in every table.
 
+`find_duplicates` then compares the articles with one another:
+
+- `unique_doc_id` (error): a second file with another file's doc_id.
+- `unique_content` (notice): a second file with another's bytes (a byte order mark aside) is
+  built as given, and the build says so.
+
 Paths shown to the user go through `errors.printable` (no raw control characters).
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,3 +191,45 @@ def _unreadable(path: Path, what: str, error: OSError) -> InputError:
         path=path,
         rule="readable",
     )
+
+
+def find_duplicates(raws: Sequence[RawArticle]) -> tuple[list[InputError], list[str]]:
+    """Name every raw file whose doc_id or content another file already has.
+
+    A second file with another file's doc_id cannot become a document (its rows would be the
+    other's), so it is refused. A second file with another's bytes is built as given: real
+    collections hold the same article twice (a story published on two days), and the split
+    step links the two as near-duplicates, so they share a split; the build says so.
+
+    raws (Sequence[RawArticle]): The raw files, in build order.
+    RETURNS (tuple[list[InputError], list[str]]): One error per later file of a doc_id pair,
+        and one notice per later file of a same-content pair.
+    """
+    problems: list[InputError] = []
+    notices: list[str] = []
+    seen_content: dict[str, RawArticle] = {}
+    seen_ids: dict[str, RawArticle] = {}
+    for raw in raws:
+        if raw.doc_id in seen_ids:
+            other = seen_ids[raw.doc_id].path
+            problems.append(
+                InputError(
+                    Errors.E005.format(
+                        path=printable(raw.path), doc_id=raw.doc_id, other=printable(other)
+                    ),
+                    path=raw.path,
+                    rule="unique_doc_id",
+                )
+            )
+            continue
+        seen_ids[raw.doc_id] = raw
+        # A byte order mark does not make different content: compare the bytes after it.
+        content = hashlib.sha256(raw.data.removeprefix(b"\xef\xbb\xbf")).hexdigest()
+        if content in seen_content:
+            other = seen_content[content].path
+            notices.append(
+                Errors.W002.format(path=printable(raw.path), other=printable(other), sha256=content)
+            )
+            continue
+        seen_content[content] = raw
+    return problems, notices
