@@ -61,8 +61,7 @@ def connect(url: str | None = None, api_key: str | None = None) -> Any:
             raise StudioError(Errors.E615.format(url=url)) from None
         detail = f"{type(error).__name__} {code or ''}".strip()
         raise StudioError(Errors.E606.format(url=url, detail=detail)) from None
-    if not isinstance(getattr(user, "id", None), int):
-        raise StudioError(Errors.E612.format(what="GET /api/current-user", detail=repr(user)))
+    _checked_id(user, "GET /api/current-user")
     client._summit_url = url  # type: ignore[attr-defined]  # kept for messages only
     return client
 
@@ -117,12 +116,26 @@ def _push_lock(client: Any, title: str) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _find_project(client: Any, title: str) -> Any | None:
-    """RETURNS (Any | None): The project of this title (the oldest, if there are several)."""
-    found = sorted(
+def _checked_id(answer: Any, what: str, chars: int | None = None) -> int:
+    """RETURNS (int): The id of an object the server sent, which must have one (E612 naming
+    `what` and the first `chars` characters of the answer, all of them for None)."""
+    found = getattr(answer, "id", None)
+    if not isinstance(found, int):
+        raise StudioError(Errors.E612.format(what=what, detail=repr(answer)[:chars]))
+    return found
+
+
+def _titled(client: Any, title: str) -> list[Any]:
+    """RETURNS (list[Any]): The projects of this title, the oldest (lowest id) first."""
+    return sorted(
         (p for p in client.projects.list(title=title) if getattr(p, "title", None) == title),
         key=lambda p: p.id if isinstance(getattr(p, "id", None), int) else 1 << 62,
     )
+
+
+def _find_project(client: Any, title: str) -> Any | None:
+    """RETURNS (Any | None): The project of this title (the oldest, if there are several)."""
+    found = _titled(client, title)
     return client.projects.get(found[0].id) if found else None
 
 
@@ -161,19 +174,14 @@ def ensure_project(
             show_skip_button=True,
             enable_empty_annotation=True,
         )
-        if not isinstance(getattr(created, "id", None), int):
-            raise StudioError(Errors.E612.format(what="project create", detail=repr(created)))
+        created_id = _checked_id(created, "project create")
         # Another machine may have created one at the same moment: the oldest one wins, and
         # the one made here (still empty) is deleted.
-        same = sorted(
-            p.id
-            for p in client.projects.list(title=title)
-            if getattr(p, "title", None) == title and isinstance(getattr(p, "id", None), int)
-        )
-        if same and same[0] != created.id:
-            client.projects.delete(created.id)
+        same = [p.id for p in _titled(client, title) if isinstance(getattr(p, "id", None), int)]
+        if same and same[0] != created_id:
+            client.projects.delete(created_id)
             return ensure_project(client, title, label_config, scheme_version)
-        return created.id, True
+        return created_id, True
     # Label Studio stores the XML as sent, less its final newline: a config that changed
     # without a new scheme version (colours, hotkeys) is written too.
     stored = getattr(project, "label_config", None)
@@ -297,38 +305,48 @@ def push(
     RETURNS (PushReport): What was done.
     """
     with server_errors(client, "push"), _push_lock(client, project):
-        return _push(
-            client,
-            tasks,
-            project=project,
-            label_config=label_config,
-            scheme_version=scheme_version,
-            human=human,
-            batch_size=batch_size,
+        began = time.perf_counter()
+        project_id, config_updated = ensure_project(client, project, label_config, scheme_version)
+        existing = list_tasks(client, project_id)
+        have = {(t["doc_id"], t["text_sha256"]): t for t in existing}
+        current = {t.doc_id: t.text_sha256 for t in tasks}
+        stale = tuple(
+            (t["id"], t["doc_id"], t["annotations"])
+            for t in existing
+            if t["doc_id"] in current and t["text_sha256"] != current[t["doc_id"]]
+        )
+        new = [t for t in tasks if t.key not in have]
+        created_ids = _import_tasks(client, project_id, new, batch_size)
+        earlier = {k: t["id"] for k, t in have.items()}
+        version, added = _one_model_version(client, project_id, tasks, earlier, batch_size)
+        n_annotations = 0
+        if human is not None:
+            # Every task of a document is a target; what is on it already is compared by
+            # identity (`annotation_identity`), not by the task's annotation counter, so a
+            # push resumed after the server died adds only what is missing, and a task
+            # annotated in Label Studio since (annotations that are not the corpus's) gets
+            # nothing.
+            n_annotations = _push_annotations(client, tasks, {**earlier, **created_ids}, human)
+        return PushReport(
+            project_id=project_id,
+            created=len(new),
+            existing=len(tasks) - len(new),
+            stale=stale,
+            config_updated=config_updated,
+            annotations_created=n_annotations,
+            seconds=time.perf_counter() - began,
+            model_version=version,
+            predictions_added=added,
         )
 
 
-def _push(
-    client: Any,
-    tasks: Sequence[Task],
-    *,
-    project: str = DEFAULT_PROJECT,
-    label_config: str,
-    scheme_version: str,
-    human: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-    batch_size: int = 500,
-) -> PushReport:
-    began = time.perf_counter()
-    project_id, config_updated = ensure_project(client, project, label_config, scheme_version)
-    existing = list_tasks(client, project_id)
-    have = {(t["doc_id"], t["text_sha256"]): t for t in existing}
-    current = {t.doc_id: t.text_sha256 for t in tasks}
-    stale = tuple(
-        (t["id"], t["doc_id"], t["annotations"])
-        for t in existing
-        if t["doc_id"] in current and t["text_sha256"] != current[t["doc_id"]]
-    )
-    new = [t for t in tasks if t.key not in have]
+def _import_tasks(
+    client: Any, project_id: int, new: Sequence[Task], batch_size: int
+) -> dict[tuple[str, str], int]:
+    """Import the tasks the project does not have, `batch_size` per request.
+
+    RETURNS (dict[tuple[str, str], int]): Task key -> id of each task imported.
+    """
     created_ids: dict[tuple[str, str], int] = {}
     for i in range(0, len(new), batch_size):
         batch = new[i : i + batch_size]
@@ -345,26 +363,7 @@ def _push(
         if not isinstance(ids, list) or len(ids) != len(batch):
             raise StudioError(Errors.E612.format(what="task import", detail=repr(answer)[:300]))
         created_ids.update({t.key: task_id for t, task_id in zip(batch, ids, strict=True)})
-    earlier = {k: t["id"] for k, t in have.items()}
-    version, added = _one_model_version(client, project_id, tasks, earlier, batch_size)
-    n_annotations = 0
-    if human is not None:
-        # Every task of a document is a target; what is on it already is compared by identity
-        # (`_identity`), not by the task's annotation counter, so a push resumed after the
-        # server died adds only what is missing, and a task annotated in Label Studio since
-        # (annotations that are not the corpus's) gets nothing.
-        n_annotations = _push_annotations(client, tasks, {**earlier, **created_ids}, human)
-    return PushReport(
-        project_id=project_id,
-        created=len(new),
-        existing=len(tasks) - len(new),
-        stale=stale,
-        config_updated=config_updated,
-        annotations_created=n_annotations,
-        seconds=time.perf_counter() - began,
-        model_version=version,
-        predictions_added=added,
-    )
+    return created_ids
 
 
 def _one_model_version(
@@ -529,9 +528,7 @@ def ensure_user(client: Any, email: str) -> int:
         if getattr(user, "email", None) == email and isinstance(getattr(user, "id", None), int):
             return int(user.id)
     created = client.users.create(email=email, username=email.split("@")[0])
-    if not isinstance(getattr(created, "id", None), int):
-        raise StudioError(Errors.E612.format(what="user create", detail=repr(created)[:200]))
-    return int(created.id)
+    return int(_checked_id(created, "user create", 200))
 
 
 def enter_annotations(
@@ -568,9 +565,7 @@ def enter_annotations(
             ground_truth=ground_truth,
             **extra,
         )
-        if not isinstance(getattr(made, "id", None), int):
-            raise StudioError(Errors.E612.format(what="annotation create", detail=repr(made)[:200]))
-        entered[doc_id] = int(made.id)
+        entered[doc_id] = int(_checked_id(made, "annotation create", 200))
     return entered
 
 
@@ -592,9 +587,7 @@ def export_project(client: Any, project_id: int, timeout: float = 600.0) -> list
         serialization_options={"annotations__completed_by": {"only_id": False}},
         task_filter_options={"only_with_annotations": False},
     )
-    export_id = getattr(export, "id", None)
-    if not isinstance(export_id, int):
-        raise StudioError(Errors.E612.format(what="export create", detail=repr(export)[:300]))
+    export_id = _checked_id(export, "export create", 300)
     try:
         deadline = time.monotonic() + timeout
         while True:
