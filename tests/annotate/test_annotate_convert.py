@@ -10,6 +10,8 @@ import pyarrow as pa
 import pytest
 
 from summit_corpus import annotate
+from summit_corpus.annotate.identity import pseudonym_email
+from summit_corpus.annotate.tasks import human_annotations
 from summit_corpus.core import tables
 from summit_corpus.core.errors import AnnotateError
 
@@ -343,6 +345,39 @@ class TestToTasks:
         (prediction,) = payload["predictions"]
         assert prediction["model_version"] == "spacy"
         assert [r["id"] for r in prediction["result"]] == ["ent-1"]
+
+
+class TestHumanAnnotations:
+    @staticmethod
+    def _span(annotation_id: str) -> dict[str, Any]:
+        return {
+            "doc_id": DOC,
+            "span_id": f"{annotation_id}-r1",
+            "start": 0,
+            "end": 5,
+            "text": "Putin",
+            "label": "PERSON",
+            "layer": "human",
+            "annotation_id": annotation_id,
+        }
+
+    def test_each_annotation_goes_to_its_task_with_its_annotator(self):
+        """A human annotation becomes one annotation of its document's task: its regions named
+        as in Label Studio, its annotator as the pseudonym's e-mail; a stale one stays out."""
+        (task,) = annotate.to_tasks(_documents(), tables.SPANS.from_rows([]))
+        human = {
+            "spans": [self._span("a1"), self._span("a2")],
+            "annotations": [
+                {"doc_id": DOC, "annotation_id": "a1", "annotator": "ann-1", "lead_time": 2.5},
+                {"doc_id": DOC, "annotation_id": "a2", "annotator": "ann-2", "stale": True},
+            ],
+        }
+        found = human_annotations([task], {task.key: 11}, human)
+        ((annotation, email),) = found[11]
+        assert email == pseudonym_email("ann-1")
+        assert [r["id"] for r in annotation["result"]] == ["r1"]
+        assert (annotation["was_cancelled"], annotation["lead_time"]) == (False, 2.5)
+        assert list(found) == [11]
 
 
 class TestPseudonymise:

@@ -26,15 +26,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from summit_corpus.annotate.identity import import_id, pseudonym_email
 from summit_corpus.annotate.reports import PushReport
-from summit_corpus.annotate.tasks import annotation_identity, layer_results
+from summit_corpus.annotate.tasks import annotation_identity, human_annotations
 from summit_corpus.annotate.values import (
     DEFAULT_PROJECT,
     SCHEME_MARK,
     Task,
 )
-from summit_corpus.core import tables
 from summit_corpus.core.errors import AnnotateError, Errors, StudioError
 
 
@@ -446,53 +444,19 @@ def _push_annotations(
     targets: Mapping[tuple[str, str], int],
     human: Mapping[str, Sequence[Mapping[str, Any]]],
 ) -> int:
-    grouped: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for name in ("spans", "relations", "document_labels", "annotation_notes"):
-        for row in human.get(name, ()):
-            if row.get("layer", tables.LAYER_HUMAN) == tables.LAYER_HUMAN and row.get(
-                "annotation_id"
-            ):
-                grouped[(row["doc_id"], row["annotation_id"])][name].append(row)
-    meta = {(a["doc_id"], a["annotation_id"]): a for a in human.get("annotations", ())}
-    for key, a in meta.items():
-        if a.get("was_cancelled") and not a.get("stale"):
-            grouped[key].setdefault("spans", [])
-    sha = {t.doc_id: t.text_sha256 for t in tasks}
-    wanted: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    """Add the human layer's annotations (`human_annotations`) that a task lacks.
+
+    RETURNS (int): How many annotations were created.
+    """
+    wanted: dict[int, list[dict[str, Any]]] = {}
     accounts: dict[str, int] = {}
-    for (doc_id, ann_id), rows in sorted(grouped.items()):
-        task_id = targets.get((doc_id, sha.get(doc_id, "")))
-        info = meta.get((doc_id, ann_id), {})
-        if task_id is None or info.get("stale"):
-            continue
-        prefix = f"{ann_id}-"
-        result = layer_results(
-            rows["spans"],
-            rows["relations"],
-            rows["document_labels"],
-            region_id=lambda span_id, p=prefix: span_id.removeprefix(p),
-        )
-        for n in sorted(rows["annotation_notes"], key=lambda r: r["result_index"]):
-            if n["kind"] == "note":
-                result.append(json.loads(n["raw_json"]))
-        annotation: dict[str, Any] = {
-            "result": result,
-            "was_cancelled": bool(info.get("was_cancelled", False)),
-            "ground_truth": bool(info.get("ground_truth", False)),
-            "lead_time": info.get("lead_time"),
-        }
-        carried = import_id(ann_id)
-        if carried is not None:
-            annotation["import_id"] = carried  # it keeps its name on this server
-        annotator = info.get("annotator")
-        if isinstance(annotator, str) and annotator:
-            email = pseudonym_email(annotator)
-            if email not in accounts:
-                accounts[email] = ensure_user(client, email)
-            annotation["completed_by"] = accounts[email]  # and its annotator
-        wanted[task_id].append(annotation)
+    for task_id, found in human_annotations(tasks, targets, human).items():
+        for annotation, email in found:
+            if email is not None:
+                if email not in accounts:
+                    accounts[email] = ensure_user(client, email)
+                annotation["completed_by"] = accounts[email]  # and its annotator
+        wanted[task_id] = [annotation for annotation, _ in found]
     count = 0
     for task_id, pushing in sorted(wanted.items()):
         there = [annotation_identity(a) for a in _annotations_of(client, task_id)]

@@ -2,7 +2,8 @@
 
 The model layer becomes the task's prediction, and its result ids are the spans' `span_id`s, so
 a correction made in Label Studio still names the span it corrects. `layer_results` also turns
-the human layer back into annotation results when `push --with-annotations` sends it.
+the human layer back into annotation results, and `human_annotations` into the annotations
+`push --with-annotations` sends (the client adds each annotator's account on the server).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from summit_corpus import __version__
+from summit_corpus.annotate.identity import import_id, pseudonym_email
 from summit_corpus.annotate.values import SPAN_CONTROL, TEXT_NAME, Task
 from summit_corpus.core import tables
 from summit_corpus.core.io import sha256_bytes
@@ -172,3 +174,63 @@ def annotation_identity(annotation: Any) -> str:
     items.sort(key=lambda i: json.dumps(i, sort_keys=True))
     flags = [bool(get("was_cancelled")), bool(get("ground_truth"))]
     return json.dumps([items, flags], sort_keys=True, ensure_ascii=False)
+
+
+def human_annotations(
+    tasks: Sequence[Task],
+    targets: Mapping[tuple[str, str], int],
+    human: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> dict[int, list[tuple[dict[str, Any], str | None]]]:
+    """The human layer's annotations, as `push --with-annotations` sends them to a task.
+
+    tasks (Sequence[Task]): The pushed tasks (a document's annotations go to its current one).
+    targets (Mapping[tuple[str, str], int]): Task key (doc_id, text SHA-256) -> task id.
+    human (Mapping[str, Sequence[Mapping]]): Human-layer rows ("spans", "relations",
+        "document_labels", optional "annotations"/"annotation_notes").
+    RETURNS (dict[int, list[tuple[dict, str | None]]]): Task id -> each annotation's fields,
+        with its annotator's pseudonym e-mail (None for none), in (doc_id, annotation_id)
+        order. Stale annotations and documents without a target are left out.
+    """
+    grouped: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for name in ("spans", "relations", "document_labels", "annotation_notes"):
+        for row in human.get(name, ()):
+            if row.get("layer", tables.LAYER_HUMAN) == tables.LAYER_HUMAN and row.get(
+                "annotation_id"
+            ):
+                grouped[(row["doc_id"], row["annotation_id"])][name].append(row)
+    meta = {(a["doc_id"], a["annotation_id"]): a for a in human.get("annotations", ())}
+    for key, a in meta.items():
+        if a.get("was_cancelled") and not a.get("stale"):
+            grouped[key].setdefault("spans", [])
+    sha = {t.doc_id: t.text_sha256 for t in tasks}
+    wanted: dict[int, list[tuple[dict[str, Any], str | None]]] = defaultdict(list)
+    for (doc_id, ann_id), rows in sorted(grouped.items()):
+        task_id = targets.get((doc_id, sha.get(doc_id, "")))
+        info = meta.get((doc_id, ann_id), {})
+        if task_id is None or info.get("stale"):
+            continue
+        prefix = f"{ann_id}-"
+        result = layer_results(
+            rows["spans"],
+            rows["relations"],
+            rows["document_labels"],
+            region_id=lambda span_id, p=prefix: span_id.removeprefix(p),
+        )
+        for n in sorted(rows["annotation_notes"], key=lambda r: r["result_index"]):
+            if n["kind"] == "note":
+                result.append(json.loads(n["raw_json"]))
+        annotation: dict[str, Any] = {
+            "result": result,
+            "was_cancelled": bool(info.get("was_cancelled", False)),
+            "ground_truth": bool(info.get("ground_truth", False)),
+            "lead_time": info.get("lead_time"),
+        }
+        carried = import_id(ann_id)
+        if carried is not None:
+            annotation["import_id"] = carried  # it keeps its name on this server
+        annotator = info.get("annotator")
+        email = pseudonym_email(annotator) if isinstance(annotator, str) and annotator else None
+        wanted[task_id].append((annotation, email))
+    return dict(wanted)
