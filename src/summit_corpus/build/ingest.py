@@ -148,11 +148,9 @@ class RawArticle:
     @property
     def doc_id(self) -> str:
         """RETURNS (str): Stable id: the relative path without its extension."""
-        return (
-            self.source_file.rsplit(".", 1)[0]
-            if "." in Path(self.source_file).name
-            else (self.source_file)
-        )
+        if "." in Path(self.source_file).name:
+            return self.source_file.rsplit(".", 1)[0]
+        return self.source_file
 
     @property
     def sha256(self) -> str:
@@ -333,21 +331,17 @@ def resolve_numeric_date(a: int, b: int, year: int, context: str) -> str | None:
         except ValueError:
             continue
         candidates.add((month, day))
-    if len(candidates) == 1:
-        month, day = next(iter(candidates))
-        return f"{year:04d}-{month:02d}-{day:02d}"
-    if not candidates:
+    if len(candidates) > 1:
+        named = {
+            _MONTHS[w.lower()]
+            for w in re.findall(r"\b([A-Za-z]{3,9})\b\.?\s+\d{1,2}\b", context)
+            if w.lower() in _MONTHS
+        }
+        candidates = {(m, d) for m, d in candidates if m in named}
+    if len(candidates) != 1:
         return None
-    named = {
-        _MONTHS[w.lower()]
-        for w in re.findall(r"\b([A-Za-z]{3,9})\b\.?\s+\d{1,2}\b", context)
-        if w.lower() in _MONTHS
-    }
-    fitting = [(m, d) for m, d in candidates if m in named]
-    if len(fitting) == 1:
-        month, day = fitting[0]
-        return f"{year:04d}-{month:02d}-{day:02d}"
-    return None
+    month, day = next(iter(candidates))
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 # --- cleaning --------------------------------------------------------------------------------
