@@ -36,12 +36,6 @@ class TestLicence:
         assert "3. Article texts: copyright of their publishers" in text
         assert "Permission is hereby granted, free of charge" in text
 
-    def test_dataset_info_states_counts_but_no_parquet_sizes(self) -> None:
-        """`num_bytes`/`dataset_size` are Arrow sizes in `datasets`: the card leaves them out."""
-        for info in front_matter()["dataset_info"]:
-            assert set(info) == {"config_name", "splits"}
-            assert all(set(s) == {"name", "num_examples"} for s in info["splits"])
-
 
 class TestBigBioConfig:
     def test_load_dataset_reads_it_with_bigbio_features(self) -> None:

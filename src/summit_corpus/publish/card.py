@@ -161,13 +161,10 @@ def card_sections(configs: Sequence[ConfigData], facts: Mapping[str, Any]) -> di
     return {name: str(getattr(module, name)) for name in SECTIONS}
 
 
-def card_metadata(
-    configs: Sequence[ConfigData], sizes: Mapping[str, Mapping[str, int]]
-) -> dict[str, Any]:
+def card_metadata(configs: Sequence[ConfigData]) -> dict[str, Any]:
     """The card's YAML front matter in the Hub's format.
 
     configs (Sequence[ConfigData]): The published configs.
-    sizes (Mapping[str, Mapping[str, int]]): Config -> split -> Parquet file size in bytes.
     RETURNS (dict[str, Any]): Front matter keys and values.
     """
     present = [c for c in configs if c.splits]
@@ -208,26 +205,18 @@ def card_metadata(
         # included. Declared here they would make the card's YAML ~2.5x longer, and
         # `load_dataset` parses that YAML (pure Python) once per config: ~0.3 s of ~2 s for
         # all configs of a 2,500-article corpus (scripts/bench_load.py).
-        # No byte sizes either: `datasets` defines `num_bytes` and `dataset_size` as the size
-        # of the Arrow data it prepares, which only a load computes, and `download_size` as
-        # the bytes it downloads; the Parquet sizes are neither, so only the counts are given.
-        "dataset_info": [
-            {
-                "config_name": c.name,
-                "splits": [{"name": s, "num_examples": n} for s, n in c.splits.items()],
-            }
-            for c in present
-        ],
+        # No `dataset_info` either. `datasets` reads a split's info only with `num_bytes`, the
+        # size of the Arrow data a load prepares (not the Parquet size), so counts alone were
+        # ignored, with two warnings per `load_dataset` call; and their lines were 40% of the
+        # YAML that every call parses and hashes (~12 ms of ~35 ms for a small config). The
+        # rows per split are in the card's table (`card.md.j2`) and in each file's footer.
     }
 
 
-def render_card(
-    configs: Sequence[ConfigData], sizes: Mapping[str, Mapping[str, int]], facts: Mapping[str, Any]
-) -> str:
+def render_card(configs: Sequence[ConfigData], facts: Mapping[str, Any]) -> str:
     """The dataset card: YAML front matter and the Hub's template filled from the data.
 
     configs (Sequence[ConfigData]): The published configs.
-    sizes (Mapping[str, Mapping[str, int]]): Config -> split -> Parquet file size in bytes.
     facts (Mapping[str, Any]): From `corpus_facts`.
     RETURNS (str): README.md text.
     """
@@ -235,12 +224,10 @@ def render_card(
     from huggingface_hub import DatasetCard, DatasetCardData
 
     # The template's own front-matter comment lines are replaced by ours: the Hub's layout.
-    data = DatasetCardData(**card_metadata(configs, sizes))
+    data = DatasetCardData(**card_metadata(configs))
     sections = card_sections(configs, facts)
     card = DatasetCard.from_template(data, **sections)
     text = str(card)
     head, _, body = text.partition("\n---\n")
-    front = yaml.safe_dump(
-        card_metadata(configs, sizes), sort_keys=False, allow_unicode=True, width=100
-    )
+    front = yaml.safe_dump(card_metadata(configs), sort_keys=False, allow_unicode=True, width=100)
     return f"---\n{front}---\n{body.rstrip()}\n"

@@ -119,11 +119,9 @@ class DatasetWriter:
         RETURNS (list[ConfigData]): The configs in publishing order with rows per split.
         """
         self._pool.shutdown()
-        sizes: dict[str, dict[str, int]] = {}
         counts: dict[str, dict[str, int]] = {}
         for (config, split), writer in self._writers.items():
-            path = writer.close()
-            sizes.setdefault(config, {})[split] = path.stat().st_size
+            writer.close()
             counts.setdefault(config, {})[split] = writer.rows
         configs = [
             ConfigData(
@@ -135,10 +133,9 @@ class DatasetWriter:
             )
             for name, description, schema, features in self.specs
         ]
-        sizes = {c.name: {s: sizes[c.name][s] for s in c.splits} for c in configs if c.splits}
         facts = self.facts.facts(self.scheme, ner=True)
         io.write_text(self.out_dir / layout.LICENSE, CORPUS_LICENSE)
-        io.write_text(self.out_dir / layout.CARD, render_card(configs, sizes, facts))
+        io.write_text(self.out_dir / layout.CARD, render_card(configs, facts))
         io.write_json(self.out_dir / layout.CROISSANT, croissant(configs, facts))
         self._writers.clear()
         release_unused_memory()  # the row-group buffers: validation need not stack on them
