@@ -59,6 +59,20 @@ class TestSpeakers:
                 id="the-person-before-a-verb-the-parser-left-without-subject",
             ),
             pytest.param(
+                "Hal Brenner is keeping up his attacks on his rivals in the hours before the "
+                "first Super Tuesday polls\nBrenner, in Kentucky, said Tuesday that Joan Pryor "
+                "was “a total lightweight” while Mark Hale is “a basket case.”",
+                "a total lightweight",
+                "Brenner",
+                id="a-date-the-parser-took-for-the-subject",
+            ),
+            pytest.param(
+                "Roy Baxter On How The Media Makes Farmers Feel “Forgotten.”",
+                "Forgotten.",
+                "Roy Baxter",
+                id="no-verb-of-saying-the-first-person-before-the-quote",
+            ),
+            pytest.param(
                 "“Boeing and other multinationals pay zero taxes.”\n- Sanders.\nIt is complex.",
                 "Boeing and other multinationals pay zero taxes.",
                 "Sanders",

@@ -1,4 +1,4 @@
-"""Mentions for the speaker rule (`rule/speaker.v3`): which span a subject token stands for.
+"""Mentions for the speaker rule (`rule/speaker.v4`): which span a subject token stands for.
 
 `speakers` decides where a quote's speaker is said (`speakers._speaker`); this module turns
 the token found there into a span: a name is its span; a proper noun NER missed becomes a
@@ -228,11 +228,22 @@ def same_line(a: Token, b: Token, ctx: Context) -> bool:
 
 
 def verb_speaker(verb: Token, ctx: Context) -> ModelSpan | None:
-    for subject in _subjects(verb, ctx):
+    subjects = _subjects(verb, ctx)
+    for subject in subjects:
         found = mention(subject, ctx)
         if found is not None:
             return found
+    # The parser may take a date for the subject ("Saturday at the convention Sen. X said",
+    # "X, in Kentucky, said Tuesday"): then the person named right before the verb speaks.
+    if subjects and all(_is_date(t, ctx) for t in subjects):
+        for subject in _name_left_of(verb, ctx):
+            return mention(subject, ctx)
     return None
+
+
+def _is_date(token: Token, ctx: Context) -> bool:
+    span = ctx.by_token.get(token.i)
+    return span is not None and span.label in ("DATE", "TIME")
 
 
 def mention(token: Token, ctx: Context) -> ModelSpan | None:

@@ -1,12 +1,13 @@
-"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v3`): who said each QUOTE.
+"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v4`): who said each QUOTE.
 
 `_speaker` tries, in order, where news says who speaks: the verb the quote hangs on in the
 parse ("X said", "said X, a ...", "X told reporters", "X, who ..., said", "“...,” X shot
 back"), the attributed quote it goes on from, the nearest speech verb or "according to X" in
 its sentences, a colon that introduces it (headlines, transcripts), a signature line after it
-("- Sanders."), the paragraph before, the subject of its main clause, and last the nearest
-name. `mentions` turns the subject found into a span (names, pronouns, descriptions), and
-each quote's `found_by` says which of these found it, for `quotes.is_label`.
+("- Sanders."), the paragraph before, the subject of its main clause, and last a name near
+it (right after its closing mark, else the first before it). `mentions` turns the subject
+found into a span (names, pronouns, descriptions), and each quote's `found_by` says which
+of these found it, for `quotes.is_label`.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ def _speaker(
     5. `colon`, `signature`, `previous_paragraph`, `main_clause`: the name before a colon
        that introduces the quote ("Fallin: Trump Is ‘...’", transcripts); a signature line
        after it ("- Sanders."); the paragraph before; the main clause's subject.
-    6. `nearest_name`: the nearest PERSON (then ORG) span in the quote's sentences.
+    6. `nearest_name`: a PERSON right after the closing mark, else the first PERSON before
+       the quote in its sentences, else the nearest one (then an ORG).
     """
     # spaCy may run a sentence over a line break; the attribution is in the quote's paragraph.
     para_start, para_end = _paragraph(ctx.text, quote)
@@ -335,10 +337,16 @@ def _nearby_name(quote: ModelSpan, lo: int, hi: int, ctx: Context) -> ModelSpan 
         and s.last <= hi
         and not any(i in ctx.quote_tokens for i in range(s.first, s.last))
     ]
+    # A name right after the closing mark ("“...,” X, a ...") is the speaker; else the first
+    # person named before the quote in its sentence is most often the one whose words or view
+    # it is (the subject: "X said because Y is popular, “...”"), not the nearest ("X praised
+    # Y's speech at Z, which X claims affirmed “...”").
     nearby.sort(
         key=lambda s: (
             s.label != "PERSON",
-            min(abs(s.first - quote.last), abs(s.last - quote.first)),
+            not quote.last <= s.first <= quote.last + 2,
+            s.first > quote.first,
+            s.first if s.first < quote.first else s.first - quote.last,
         )
     )
     return nearby[0] if nearby else None
