@@ -73,6 +73,14 @@ class TestSpeakers:
                 id="no-verb-of-saying-the-first-person-before-the-quote",
             ),
             pytest.param(
+                "Later, Dana Fisk claimed that farmers don’t face hardship and that President "
+                "Tom Mendez is to blame for Americans believing that.\n"
+                '"He keeps spreading this fiction about rural poverty," he said.',
+                "He keeps spreading this fiction about rural poverty,",
+                "Dana Fisk",
+                id="a-participle-on-a-name-is-that-names-not-a-source-of-the-clause",
+            ),
+            pytest.param(
                 "“Boeing and other multinationals pay zero taxes.”\n- Sanders.\nIt is complex.",
                 "Boeing and other multinationals pay zero taxes.",
                 "Sanders",

@@ -1,4 +1,4 @@
-"""Mentions for the speaker rule (`rule/speaker.v4`): which span a subject token stands for.
+"""Mentions for the speaker rule (`rule/speaker.v5`): which span a subject token stands for.
 
 `speakers` decides where a quote's speaker is said (`speakers._speaker`); this module turns
 the token found there into a span: a name is its span; a proper noun NER missed becomes a
@@ -178,6 +178,9 @@ def _subjects(verb: Token, ctx: Context) -> list[Token]:
     # "... in a statement saying": a participle on a noun shares the clause's subject.
     steps = 0
     while not subjects and head.dep_ in _SHARED_SUBJECT and head.head.i != head.i and steps < 4:
+        # A participle on a name is that name's ("voters believing that"), not the clause's.
+        if head.dep_ == "acl" and head.head.i in ctx.by_token:
+            break
         head, steps = head.head, steps + 1
         if head.pos_ in ("VERB", "AUX"):
             subjects += [c for c in head.children if c.dep_ in SUBJECT_DEPS]
