@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from summit_corpus.build.model import (
     annotate_doc,
     find_quotes,
     ner_source,
+    topics,
 )
 from summit_corpus.core import tables as T
 from summit_corpus.core.scheme import Scheme
@@ -232,6 +234,24 @@ class TestAnnotateDoc:
         assert [r["value"] for r in pre.document_labels if r["name"] == "summit_status"] == [
             "not applicable"
         ]
+
+    def test_cues_find_the_matches_re_finds(self, scheme):
+        """Every cue, compiled for speed, finds exactly the spans `re.finditer` finds, at word
+        boundaries and inside words alike."""
+        text = (
+            "ukrainian troops; bukrain and ukrain_ x-troops. the talks began, talks x lasted. "
+            "proposal: proposed, unproposed, nato's natos. sanctions-sanction 1cyber cyber."
+        )
+        cues = [
+            p
+            for rule in (scheme.rules.summit_status, scheme.rules.topics)
+            for patterns in rule.cues.values()
+            for p in patterns
+        ]
+        assert any(topics._compiled(p).pattern != p for p in cues)  # some are rewritten
+        for pattern in cues:
+            expected = [m.span() for m in re.finditer(pattern, text)]
+            assert [m.span() for m in topics._compiled(pattern).finditer(text)] == expected
 
     def test_rejects_doc_of_another_text(self, nlp, scheme):
         """A Doc parsed from a different text is refused, naming the document."""
