@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -285,6 +286,12 @@ def split_by_article(
 ) -> dict[str, dict[str, pa.Table]]:
     """Cut a batch's tables into one set of tables per article.
 
+    A table whose rows come grouped by doc_id (every per-article table: each is sorted by a
+    key that starts with doc_id) is filtered with masks made from where each doc_id's run
+    starts and ends, instead of comparing every row's doc_id once per article (that took
+    more time than the filters). Filtered, not sliced: a slice shares the batch's buffers and
+    would change the entries' bytes.
+
     tables (Mapping[str, pa.Table]): Table name -> rows of several articles (a `doc_id` column).
     doc_ids (Iterable[str]): The articles to cut out.
     RETURNS (dict[str, dict[str, pa.Table]]): doc_id -> table name -> that article's rows.
@@ -292,10 +299,32 @@ def split_by_article(
     wanted = list(doc_ids)
     out: dict[str, dict[str, pa.Table]] = {doc_id: {} for doc_id in wanted}
     for name, table in tables.items():
-        column = table.column("doc_id")
+        runs = _runs(table)
         for doc_id in wanted:
-            out[doc_id][name] = table.filter(pc.equal(column, doc_id))
+            if runs is None:
+                mask: pa.Array | pa.ChunkedArray = pc.equal(table.column("doc_id"), doc_id)
+            else:
+                start, end = runs.get(doc_id, (0, 0))
+                selected = np.zeros(table.num_rows, dtype=bool)
+                selected[start:end] = True
+                mask = pa.array(selected)
+            out[doc_id][name] = table.filter(mask)
     return out
+
+
+def _runs(table: pa.Table) -> dict[str, tuple[int, int]] | None:
+    """RETURNS (dict | None): doc_id -> (first row, end row) of its rows, or None when some
+    doc_id's rows are not contiguous (or the column has nulls)."""
+    column = table.column("doc_id")
+    if column.null_count:
+        return None
+    if table.num_rows == 0:
+        return {}
+    encoded = pc.run_end_encode(column.combine_chunks())
+    ends = encoded.run_ends.to_pylist()
+    values = encoded.values.to_pylist()
+    runs = dict(zip(values, zip([0, *ends[:-1]], ends, strict=True), strict=True))
+    return runs if len(runs) == len(values) else None
 
 
 def _ipc_stream(table: pa.Table) -> bytes:
