@@ -29,7 +29,7 @@ from summit_corpus.build.cache import ArticleCache
 from summit_corpus.build.cache import default_dir as default_cache_dir
 from summit_corpus.build.seeds import find_duplicates, read_seeds
 from summit_corpus.build.staging import read_staged
-from summit_corpus.core import io, layout, tables
+from summit_corpus.core import allocator, io, layout, tables
 from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors, printable
 
 
@@ -358,6 +358,7 @@ def _stage(
         staged = engines.process_corpus(
             raws, running, staging, cache=article_cache, batch_size=batch_size, advance=advance
         )
+    allocator.give_back()  # when this process parsed: the later stages run with the defaults
     if article_cache is not None and article_cache is local_cache and not staged.errors:
         staged = reuse.keep(staged, article_cache, key)
     return staged

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from summit_corpus import __version__
 from summit_corpus.build import ingest, segment
-from summit_corpus.core import tables
+from summit_corpus.core import allocator, tables
 from summit_corpus.core.errors import Errors, InputError
 
 if TYPE_CHECKING:
@@ -236,6 +236,7 @@ def process_batch(raw: pa.Table, nlp: Language | None = None) -> dict[str, pa.Ta
         )
     ]
     nlp = nlp or load_nlp()
+    allocator.keep_freed_pages()  # each batch reuses the pages the one before freed
     return results_to_tables(process_articles(raws, nlp), nlp.vocab.strings)
 
 

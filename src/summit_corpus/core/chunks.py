@@ -245,15 +245,7 @@ def release_unused_memory() -> None:
     (after publishing, after validation): on a 992-article corpus the resident set before
     validation fell from 536 to 407 MiB. Harmless where a call is not available.
     """
-    import ctypes
-    import ctypes.util
+    from summit_corpus.core import allocator
 
     pa.default_memory_pool().release_unused()
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return
-    trim(0)
+    allocator.trim()
