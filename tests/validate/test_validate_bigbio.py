@@ -48,6 +48,9 @@ class TestBigBioRule:
         in several batches that the published file's batches do not line up with."""
         monkeypatch.setattr(bigbio_rule, "_BATCH", 2)
         assert [f for f in validate_corpus(REPO / "corpus").failures if f.rule == _RULE] == []
+        data = REPO / "corpus" / "data"
+        name = "train-00000-of-00001.parquet"
+        assert bigbio_rule._matches(data / "documents" / name, data / "bigbio_kb" / name)
 
         def moved(rows: list[dict]) -> list[dict]:
             rows[-1]["entities"][-1]["offsets"] = [[0, 1]]

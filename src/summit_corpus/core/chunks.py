@@ -46,7 +46,7 @@ class DocumentChunk:
     first_rows: dict[str, int]
 
 
-class _Cursor:
+class Cursor:
     """A read position in one Parquet file; hands out the rows up to a doc_id in file order."""
 
     def __init__(self, path: Path, columns: Sequence[str] | None, batch_rows: int) -> None:
@@ -155,7 +155,7 @@ def iter_chunks(
         raise ValueError(f"'docs_per_chunk' must be >= 1 (got {docs_per_chunk!r})")
     wanted = columns or {}
     cursors = {
-        name: _Cursor(
+        name: Cursor(
             path,
             wanted.get(name),
             docs_per_chunk if name == driver else BATCH_ROWS,

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from summit_corpus.core import layout
+from summit_corpus.core.chunks import Cursor
 from summit_corpus.core.errors import Errors
 from summit_corpus.export.bigbio import CONFIG, DOCUMENT_COLUMNS, kb_table_of_rows, to_example
 from summit_corpus.export.documents import LAYER_BEST, documents_of_row
@@ -84,22 +85,13 @@ def _matches(documents: Path, published: Path) -> bool:
     batch at a time, side by side, and compared as Arrow tables (no Python object per example,
     the cost of a valid corpus). Any difference, even in row count, answers False, and the
     caller then finds the differing rows one by one."""
-    got = pq.ParquetFile(published)
+    got = Cursor(published, None, _BATCH)
     wanted = pq.ParquetFile(documents)
-    if got.metadata.num_rows != wanted.metadata.num_rows:
-        return False
-    rows = got.iter_batches(batch_size=_BATCH)
-    held: list[pa.RecordBatch] = []  # published rows read and not yet compared
     for batch in wanted.iter_batches(batch_size=_BATCH, columns=list(DOCUMENT_COLUMNS)):
-        while sum(b.num_rows for b in held) < batch.num_rows:
-            held.append(next(rows))
-        table = pa.Table.from_batches(held)
-        held = table.slice(batch.num_rows).to_batches()
-        if not kb_table_of_rows(pa.Table.from_batches([batch])).equals(
-            table.slice(0, batch.num_rows)
-        ):
+        expected = kb_table_of_rows(pa.Table.from_batches([batch]))
+        if not expected.equals(got.take_rows(batch.num_rows)):
             return False
-    return True
+    return got.exhausted
 
 
 def check_bigbio(corpus_dir: Path, skip: Collection[str] = ()) -> list[Failure]:
