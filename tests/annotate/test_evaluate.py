@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import spacy
 from typer.testing import CliRunner
 
 from summit_corpus.annotate.evaluate import (
@@ -17,6 +16,7 @@ from summit_corpus.annotate.evaluate import (
     render,
 )
 from summit_corpus.annotate.gold import gold_rows, resolve_gold
+from summit_corpus.build import pipeline
 from summit_corpus.build.ingest import clean, discover
 from summit_corpus.build.model import annotate_doc
 from summit_corpus.cli import app
@@ -157,7 +157,7 @@ class TestSeedsAgainstGold:
     @classmethod
     def result(cls) -> Evaluation:
         scheme = load_scheme()
-        nlp = spacy.load(scheme.spacy.model)
+        nlp = pipeline.load_nlp()
         documents = {d.doc_id: d.text for d in (clean(raw) for raw in discover(SEEDS))}
         rows = gold_rows(resolve_gold(GOLD_PATH, documents, scheme), GOLD)
         for doc_id, text in documents.items():

