@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -127,6 +128,24 @@ class TestStagedSet:
         )
         assert bare.parsed == 0
         assert bare.rows["documents"] == summary.rows["documents"]
+
+    def test_a_rebuild_that_parses_nothing_never_imports_spacy(
+        self, built: tuple[Path, Path, dict[str, str]], tmp_path: Path
+    ) -> None:
+        """A cache-warm rebuild, in a fresh process, publishes without importing spaCy."""
+        seeds, store, _ = built
+        script = (
+            "import sys; from pathlib import Path; "
+            "from summit_corpus.build.corpus import build_corpus; "
+            f"build_corpus(Path({str(seeds)!r}), Path({str(tmp_path / 'corpus')!r}), "
+            f"annotations=Path({str(ANNOTATIONS)!r}), progress=False, "
+            f"cache_dir=Path({str(store)!r})); "
+            "print('spacy' in sys.modules)"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        assert run.stdout.strip().splitlines()[-1] == "False"
 
     def test_a_changed_article_makes_a_new_set(self, tmp_path: Path) -> None:
         """Editing one article stages again (that article parsed, the rest from the cache),

