@@ -15,6 +15,7 @@ from summit_corpus.build import engines, ingest, pipeline, reuse
 from summit_corpus.build.cache import ArticleCache, namespace
 from summit_corpus.build.corpus import build_corpus
 from summit_corpus.core.errors import BuildError, EngineError
+from summit_corpus.publish import splits
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
@@ -146,6 +147,48 @@ class TestStagedSet:
             [sys.executable, "-c", script], capture_output=True, text=True, check=True
         )
         assert run.stdout.strip().splitlines()[-1] == "False"
+
+    def test_the_split_assignment_is_kept_with_the_set(
+        self,
+        built: tuple[Path, Path, dict[str, str]],
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A rebuild of the same articles takes the split assignment and the control-character
+        counts kept beside the staged set, and publishes the same bytes."""
+        seeds, store, clean = built
+        (kept,) = staged_sets(store)
+        assert {p.name.split("-")[0] for p in kept.glob("*.entry")} == {
+            "assignment",
+            "control_chars",
+        }
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the split assignment was computed again")
+
+        monkeypatch.setattr(splits, "assign_splits", refuse)
+        out = tmp_path / "corpus"
+        build_corpus(seeds, out, annotations=ANNOTATIONS, progress=False, cache_dir=store)
+        assert corpus_bytes(out) == clean
+
+    def test_a_damaged_kept_assignment_is_computed_again(
+        self, built: tuple[Path, Path, dict[str, str]], tmp_path: Path
+    ) -> None:
+        """A kept result whose bytes no longer match its checksum is never used: it is
+        computed again (the same bytes are published) and kept anew."""
+        seeds, store, clean = built
+        (kept,) = staged_sets(store)
+        for entry in kept.glob("*.entry"):
+            data = bytearray(entry.read_bytes())
+            data[len(data) // 2] ^= 0x10
+            entry.write_bytes(bytes(data))
+        damaged = {p.name: p.read_bytes() for p in kept.glob("*.entry")}
+        out = tmp_path / "corpus"
+        build_corpus(seeds, out, annotations=ANNOTATIONS, progress=False, cache_dir=store)
+        assert corpus_bytes(out) == clean
+        again = {p.name: p.read_bytes() for p in kept.glob("*.entry")}
+        assert set(again) == set(damaged)
+        assert all(again[name] != data for name, data in damaged.items())
 
     def test_a_changed_article_makes_a_new_set(self, tmp_path: Path) -> None:
         """Editing one article stages again (that article parsed, the rest from the cache),

@@ -300,14 +300,25 @@ def _build_locked(
 def _control_chars(staged: engines.Staged) -> tuple[str, ...]:
     """RETURNS (tuple[str, ...]): One line per article whose text holds control characters,
     naming the file and how many."""
-    from summit_corpus.build.encoding import CONTROL
+    from summit_corpus.build import reuse
 
-    documents = pq.read_table(staged.files[tables.DOCUMENTS.name], columns=["source_file", "text"])
-    counts = pc.count_substring_regex(documents.column("text"), CONTROL).to_pylist()
+    memo = reuse.memo_path(staged, "control_chars", "summit_corpus.build.encoding")
+    found = reuse.recall(memo)
+    if found is None:
+        from summit_corpus.build.encoding import CONTROL
+
+        documents = pq.read_table(
+            staged.files[tables.DOCUMENTS.name], columns=["source_file", "text"]
+        )
+        counts = pc.count_substring_regex(documents.column("text"), CONTROL)
+        found = pa.table({"source_file": documents.column("source_file"), "count": counts})
+        found = found.filter(pc.greater(found.column("count"), 0))
+        reuse.remember(memo, found)
     return tuple(
         Errors.W001.format(path=printable(source), count=count)
-        for source, count in zip(documents.column("source_file").to_pylist(), counts, strict=True)
-        if count
+        for source, count in zip(
+            found.column("source_file").to_pylist(), found.column("count").to_pylist(), strict=True
+        )
     )
 
 
@@ -468,16 +479,26 @@ def _publish(
 def _assign_splits(staged: engines.Staged) -> pa.Table:
     """RETURNS (pa.Table): The split assignment of the staged documents, read a row group at
     a time (texts are not kept), with the near-duplicate fingerprints the per-article stage
-    made."""
+    made; or the one computed before from the same kept staged set by the same code."""
+    from summit_corpus.build import reuse
+
+    # Kept beside a kept staged set: after a pull that changed only annotations, the
+    # assignment (which reads no annotation) is taken, not computed again.
+    memo = reuse.memo_path(staged, "assignment", "summit_corpus.publish.splits")
+    kept = reuse.recall(memo)
+    if kept is not None:
+        return kept
     from summit_corpus.publish.splits import ASSIGNMENT_COLUMNS, assign_splits
 
     staged_documents = pq.ParquetFile(staged.files[tables.DOCUMENTS.name])
-    return assign_splits(
+    assignment = assign_splits(
         staged_documents.iter_batches(batch_size=256, columns=list(ASSIGNMENT_COLUMNS)),
         fingerprints=pq.ParquetFile(staged.files[tables.FINGERPRINTS.name]).iter_batches(
             batch_size=1024
         ),
     )
+    reuse.remember(memo, assignment)
+    return assignment
 
 
 def _write_dropped(staged: engines.Staged, corpus: Path) -> dict[str, int]:

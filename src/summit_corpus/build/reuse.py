@@ -11,6 +11,11 @@ One set is kept per cache namespace (the newest), beside the per-article entries
 <cache>/<namespace>/staged/<key>/<table>.parquet and SHA256SUMS. The checksums are verified
 before a set is used; a damaged or incomplete set is deleted and the articles are staged again
 from their entries.
+
+What a later stage computes from a kept set alone (the split assignment, the control
+characters per file) is kept in the set's folder too (`recall`, `remember`), as one checksummed
+cache entry named after the code that computed it, so a build after a pull that changed only
+annotations takes it instead of computing it again, and an edit of that code computes it anew.
 """
 
 from __future__ import annotations
@@ -23,10 +28,18 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from summit_corpus.build import ingest, pipeline
-from summit_corpus.build.cache import ArticleCache, article_key, namespace
+from summit_corpus.build.cache import (
+    ArticleCache,
+    _stage_sources,
+    article_key,
+    decode_entry,
+    encode_entry,
+    namespace,
+)
 from summit_corpus.build.engines import Staged
 from summit_corpus.core import tables
 
@@ -115,3 +128,54 @@ def _sha256(path: Path) -> str:
 def drop(cache: ArticleCache) -> None:
     """Delete the namespace's staged sets (the next build stages from the entries)."""
     shutil.rmtree(_folder(cache), ignore_errors=True)
+
+
+def memo_path(staged: Staged, name: str, module: str) -> Path | None:
+    """Where a result computed from a kept staged set alone is kept, beside the set.
+
+    staged (Staged): The staged set the result is computed from.
+    name (str): What the result is ("assignment").
+    module (str): The module that computes it (`summit_corpus.publish.splits`): its source and
+        that of every toolkit module it imports name the file, so edited code misses it.
+    RETURNS (Path | None): The file (whether or not it exists); None when `staged` is not a
+        kept set (no cache, or a build that rejected files).
+    """
+    folders = {path.parent for path in staged.files.values()}
+    if len(folders) != 1:
+        return None
+    folder = folders.pop()
+    if not (folder / SUMS).is_file() or folder.parent.name != "staged":
+        return None
+    digest = hashlib.sha256()
+    for path in _stage_sources(module):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return folder / f"{name}-{digest.hexdigest()[:24]}.entry"
+
+
+def recall(path: Path | None) -> pa.Table | None:
+    """RETURNS (pa.Table | None): The result kept at `path` (`memo_path`); None when there is
+    none, or it is damaged (then it is deleted, and the caller computes it again)."""
+    if path is None:
+        return None
+    try:
+        return decode_entry(path.read_bytes(), version=path.name)["result"]
+    except FileNotFoundError:
+        return None
+    except (pa.ArrowException, OSError, KeyError, ValueError):
+        path.unlink(missing_ok=True)
+        return None
+
+
+def remember(path: Path | None, result: pa.Table) -> None:
+    """Keep `result` at `path` (`memo_path`; None keeps nothing), atomically: a reader sees
+    the whole entry or none."""
+    if path is None:
+        return
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(encode_entry({"result": result}, version=path.name))
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
