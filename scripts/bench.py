@@ -101,8 +101,14 @@ def measure_build(
         cache_dir=cache_dir,
     )
     seconds = time.perf_counter() - start
+    # CPU of this process and of its reaped children (pool workers): with the wall time, how
+    # busy the build kept the cores.
+    own, workers_used = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
     return {
         "seconds": seconds,
+        "cpu_seconds": sum(r.ru_utime + r.ru_stime for r in (own, workers_used)),
         "per_article_seconds": phase.get("per_article_seconds", seconds),
         "articles": summary.rows["documents"],
         "tokens": summary.rows["tokens"],
@@ -659,12 +665,23 @@ def _time_ratios(results: dict[str, Any], plan: Plan) -> list[Ratio]:
             "speedup",
             f"only the per-article phase is parallel: the serial stages took "
             f"{results['pooled']['seconds'] - results['pooled']['per_article_seconds']:.1f} s "
-            "of the pooled build, and the cores are shared with other processes "
-            "(load average beside the table)",
+            f"of the pooled build; {_busy(results['alone'], 1)}, "
+            f"{_busy(results['pooled'], plan.workers)}",
             lower_is_better=False,
         )
     )
     return out
+
+
+def _busy(built: dict[str, Any], workers: int) -> str:
+    """RETURNS (str): How much CPU a build used, and what share of its workers' cores."""
+    cpu = built.get("cpu_seconds")
+    if cpu is None:
+        return f"--workers {workers}: CPU not measured"
+    share = cpu / (built["seconds"] * workers)
+    cores = f"{workers} core{'s' if workers > 1 else ''}"
+    wall = built["seconds"]
+    return f"--workers {workers} used {cpu:.1f} s CPU in {wall:.1f} s ({share:.0%} of {cores})"
 
 
 def _memory_ratios(results: dict[str, Any], plan: Plan) -> list[Ratio]:
