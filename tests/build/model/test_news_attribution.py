@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from summit_corpus.build.model import PreAnnotations, annotate_doc
 from summit_corpus.core.scheme import Scheme
@@ -129,6 +131,13 @@ class TestSpeakers:
                 "Ron Lieberman",
                 id="right-after-an-attributed-quote-before-another-verb-nearby",
             ),
+            pytest.param(
+                "“The people running just do not understand the military,” said Army Capt. "
+                "Lucas Ferreira, who said he would not vote for either of them.",
+                "The people running just do not understand the military,",
+                "Lucas Ferreira",
+                id="a-rank-ner-takes-for-an-org-is-not-the-speaker",
+            ),
         ],
     )
     def test_speaker_of_a_news_quotation(
@@ -137,6 +146,36 @@ class TestSpeakers:
         """Each quotation gets the speaker a reader would name."""
         pre = _annotate(nlp, scheme, text)
         assert _speakers(pre).get(quote) == speaker
+
+
+class TestParserSlips:
+    def test_a_name_the_parser_hangs_on_the_verb_as_a_compound_speaks(self, scheme: Scheme):
+        """ "“...,” Alvarez notes.": the parser may read the name and the verb as one noun
+        ("Alvarez notes") and hang the name on the verb as its compound, with NER missing the
+        name. The name is still the speaker, not the person named in the sentence before."""
+        words = ["Mr.", "Diaz", "spoke", "first", ".", '"', "We", "saw", "the", "plan", ","]
+        words += ['"', "Alvarez", "notes", "."]
+        spaces = [True, True, True, False, True, False, True, True, True, False, False]
+        spaces += [True, True, False, False]
+        heads = [1, 2, 2, 2, 2, 13, 7, 13, 9, 7, 13, 13, 13, 13, 13]
+        deps = ["compound", "nsubj", "ROOT", "advmod", "punct", "punct", "nsubj", "ccomp"]
+        deps += ["det", "dobj", "punct", "punct", "compound", "ROOT", "punct"]
+        pos = ["PROPN", "PROPN", "VERB", "ADV", "PUNCT", "PUNCT", "PRON", "VERB", "DET"]
+        pos += ["NOUN", "PUNCT", "PUNCT", "PROPN", "VERB", "PUNCT"]
+        lemmas = ["Mr.", "Diaz", "speak", "first", ".", '"', "we", "see", "the", "plan", ","]
+        lemmas += ['"', "Alvarez", "note", "."]
+        doc = Doc(
+            Vocab(),
+            words=words,
+            spaces=spaces,
+            heads=heads,
+            deps=deps,
+            pos=pos,
+            lemmas=lemmas,
+            ents=["O", "B-PERSON", *["O"] * 13],
+        )
+        pre = annotate_doc("doc", doc.text, doc, scheme)
+        assert _speakers(pre) == {"We saw the plan,": "Alvarez"}
 
 
 class TestNobodysWords:

@@ -1,4 +1,4 @@
-"""Mentions for the speaker rule (`rule/speaker.v5`): which span a subject token stands for.
+"""Mentions for the speaker rule (`rule/speaker.v6`): which span a subject token stands for.
 
 `speakers` decides where a quote's speaker is said (`speakers._speaker`); this module turns
 the token found there into a span: a name is its span; a proper noun NER missed becomes a
@@ -200,9 +200,23 @@ def _subjects(verb: Token, ctx: Context) -> list[Token]:
             if c.dep_ in _INVERTED_SUBJECT_DEPS and c.i not in ctx.quote_tokens
         ][:1]
     if not subjects:
+        # "“...,” Conway notes.": the parser took the name and the verb for one noun and hung
+        # the name on the verb as its compound.
+        subjects += [
+            c
+            for c in verb.lefts
+            if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i not in ctx.quote_tokens
+        ][:1]
+    if not subjects:
         subjects += _name_left_of(verb, ctx)
-    # Names before descriptions: "Russia's deputy foreign minister, Sergey Ryabkov stated".
-    subjects.sort(key=lambda t: t.i not in ctx.by_token and t.pos_ != "PROPN")
+    # Names before descriptions: "Russia's deputy foreign minister, Sergey Ryabkov stated";
+    # a person before another name ("said Army Capt. X": NER takes "Army Capt" for an ORG).
+    subjects.sort(
+        key=lambda t: (
+            t.i not in ctx.by_token and t.pos_ != "PROPN",
+            t.i not in ctx.by_token or ctx.by_token[t.i].label != "PERSON",
+        )
+    )
     return subjects
 
 
