@@ -5,7 +5,7 @@ corpus/
   croissant.json                     ML Commons Croissant metadata, publish/croissant.py
   MANIFEST.json                      SHA-256 of every other file in the folder, build/corpus.py
   dropped_predictions.parquet        model predictions dropped by the build, with reasons
-  data/<config>/<split>-00000-of-00001.parquet
+  data/<config>/<split>-<shard>-of-<shards>.parquet   whole documents, publish/shards.py
 """
 
 from __future__ import annotations
@@ -26,9 +26,16 @@ def config_dir(corpus: Path, config: str) -> Path:
     return corpus / DATA / config
 
 
+def shard_file(corpus: Path, config: str, split: str, shard: int, shards: int) -> Path:
+    """RETURNS (Path): The Parquet file of one shard of a config's split (0-based `shard` of
+    `shards`)."""
+    return config_dir(corpus, config) / f"{split}-{shard:05d}-of-{shards:05d}.parquet"
+
+
 def split_file(corpus: Path, config: str, split: str) -> Path:
-    """RETURNS (Path): The single Parquet file of one config and split."""
-    return config_dir(corpus, config) / f"{split}-00000-of-00001.parquet"
+    """RETURNS (Path): The file of a config's split published as one shard (a split of fewer
+    than publish.shards.SHARD_MIN_DOCS documents)."""
+    return shard_file(corpus, config, split, 0, 1)
 
 
 def split_of_file(path: Path) -> str:

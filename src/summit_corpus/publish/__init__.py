@@ -2,7 +2,8 @@
 
 `write_dataset` writes, inside the folder it is given and nowhere else:
 
-- `data/<config>/<split>-00000-of-00001.parquet` for the configs
+- `data/<config>/<split>-<shard>-of-<shards>.parquet` for the configs (shards of whole
+  documents, cut at the same documents in every config: `shards.py`)
   - `documents` (default): every documents column, the split assignment (split, group_id, ...)
     and each document's sentences, tokens, spans, relations and document labels as nested
     lists of records (the flat tables' columns minus `doc_id`);

@@ -1,8 +1,9 @@
 """Writing the Hugging Face dataset folder: each config's split files, the card, Croissant.
 
-`DatasetWriter` takes a chunk of documents at a time and grows each config's split files by
-row groups of a fixed size, so memory holds one chunk and the files are byte-identical however
-the documents were chunked; `write_dataset` publishes a corpus held in memory in one chunk.
+`DatasetWriter` takes a chunk of documents at a time and grows each config's split files (one
+per shard of whole documents, `shards.py`) by row groups of a fixed size, so memory holds one
+chunk and the files are byte-identical however the documents were chunked; `write_dataset`
+publishes a corpus held in memory in one chunk.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from summit_corpus.publish.croissant import croissant
 from summit_corpus.publish.facts import FactsAccumulator
 from summit_corpus.publish.features import file_schema
 from summit_corpus.publish.licence import CORPUS_LICENSE
+from summit_corpus.publish.shards import ShardPlan
 
 # Rows per row group of the published files. A documents row holds a whole article with its
 # tokens, so its groups are small: readers (the validator, `datasets`, the Hub's viewer) can
@@ -68,7 +70,8 @@ class DatasetWriter:
         self.tag_names = ner_labels(scheme)
         self.specs = _config_specs(self.table_names, scheme)
         self.facts = FactsAccumulator()
-        self._writers: dict[tuple[str, str], io.RowGroupWriter] = {}
+        self._writers: dict[tuple[str, str, int], io.RowGroupWriter] = {}
+        self._shards: ShardPlan | None = None
         self._pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
 
     def add(self, tables: Mapping[str, pa.Table], assignment: pa.Table) -> None:
@@ -76,17 +79,22 @@ class DatasetWriter:
 
         tables (Mapping[str, pa.Table]): Table name -> these documents' rows; a table of
             `table_names` that is missing counts as empty.
-        assignment (pa.Table): tables.SPLIT_ASSIGNMENT of at least these documents.
+        assignment (pa.Table): tables.SPLIT_ASSIGNMENT of every document of the corpus (the
+            same each time: the shards are cut from the first one).
         """
         chunk = {
             name: tables[name] if name in tables else T.table(name).empty()
             for name in self.table_names
         }
         rows, ner = config_rows(chunk, assignment, self.tag_names)
+        shards = self._shards = self._shards or ShardPlan(assignment)
         jobs = [
-            (self._writer(name, split, schema, features), part)
+            (self._writer(name, split, shard, schema, features), piece)
             for name, _, schema, features in self.specs
             for split, part in rows.get(name, {}).items()
+            for shard, piece in shards.cut(
+                part, "document_id" if name == BIGBIO_CONFIG else "doc_id", split
+            )
         ]
         # Each file gets one part per chunk, so files can be compressed side by side (Arrow
         # releases the GIL); the bytes do not depend on which thread wrote them.
@@ -98,16 +106,17 @@ class DatasetWriter:
         self.facts.add(chunk, mine)
         self.facts.add_ner(ner)
 
-    def _writer(self, config: str, split: str, schema: pa.Schema, features: Any) -> Any:
-        key = (config, split)
+    def _writer(self, config: str, split: str, shard: int, schema: pa.Schema, features: Any) -> Any:
+        key = (config, split, shard)
         if key not in self._writers:
+            assert self._shards is not None
             group = {
                 DEFAULT_CONFIG: DOCUMENT_GROUP_ROWS,
                 BIGBIO_CONFIG: DOCUMENT_GROUP_ROWS,
                 NER_CONFIG: NER_GROUP_ROWS,
             }.get(config, ROW_GROUP_ROWS)
             self._writers[key] = io.RowGroupWriter(
-                layout.split_file(self.out_dir, config, split),
+                layout.shard_file(self.out_dir, config, split, shard, self._shards.count(split)),
                 file_schema(schema, features),
                 group,
             )
@@ -120,9 +129,10 @@ class DatasetWriter:
         """
         self._pool.shutdown()
         counts: dict[str, dict[str, int]] = {}
-        for (config, split), writer in self._writers.items():
+        for (config, split, _shard), writer in self._writers.items():
             writer.close()
-            counts.setdefault(config, {})[split] = writer.rows
+            split_counts = counts.setdefault(config, {})
+            split_counts[split] = split_counts.get(split, 0) + writer.rows
         configs = [
             ConfigData(
                 name,
