@@ -269,7 +269,10 @@ def _build_locked(
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
         control_chars = _control_chars(staged)
         inside = _inside(datasheet, out)
-        summary = _publish(staged, annotations, tmp, chunk_documents, inside, allow_annotation_loss)
+        memo = store / "validated" if store is not None else None
+        summary = _publish(
+            staged, annotations, tmp, chunk_documents, inside, allow_annotation_loss, memo
+        )
         if datasheet is not None and inside is None:
             staged_datasheet = _stage_datasheet(tmp, datasheet)
         faults.point("datasheet.staged")
@@ -406,6 +409,7 @@ def _publish(
     chunk_documents: int,
     datasheet: Path | None = None,
     allow_annotation_loss: bool = False,
+    memo: Path | None = None,
 ) -> BuildSummary:
     """Split, publish and validate the staged corpus in the temporary folder `tmp`.
 
@@ -457,7 +461,8 @@ def _publish(
             render(tmp, tmp / datasheet)
         write_manifest(tmp)
         faults.point("publish.written")
-        report = validate_corpus(tmp, docs_per_chunk=chunk_documents)
+        # What validation checked of each shard is kept by the shard's bytes (`memo`).
+        report = validate_corpus(tmp, docs_per_chunk=chunk_documents, memo=memo)
         if not report.ok:
             raise BuildError(Errors.E102.format(count=len(report.failures)), list(report.lines()))
         faults.point("publish.validated")

@@ -171,7 +171,9 @@ def remember(path: Path | None, result: pa.Table) -> None:
     the whole entry or none."""
     if path is None:
         return
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", dir=path.parent)
+    fd, temp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(encode_entry({"result": result}, version=path.name))

@@ -41,7 +41,7 @@ from summit_corpus.core import layout
 from summit_corpus.core import tables as T
 from summit_corpus.core.chunks import DocumentChunk, iter_chunks, release_unused_memory
 from summit_corpus.validate.arrays import _bools
-from summit_corpus.validate.context import DEFINITIONS, _Scheme, _scheme
+from summit_corpus.validate.context import DEFINITIONS, _Scheme, _scheme, _scheme_vocabularies
 from summit_corpus.validate.files import (
     _ConfigFiles,
     _documents_config_columns,
@@ -63,7 +63,11 @@ from summit_corpus.validate.run import (
 
 
 def validate_corpus(
-    corpus_dir: Path, vocabularies: Mapping[str, Any] | None = None, *, docs_per_chunk: int = 500
+    corpus_dir: Path,
+    vocabularies: Mapping[str, Any] | None = None,
+    *,
+    docs_per_chunk: int = 500,
+    memo: Path | None = None,
 ) -> ValidationReport:
     """Validate a corpus folder: every table file, every cross-table rule, the manifest.
 
@@ -75,6 +79,9 @@ def validate_corpus(
         MANIFEST.json.
     vocabularies (Mapping[str, Any] | None): As in `validate_tables`; None reads the scheme.
     docs_per_chunk (int): Documents validated together; bounds memory.
+    memo (Path | None): A folder where what each shard of a corpus that passed contributed to
+        the rules that span shards is kept by the shard's bytes (`memo.py`), so that a shard
+        of the same bytes is not read again; None reads every shard.
     RETURNS (ValidationReport): Every failure.
     """
     # The manifest and the card first: a file whose bytes are not the manifest's is reported
@@ -92,21 +99,79 @@ def validate_corpus(
     if "documents" in configs:
         failures += _documents_config_columns(configs["documents"].schema.empty_table())
     stream = _Stream(corpus_dir, configs, _scheme(vocabularies))
+    # Only a folder whose manifest and card hold can take what was checked before.
+    shards = _Shards(memo, vocabularies, docs_per_chunk, configs) if memo and not failures else None
     for file_name in sorted({p.name for c in configs.values() for p in c.paths}):
+        if shards is not None and shards.take(stream, file_name):
+            continue
         group = {n: c.folder / file_name for n, c in configs.items() if file_name in c.names}
+        mark = stream.mark()
         try:
             for chunk in iter_chunks(group, "documents", docs_per_chunk):
                 stream.add_chunk(file_name, chunk)
         except Exception as error:  # noqa: BLE001 - an undecodable file is a failure, not a crash
             where = f"{layout.DATA}/*/{file_name}"
             failures.append(_table_failure("corpus", "parquet_readable", str(error), file=where))
+            continue
+        if shards is not None:
+            shards.note(stream, file_name, mark)
     failures += stream.finish()
-    failures += check_bigbio(corpus_dir, skip=skip)
+    failures += check_bigbio(corpus_dir, skip=skip | (shards.taken if shards else set()))
     failures.sort(key=_failure_order)
+    if shards is not None and not failures:
+        shards.keep()
     rows = stream.rows
     del stream
     release_unused_memory()  # the chunks' buffers: the datasheet need not stack on them
     return ValidationReport(tuple(failures), rows)
+
+
+class _Shards:
+    """The shards `memo` holds and those this validation reads (kept once the corpus passed)."""
+
+    def __init__(
+        self,
+        folder: Path,
+        vocabularies: Mapping[str, Any] | None,
+        docs_per_chunk: int,
+        configs: Mapping[str, _ConfigFiles],
+    ) -> None:
+        from summit_corpus.validate import memo
+
+        self.memo = memo.ValidationMemo(folder)
+        words = vocabularies if vocabularies is not None else _scheme_vocabularies()
+        self.code = memo.code_key(words, docs_per_chunk)
+        self.configs = configs
+        self.results: dict[str, memo.ShardResult] = {}
+        self.taken: set[str] = set()  # data files (relative paths) taken, not read
+
+    def _key(self, file_name: str) -> str:
+        from summit_corpus.validate.memo import shard_key
+
+        return shard_key(self.code, self.configs, file_name)
+
+    def take(self, stream: _Stream, file_name: str) -> bool:
+        """Add what the memo holds of shard `file_name` to `stream`. RETURNS (bool): Whether
+        it held it."""
+        key = self._key(file_name)
+        kept = self.memo.recall(key)
+        if kept is None:
+            return False
+        stream.take(file_name, kept)
+        self.results[key] = kept
+        names = [n for n, c in self.configs.items() if file_name in c.names]
+        self.taken |= {f"{layout.DATA}/{n}/{file_name}" for n in names}
+        return True
+
+    def note(self, stream: _Stream, file_name: str, mark: tuple[Any, ...]) -> None:
+        """Record what the shard just read contributed, if it added no failure."""
+        result = stream.since(mark)
+        if result is not None:
+            self.results[self._key(file_name)] = result
+
+    def keep(self) -> None:
+        """Keep the results of this corpus (it passed) in the memo, and only those."""
+        self.memo.remember(self.results)
 
 
 _NULL_ID = "\x00null"  # stands for a null doc_id where doc_ids are counted
@@ -197,6 +262,36 @@ class _Stream:
         ]
         if keys:
             self.seen.append(pc.unique(pa.concat_arrays(keys)))
+
+    def mark(self) -> tuple[Any, ...]:
+        """RETURNS (tuple): Where the stream stands, for `since`."""
+        counts = (len(self.failures), len(self.table_failures), len(self.seen))
+        return (*counts, len(self.assignment), dict(self.rows))
+
+    def since(self, mark: tuple[Any, ...]) -> Any:
+        """RETURNS (ShardResult | None): What was added since `mark` (one shard), or None if
+        that added a failure or left the documents unsound."""
+        from summit_corpus.validate.memo import ShardResult, concat_keys
+
+        failures, table_failures, seen, assignment, rows = mark
+        fresh = (len(self.failures), len(self.table_failures)) != (failures, table_failures)
+        if fresh or not self.documents_sound:
+            return None
+        added = self.assignment[assignment:]
+        tables = [t for t, _, _ in added]
+        columns = pa.concat_tables(tables, promote_options="permissive") if tables else None
+        mine = {name: n - rows.get(name, 0) for name, n in self.rows.items()}
+        return ShardResult(mine, concat_keys(self.seen[seen:]), columns)
+
+    def take(self, file_name: str, kept: Any) -> None:
+        """Add a shard that passed before, as `since` gave it, without reading it."""
+        for name, n in kept.rows.items():
+            self.rows[name] = self.rows.get(name, 0) + n
+        if len(kept.doc_keys):
+            self.seen.append(kept.doc_keys)
+        if kept.assignment is not None:
+            split = layout.split_of_file(Path(file_name))
+            self.assignment.append((kept.assignment, f"{layout.DATA}/documents/{file_name}", split))
 
     def _keep(self, failure: Failure) -> None:
         if failure.index is None:

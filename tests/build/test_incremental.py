@@ -1,0 +1,157 @@
+"""Rebuilds take what the build before computed, and publish what a build from scratch does.
+
+The corpus is the seeds and synthetic articles, published in shards of a few documents (the
+shard sizes are made small), so that a rebuild has shards it can take and shards it cannot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from summit_corpus.build import synthetic
+from summit_corpus.build.corpus import build_corpus, write_manifest
+from summit_corpus.core import io, layout
+from summit_corpus.publish import shards
+from summit_corpus.validate import corpus as validating
+from summit_corpus.validate import validate_corpus
+
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = REPO / "seeds"
+ANNOTATIONS = REPO / "annotations"
+
+
+def corpus_bytes(corpus: Path) -> dict[str, str]:
+    return {
+        p.relative_to(corpus).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(corpus.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(autouse=True)
+def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shards, "SHARD_MIN_DOCS", 3)
+    monkeypatch.setattr(shards, "SHARD_SPREAD", 3)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[dict[str, Path]]:
+    """Seeds (the repository's and 24 synthetic articles), the annotations before and after a
+    pull (before lacks the last task's annotations), and a corpus built with a cache from
+    `before`."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    synthetic.write_corpus(SEEDS, seeds, 24)
+    before, after = tmp_path / "before", tmp_path / "after"
+    shutil.copytree(ANNOTATIONS, before)
+    shutil.copytree(ANNOTATIONS, after)
+    for snapshot in sorted(before.glob("*/*.json")):
+        tasks = json.loads(snapshot.read_text(encoding="utf-8"))
+        if isinstance(tasks, list) and tasks and "annotations" in tasks[-1]:
+            tasks[-1]["annotations"] = []
+            snapshot.write_text(json.dumps(tasks, indent=1), encoding="utf-8")
+    out, store = tmp_path / "corpus", tmp_path / "cache"
+    build_corpus(seeds, out, annotations=before, progress=False, cache_dir=store)
+    yield {"seeds": seeds, "before": before, "after": after, "out": out, "store": store}
+
+
+def read_shards(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the shards validation reads (the others it takes from the memo)."""
+    read: list[str] = []
+    add_chunk = validating._Stream.add_chunk
+
+    def spy(self: validating._Stream, file_name: str, chunk: object) -> None:
+        if file_name not in read:
+            read.append(file_name)
+        add_chunk(self, file_name, chunk)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(validating._Stream, "add_chunk", spy)
+    return read
+
+
+class TestRebuildIsAFromScratchBuild:
+    def test_after_a_pull_that_changed_only_annotations(
+        self, project: dict[str, Path], tmp_path: Path
+    ) -> None:
+        """A rebuild with the pulled snapshots publishes the bytes a build from scratch (no
+        cache) of the same inputs publishes, and validation reads only the changed shards."""
+        documents = layout.config_dir(project["out"], "documents")
+        assert len(list(documents.glob("*.parquet"))) > 3
+        before = corpus_bytes(project["out"])
+        with pytest.MonkeyPatch.context() as patch:
+            read = read_shards(patch)
+            build_corpus(
+                project["seeds"],
+                project["out"],
+                annotations=project["after"],
+                progress=False,
+                cache_dir=project["store"],
+            )
+        fresh = tmp_path / "fresh"
+        build_corpus(project["seeds"], fresh, annotations=project["after"], progress=False)
+        rebuilt = corpus_bytes(project["out"])
+        assert rebuilt == corpus_bytes(fresh)
+        changed = {Path(rel).name for rel in rebuilt if rebuilt[rel] != before.get(rel)}
+        assert set(read) == {name for name in changed if name.endswith(".parquet")}
+        assert 0 < len(read) < len(list(documents.glob("*.parquet")))
+
+    def test_after_adding_an_article(self, project: dict[str, Path], tmp_path: Path) -> None:
+        """A rebuild after one more article publishes the bytes a build from scratch does."""
+        source = synthetic.material(SEEDS)
+        extra = project["seeds"] / synthetic.NAME_FORMAT.format(index=10**6)
+        extra.write_bytes(synthetic.article(source, 10**6))
+        summary = build_corpus(
+            project["seeds"],
+            project["out"],
+            annotations=project["before"],
+            progress=False,
+            cache_dir=project["store"],
+        )
+        assert summary.parsed == 1
+        fresh = tmp_path / "fresh"
+        build_corpus(project["seeds"], fresh, annotations=project["before"], progress=False)
+        assert corpus_bytes(project["out"]) == corpus_bytes(fresh)
+
+
+class TestValidationMemo:
+    def test_a_changed_shard_is_checked_again(
+        self, project: dict[str, Path], tmp_path: Path
+    ) -> None:
+        """A shard whose file changed (the manifest rewritten to match) is read again and its
+        broken rule reported, although a corpus that passed had a shard of that name."""
+        memo = tmp_path / "memo"
+        assert validate_corpus(project["out"], memo=memo).ok
+        assert list(memo.glob("*/*.entry"))
+        spans = sorted(layout.config_dir(project["out"], "spans").glob("*.parquet"))[-1]
+        table = pq.read_table(spans)
+        labels = table.column("label").to_pylist()
+        labels[0] = "NOT_A_LABEL"
+        broken = table.set_column(
+            table.schema.get_field_index("label"), "label", pa.array(labels, pa.string())
+        )
+        io.write_parquet(spans, broken)
+        write_manifest(project["out"])
+        report = validate_corpus(project["out"], memo=memo)
+        assert not report.ok
+        assert any(f.file == spans.relative_to(project["out"]).as_posix() for f in report.failures)
+
+    def test_a_damaged_entry_is_not_used(self, project: dict[str, Path], tmp_path: Path) -> None:
+        """An entry whose bytes do not match its checksum is ignored: the shard is read."""
+        memo = tmp_path / "memo"
+        clean = validate_corpus(project["out"])
+        assert validate_corpus(project["out"], memo=memo).ok
+        for entry in memo.glob("*/*.entry"):
+            data = bytearray(entry.read_bytes())
+            data[len(data) // 2] ^= 0x10
+            entry.write_bytes(bytes(data))
+        again = validate_corpus(project["out"], memo=memo)
+        assert again.ok
+        assert again.rows == clean.rows
