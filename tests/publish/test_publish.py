@@ -347,6 +347,36 @@ class TestWriteDataset:
         chunked = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
         assert chunked == whole
 
+    def test_a_shard_is_closed_once_the_next_one_begins(self, tmp_path, scheme, monkeypatch):
+        """Documents added in doc_id order finish each shard's files as soon as a document of
+        the next shard comes (no buffer or open file per finished shard), with the bytes of
+        one piece; a document of a finished shard is refused."""
+        from summit_corpus.publish import shards
+
+        monkeypatch.setattr(shards, "SHARD_MIN_DOCS", 1)
+        monkeypatch.setattr(shards, "SHARD_SPREAD", 1)
+        corpus = _corpus()
+        assignment = _assignment({"a": "train", "b": "train", "c": "train"})
+        whole = tmp_path / "whole"
+        write_dataset(corpus, assignment, whole, scheme)
+        out = tmp_path / "chunked"
+        writer = DatasetWriter(out, scheme, list(corpus))
+
+        def rows_of(doc_id: str) -> dict[str, pa.Table]:
+            return {n: t.filter(pc.equal(t.column("doc_id"), doc_id)) for n, t in corpus.items()}
+
+        writer.add(rows_of("a"), assignment)
+        first = layout.shard_file(out, "documents", "train", 0, 3)
+        assert not first.exists()
+        writer.add(rows_of("b"), assignment)
+        assert first.exists()
+        with pytest.raises(ValueError, match="doc_id order"):
+            writer.add(rows_of("a"), assignment)
+        writer.add(rows_of("c"), assignment)
+        writer.close()
+        files = {p.relative_to(whole): p.read_bytes() for p in whole.rglob("*") if p.is_file()}
+        assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == files
+
     def test_a_document_file_has_row_groups_of_fixed_size(self, tmp_path, scheme):
         """Documents are stored in row groups of DOCUMENT_GROUP_ROWS, so readers can stream them."""
         from summit_corpus.publish import writer as publish

@@ -71,6 +71,7 @@ class DatasetWriter:
         self.specs = _config_specs(self.table_names, scheme)
         self.facts = FactsAccumulator()
         self._writers: dict[tuple[str, str, int], io.RowGroupWriter] = {}
+        self._closed: dict[tuple[str, str, int], int] = {}  # finished shard -> its rows
         self._shards: ShardPlan | None = None
         self._pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
 
@@ -100,14 +101,32 @@ class DatasetWriter:
         # releases the GIL); the bytes do not depend on which thread wrote them.
         for done in self._pool.map(lambda job: job[0].write(job[1]), jobs):
             del done
+        self._close_finished(rows.get(DEFAULT_CONFIG, {}))
         mine = assignment.filter(
             pc.is_in(assignment.column("doc_id"), value_set=chunk[T.DOCUMENTS.name]["doc_id"])
         )
         self.facts.add(chunk, mine)
         self.facts.add_ner(ner)
 
+    def _close_finished(self, documents: Mapping[str, pa.Table]) -> None:
+        """Close the files of every shard before the last one these documents reach in their
+        split. The build adds documents in doc_id order, so no row of those shards is left,
+        and their buffers and open files are let go now, not when the last shard is done
+        (a corpus of many shards would hold a partial row group and a file per shard)."""
+        assert self._shards is not None
+        reached = {
+            split: max(shard for shard, _ in self._shards.cut(part, "doc_id", split))
+            for split, part in documents.items()
+        }
+        for key in [k for k in self._writers if k[2] < reached.get(k[1], -1)]:
+            writer = self._writers.pop(key)
+            writer.close()
+            self._closed[key] = writer.rows
+
     def _writer(self, config: str, split: str, shard: int, schema: pa.Schema, features: Any) -> Any:
         key = (config, split, shard)
+        if key in self._closed:
+            raise ValueError(f"{key} is closed: documents must be added in doc_id order")
         if key not in self._writers:
             assert self._shards is not None
             group = {
@@ -128,11 +147,13 @@ class DatasetWriter:
         RETURNS (list[ConfigData]): The configs in publishing order with rows per split.
         """
         self._pool.shutdown()
-        counts: dict[str, dict[str, int]] = {}
-        for (config, split, _shard), writer in self._writers.items():
+        for key, writer in self._writers.items():
             writer.close()
+            self._closed[key] = writer.rows
+        counts: dict[str, dict[str, int]] = {}
+        for (config, split, _shard), rows in self._closed.items():
             split_counts = counts.setdefault(config, {})
-            split_counts[split] = split_counts.get(split, 0) + writer.rows
+            split_counts[split] = split_counts.get(split, 0) + rows
         configs = [
             ConfigData(
                 name,
