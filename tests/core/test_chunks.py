@@ -207,3 +207,23 @@ class TestReleaseUnusedMemory:
         del parts
         release_unused_memory()
         assert _resident_mib() - base < 100
+
+
+def test_a_file_walked_in_chunks_holds_one_row_group_of_bytes_not_the_whole_file(
+    tmp_path: Path,
+) -> None:
+    """The cursors read without pyarrow's pre-buffer, which would keep the bytes of every row
+    group read so far until the file is closed: by a file's last chunk, the whole file."""
+    groups, group_rows = 16, 4096
+    ids = [f"d{i:06d}" for i in range(groups * group_rows)]
+    noise = [bytes(pa.py_buffer(f"{i:08d}".encode() * 32)) for i in range(len(ids))]
+    table = pa.table({"doc_id": ids, "blob": pa.array(noise, pa.binary())})
+    path = tmp_path / "documents.parquet"
+    pq.write_table(table, path, row_group_size=group_rows, compression="none")
+    group_bytes = pq.ParquetFile(path).metadata.row_group(0).total_byte_size
+    before = pa.total_allocated_bytes()
+    held = 0
+    for chunk in iter_chunks({"documents": path}, "documents", docs_per_chunk=group_rows // 2):
+        del chunk
+        held = max(held, pa.total_allocated_bytes() - before)
+    assert held < 3 * group_bytes < groups * group_bytes

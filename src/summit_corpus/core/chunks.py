@@ -23,7 +23,8 @@ from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+
+from summit_corpus.core.io import open_parquet
 
 DOC_ID = "doc_id"
 Item = TypeVar("Item")
@@ -50,7 +51,7 @@ class Cursor:
     """A read position in one Parquet file; hands out the rows up to a doc_id in file order."""
 
     def __init__(self, path: Path, columns: Sequence[str] | None, batch_rows: int) -> None:
-        self._file = pq.ParquetFile(path)
+        self._file = open_parquet(path)
         names = self._file.schema_arrow.names
         wanted = _with_doc_id(columns, names)
         self.schema = (

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from summit_corpus.core import layout
 from summit_corpus.core import tables as T
 from summit_corpus.core.errors import Errors, ExportError
+from summit_corpus.core.io import open_parquet
 
 # "best": the layer the `ner` config uses, per document (adjudicated where it has one, else the
 # model layer); the other three choose one layer for every document.
@@ -295,7 +294,7 @@ def read_documents(
     order = {split: i for i, split in enumerate(T.SPLITS)}
     files.sort(key=lambda f: (order.get(layout.split_of_file(f), len(order)), f.name))
     for path in files:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=_COLUMNS):
+        for batch in open_parquet(path).iter_batches(batch_size=batch_rows, columns=_COLUMNS):
             for row in batch.to_pylist():
                 yield from documents_of_row(row, layer)
 

@@ -145,7 +145,7 @@ def _files(corpus_dir: Path, name: str) -> list[Path]:
 def _batches(files: Sequence[Path], columns: Sequence[str], rows: int) -> Iterator[pa.Table]:
     """Batches of some columns of every file in turn: one batch in memory at a time."""
     for path in files:
-        parquet = pq.ParquetFile(path)
+        parquet = io.open_parquet(path)
         for batch in parquet.iter_batches(batch_size=rows, columns=list(columns)):
             yield pa.Table.from_batches([batch])
 

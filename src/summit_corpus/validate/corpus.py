@@ -34,12 +34,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from summit_corpus.core import layout
 from summit_corpus.core import tables as T
 from summit_corpus.core.chunks import DocumentChunk, iter_chunks, release_unused_memory
+from summit_corpus.core.io import open_parquet
 from summit_corpus.validate.arrays import _bools
 from summit_corpus.validate.context import DEFINITIONS, _Scheme, _scheme, _scheme_vocabularies
 from summit_corpus.validate.files import (
@@ -368,7 +368,7 @@ class _Stream:
             for path in config.paths:
                 rel = path.relative_to(self.corpus_dir).as_posix()
                 offset = 0
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=65536):
+                for batch in open_parquet(path).iter_batches(batch_size=65536):
                     if "doc_id" not in batch.schema.names:
                         break
                     mask = _bools(pc.is_in(_doc_keys(batch.column("doc_id")), value_set=wanted))

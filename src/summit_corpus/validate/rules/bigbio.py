@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from summit_corpus.core import layout
 from summit_corpus.core.chunks import Cursor
 from summit_corpus.core.errors import Errors
+from summit_corpus.core.io import open_parquet
 from summit_corpus.export.bigbio import CONFIG, DOCUMENT_COLUMNS, kb_table_of_rows, to_example
 from summit_corpus.export.documents import LAYER_BEST, documents_of_row
 from summit_corpus.validate.report import RULES, Failure, _jsonable, _short
@@ -23,7 +23,7 @@ _BATCH = 100  # documents read, made into examples and compared at a time
 
 def _expected(documents: Path) -> Iterator[dict[str, Any]]:
     """YIELDS (dict): The examples the documents file's rows make, in the file's order."""
-    parquet = pq.ParquetFile(documents)
+    parquet = open_parquet(documents)
     for batch in parquet.iter_batches(batch_size=_BATCH, columns=list(DOCUMENT_COLUMNS)):
         for row in batch.to_pylist():
             for document in documents_of_row(row, LAYER_BEST):
@@ -32,7 +32,7 @@ def _expected(documents: Path) -> Iterator[dict[str, Any]]:
 
 def _published(path: Path) -> Iterator[dict[str, Any]]:
     """YIELDS (dict): The rows of a bigbio_kb split file, in order."""
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH):
+    for batch in open_parquet(path).iter_batches(batch_size=_BATCH):
         yield from batch.to_pylist()
 
 
@@ -86,7 +86,7 @@ def _matches(documents: Path, published: Path) -> bool:
     the cost of a valid corpus). Any difference, even in row count, answers False, and the
     caller then finds the differing rows one by one."""
     got = Cursor(published, None, _BATCH)
-    wanted = pq.ParquetFile(documents)
+    wanted = open_parquet(documents)
     for batch in wanted.iter_batches(batch_size=_BATCH, columns=list(DOCUMENT_COLUMNS)):
         expected = kb_table_of_rows(pa.Table.from_batches([batch]))
         if not expected.equals(got.take_rows(batch.num_rows)):
