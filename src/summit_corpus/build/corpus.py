@@ -257,6 +257,10 @@ def _build_locked(
     problems = found.problems + refused
     duplicates = {p.path for p in refused}
     raws = [r for r in raws if r.path not in duplicates]
+    skipped = tuple(str(s) for s in found.skipped)
+    # The raw bytes (110 MiB for 20,000 articles) are the per-article stage's only: this frame
+    # must not keep them through publishing and validation.
+    del found
 
     # Rows stream through staging files in bounded batches; no article's rows stay in memory.
     staging = swap.sibling(out, "staging")
@@ -264,6 +268,7 @@ def _build_locked(
     staged_datasheet: list[tuple[Path, Path]] = []
     try:
         staged = _stage(raws, staging, store, workers, engine, scheduler, batch_size, progress)
+        del raws
         messages = [str(p) for p in problems] + staged.errors
         if messages:
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
@@ -294,7 +299,7 @@ def _build_locked(
     return dataclasses.replace(
         summary,
         out=out,
-        ignored=tuple(str(s) for s in found.skipped),
+        ignored=skipped,
         same_content=tuple(same_content),
         control_chars=control_chars,
     )
@@ -308,14 +313,7 @@ def _control_chars(staged: engines.Staged) -> tuple[str, ...]:
     memo = reuse.memo_path(staged, "control_chars", "summit_corpus.build.encoding")
     found = reuse.recall(memo)
     if found is None:
-        from summit_corpus.build.encoding import CONTROL
-
-        documents = pq.read_table(
-            staged.files[tables.DOCUMENTS.name], columns=["source_file", "text"]
-        )
-        counts = pc.count_substring_regex(documents.column("text"), CONTROL)
-        found = pa.table({"source_file": documents.column("source_file"), "count": counts})
-        found = found.filter(pc.greater(found.column("count"), 0))
+        found = _count_control_chars(staged.files[tables.DOCUMENTS.name])
         reuse.remember(memo, found)
     return tuple(
         Errors.W001.format(path=printable(source), count=count)
@@ -323,6 +321,25 @@ def _control_chars(staged: engines.Staged) -> tuple[str, ...]:
             found.column("source_file").to_pylist(), found.column("count").to_pylist(), strict=True
         )
     )
+
+
+def _count_control_chars(documents: Path) -> pa.Table:
+    """RETURNS (pa.Table): source_file and count of the staged articles whose text holds
+    control characters, read a batch of texts at a time (the text column is the corpus's
+    size)."""
+    from summit_corpus.build.encoding import CONTROL
+
+    def counted(rows: pa.RecordBatch | pa.Table) -> pa.Table:
+        counts = pc.count_substring_regex(rows.column("text"), CONTROL)
+        found = pa.table({"source_file": rows.column("source_file"), "count": counts})
+        return found.filter(pc.greater(found.column("count"), 0))
+
+    file = io.open_parquet(documents)
+    columns = ["source_file", "text"]
+    parts = [counted(batch) for batch in file.iter_batches(batch_size=256, columns=columns)]
+    if not parts:  # no documents: the same columns, no rows
+        parts = [counted(file.schema_arrow.empty_table().select(columns))]
+    return pa.concat_tables(parts)
 
 
 def _inside(datasheet: Path | None, out: Path) -> Path | None:
@@ -495,10 +512,10 @@ def _assign_splits(staged: engines.Staged) -> pa.Table:
         return kept
     from summit_corpus.publish.splits import ASSIGNMENT_COLUMNS, assign_splits
 
-    staged_documents = pq.ParquetFile(staged.files[tables.DOCUMENTS.name])
+    staged_documents = io.open_parquet(staged.files[tables.DOCUMENTS.name])
     assignment = assign_splits(
         staged_documents.iter_batches(batch_size=256, columns=list(ASSIGNMENT_COLUMNS)),
-        fingerprints=pq.ParquetFile(staged.files[tables.FINGERPRINTS.name]).iter_batches(
+        fingerprints=io.open_parquet(staged.files[tables.FINGERPRINTS.name]).iter_batches(
             batch_size=1024
         ),
     )
