@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from summit_corpus.core.chunks import DocumentChunk, iter_chunks, prefetch
+from summit_corpus.core.chunks import DocumentChunk, arrow_returns_memory, iter_chunks, prefetch
 
 
 def write(path: Path, rows: list[dict[str, object]], row_group_size: int = 3) -> Path:
@@ -227,3 +227,13 @@ def test_a_file_walked_in_chunks_holds_one_row_group_of_bytes_not_the_whole_file
         del chunk
         held = max(held, pa.total_allocated_bytes() - before)
     assert held < 3 * group_bytes < groups * group_bytes
+
+
+def test_while_a_build_runs_arrow_allocates_from_a_pool_that_hands_freed_pages_back() -> None:
+    before = pa.default_memory_pool().backend_name
+    with arrow_returns_memory() as returning:
+        inside = pa.default_memory_pool().backend_name
+        buffer = pa.allocate_buffer(1 << 20)
+    del buffer  # freed into the pool it came from, after the default is back
+    assert returning == (inside == "jemalloc")
+    assert pa.default_memory_pool().backend_name == before

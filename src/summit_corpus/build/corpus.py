@@ -30,6 +30,7 @@ from summit_corpus.build.cache import default_dir as default_cache_dir
 from summit_corpus.build.seeds import find_duplicates, read_seeds
 from summit_corpus.build.staging import read_staged
 from summit_corpus.core import allocator, io, layout, tables
+from summit_corpus.core.chunks import arrow_returns_memory
 from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors, printable
 
 
@@ -180,7 +181,7 @@ def build_corpus(
     try:
         _check_out(out, datasheet)
         out.parent.mkdir(parents=True, exist_ok=True)
-        with swap.BuildLock(out), _Signals() as signals:
+        with swap.BuildLock(out), _Signals() as signals, arrow_returns_memory():
             recovered = _recover(out, datasheet, store)
             faults.point("build.locked")
             summary = _build_locked(

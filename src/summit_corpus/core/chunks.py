@@ -17,6 +17,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -250,3 +251,29 @@ def release_unused_memory() -> None:
 
     pa.default_memory_pool().release_unused()
     allocator.trim()
+
+
+@contextmanager
+def arrow_returns_memory() -> Iterator[bool]:
+    """Inside, Arrow allocates from jemalloc with its decay at 0, which hands freed pages back
+    to the kernel at once; the previous default pool is back after. Where pyarrow has no
+    jemalloc (Windows, some builds) nothing changes.
+
+    Arrow's default pool (mimalloc) keeps what the publisher and the validator free, and
+    fragments: over the 41 chunks of a 20,000-article corpus the publisher's peak resident set
+    grew by 375 MiB while Arrow's live bytes grew by about 100.
+
+    YIELDS (bool): Whether jemalloc is in use.
+    """
+    try:
+        pa.jemalloc_set_decay_ms(0)  # before its first allocation: arenas take it when made
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        yield False
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield True
+    finally:
+        pa.set_memory_pool(previous)
