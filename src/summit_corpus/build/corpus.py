@@ -30,7 +30,7 @@ from summit_corpus.build.cache import default_dir as default_cache_dir
 from summit_corpus.build.seeds import find_duplicates, read_seeds
 from summit_corpus.build.staging import read_staged
 from summit_corpus.core import allocator, io, layout, tables
-from summit_corpus.core.chunks import arrow_returns_memory
+from summit_corpus.core.chunks import arrow_returns_memory, release_unused_memory
 from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors, printable
 
 
@@ -270,6 +270,9 @@ def _build_locked(
     try:
         staged = _stage(raws, staging, store, workers, engine, scheduler, batch_size, progress)
         del raws
+        # What staging freed (the raw bytes, the rows' buffers): the publisher need not stack
+        # on it.
+        release_unused_memory()
         messages = [str(p) for p in problems] + staged.errors
         if messages:
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
