@@ -9,9 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
-from summit_corpus.build import engines, ingest, pipeline, reuse
+from summit_corpus.build import engines, ingest, pipeline, reuse, synthetic
 from summit_corpus.build.cache import ArticleCache, namespace
 from summit_corpus.build.corpus import build_corpus
 from summit_corpus.core.errors import BuildError, EngineError
@@ -273,6 +274,18 @@ def _worker_settings() -> tuple[str | None, bool]:
     )
 
 
+def _page_faults_of_a_second_batch(batch: pa.Table) -> int:
+    """In a Dask worker's task thread: the minor page faults of the second of two batches."""
+    import resource
+
+    from summit_corpus.build import pipeline
+
+    pipeline.process_batch(batch)
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    pipeline.process_batch(batch)
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
+
+
 class TestDaskLocalCluster:
     def test_the_cluster_a_build_starts_has_no_profiler_and_no_malloc_trim(
         self, monkeypatch: pytest.MonkeyPatch
@@ -290,3 +303,20 @@ class TestDaskLocalCluster:
         finally:
             engine.close()
         assert settings == [(None, False)]
+
+    def test_the_task_thread_keeps_the_pages_it_frees_between_batches(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """A worker parses in a thread; with one malloc arena for the process, what a batch
+        frees serves the next one, as in the local pool (without it: ~14,000 page faults a
+        batch of 32 articles)."""
+        pytest.importorskip("distributed")
+        monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+        synthetic.write_corpus(SEEDS, tmp_path / "raw", 32)
+        batch = pipeline.raw_table(ingest.discover(tmp_path / "raw"))
+        engine = engines.DaskEngine(workers=1)
+        try:
+            faults = engine.client.submit(_page_faults_of_a_second_batch, batch).result()
+        finally:
+            engine.close()
+        assert faults < 3_000
