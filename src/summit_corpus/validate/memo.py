@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -114,27 +112,13 @@ class ValidationMemo:
             }
             if result.assignment is not None:
                 tables["assignment"] = result.assignment
-            _write_atomic(path, encode_entry(tables, version=key))
+            io.write_atomic(path, encode_entry(tables, version=key))
         self._prune(set(results))
 
     def _prune(self, keep: set[str]) -> None:
         for path in self.folder.glob("*/*.entry"):
             if path.stem not in keep:
                 path.unlink(missing_ok=True)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def concat_keys(arrays: Sequence[pa.Array]) -> pa.Array:
