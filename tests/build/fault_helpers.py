@@ -1,7 +1,9 @@
-"""Helpers of the fault tests: the `corpus` command in a child process, seed copies."""
+"""Helpers of the build tests: the `corpus` command in a child process, seed copies, a corpus
+folder's bytes."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -13,6 +15,15 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
 SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def corpus_bytes(corpus: Path) -> dict[str, str]:
+    """RETURNS (dict[str, str]): Every file of `corpus` (relative POSIX path) -> its SHA-256."""
+    return {
+        p.relative_to(corpus).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(corpus.rglob("*"))
+        if p.is_file()
+    }
 
 
 def copy_seeds(folder: Path, count: int = 2) -> Path:

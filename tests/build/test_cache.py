@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ast
-import hashlib
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from fault_helpers import corpus_bytes
 
 from summit_corpus.build import cache, ingest
 from summit_corpus.build.corpus import build_corpus
@@ -35,14 +35,6 @@ def sentences(doc_id: str, n: int) -> pa.Table:
             for i in range(n)
         ]
     )
-
-
-def corpus_files(corpus: Path) -> dict[str, str]:
-    return {
-        p.relative_to(corpus).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(corpus.rglob("*"))
-        if p.is_file()
-    }
 
 
 class TestEntry:
@@ -112,7 +104,7 @@ class TestCodeDigest:
         editing the publisher, the validator or the annotation tools does not, so their
         changes do not make a rebuild parse every article again."""
         package = Path(cache.__file__).resolve().parents[1]  # installed or in src/
-        stage = {p.relative_to(package).as_posix() for p in cache._stage_sources()}
+        stage = {p.relative_to(package).as_posix() for p in cache.stage_sources()}
         assert {"build/pipeline.py", "build/segment.py", "build/model/quotes.py"} <= stage
         assert {"core/tables.py", "core/scheme.py"} <= stage
         later = ("publish/", "validate/", "annotate/", "export/", "build/corpus.py")
@@ -157,4 +149,4 @@ class TestWarmBuild:
         build_corpus(SEEDS, warm, annotations=ANNOTATIONS, progress=False, cache_dir=store)
         assert len(list(store.rglob("*.arrow"))) == len(list(SEEDS.iterdir()))
         build_corpus(SEEDS, warm, annotations=ANNOTATIONS, progress=False, cache_dir=store)
-        assert corpus_files(warm) == corpus_files(clean)
+        assert corpus_bytes(warm) == corpus_bytes(clean)

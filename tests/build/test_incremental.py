@@ -6,7 +6,6 @@ shard sizes are made small), so that a rebuild has shards it can take and shards
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from fault_helpers import corpus_bytes
 
 from summit_corpus.build import synthetic
 from summit_corpus.build.corpus import build_corpus, write_manifest
@@ -26,14 +26,6 @@ from summit_corpus.validate import validate_corpus
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
 ANNOTATIONS = REPO / "annotations"
-
-
-def corpus_bytes(corpus: Path) -> dict[str, str]:
-    return {
-        p.relative_to(corpus).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(corpus.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(autouse=True)

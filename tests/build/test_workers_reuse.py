@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from fault_helpers import corpus_bytes
 
 from summit_corpus.build import engines, ingest, pipeline, reuse, synthetic
 from summit_corpus.build.cache import ArticleCache, namespace
@@ -21,14 +21,6 @@ from summit_corpus.publish import splits
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
 ANNOTATIONS = REPO / "annotations"
-
-
-def corpus_bytes(corpus: Path) -> dict[str, str]:
-    return {
-        p.relative_to(corpus).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(corpus.rglob("*"))
-        if p.is_file()
-    }
 
 
 def staged_sets(store: Path) -> list[Path]:

@@ -25,7 +25,8 @@ Modules:
 - `client`: the only module that imports `label_studio_sdk` (lazily, in the functions that
   talk to a server), so importing this package never loads the SDK.
 - `commands`: the corpus-level entry points the CLI calls.
-- `studio` (runs the server), `gold` (the seeds' gold layer), `evaluate` (model vs. gold).
+- `studio` (runs the server), `gold` (the seeds' gold layer), `evaluate` (model vs. gold),
+  `human` (the layers a build publishes, refused when a label is outside the scheme).
 
 The names below are re-exported so that `from summit_corpus import annotate` keeps working.
 """

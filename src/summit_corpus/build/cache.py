@@ -69,7 +69,7 @@ def code_digest() -> str:
     not throw the cache away while editing the tokenizer's caller does.
     """
     digest = hashlib.sha256()
-    files = list(_stage_sources())
+    files = list(stage_sources())
     try:
         from summit_corpus.core.scheme import SCHEME_PATH
         from summit_corpus.core.split_config import DEFAULT_CONFIG_PATH
@@ -94,7 +94,7 @@ def _module_file(module: str) -> Path | None:
 
 
 @functools.cache
-def _stage_sources(root: str = "summit_corpus.build.pipeline") -> tuple[Path, ...]:
+def stage_sources(root: str = "summit_corpus.build.pipeline") -> tuple[Path, ...]:
     """RETURNS (tuple[Path, ...]): `root`'s module file and the toolkit modules it imports,
     sorted. Read once per process: the import graph of the installed code does not change
     (the files' bytes are hashed on every call)."""

@@ -22,7 +22,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from summit_corpus.build import engines, faults, ingest, swap
 from summit_corpus.build.cache import ArticleCache
@@ -439,13 +438,14 @@ def _publish(
     holds one chunk, whatever the size of the corpus. `datasheet` (relative to the corpus
     folder) is rendered into it before the manifest is written.
     """
+    from summit_corpus.annotate.human import read_human_layer
     from summit_corpus.core.chunks import iter_chunks
     from summit_corpus.core.scheme import load_scheme
     from summit_corpus.publish import DatasetWriter
     from summit_corpus.publish.splits import split_sizes
     from summit_corpus.validate import validate_corpus
 
-    human, annotation_problems = _human_layer(
+    human, annotation_problems = read_human_layer(
         annotations, staged.files[tables.DOCUMENTS.name], allow_annotation_loss
     )
     # The fingerprints feed the split assignment only; every other staged table is published.
@@ -537,87 +537,6 @@ def _write_dropped(staged: engines.Staged, corpus: Path) -> dict[str, int]:
     rows = read_staged(path, definition) if path is not None else definition.empty()
     io.write_parquet(corpus / layout.DROPPED_PREDICTIONS, rows)
     return dict(sorted(Counter(rows.column("reason").to_pylist()).items()))
-
-
-def _human_layer(
-    annotations: Path | None, staged_documents: Path, allow_loss: bool
-) -> tuple[dict[str, pa.Table], tuple[str, ...]]:
-    """The human and adjudicated layers from the Label Studio snapshots in `annotations`.
-
-    Only the documents the snapshots have tasks for are read from the staged documents.
-    RETURNS (tuple[dict[str, pa.Table], tuple[str, ...]]): The tables, and one line per
-        problem of the conversion (naming snapshot file, task, annotation and region).
-    RAISES (BuildError): A label outside the scheme, or (unless `allow_loss`) a problem whose
-        annotations would be in no table.
-    """
-    if annotations is None or not annotations.is_dir():
-        return {}, ()
-    from summit_corpus.annotate import convert_snapshots, snapshot_doc_ids
-    from summit_corpus.core.scheme import load_scheme
-
-    wanted = pa.array(sorted(snapshot_doc_ids(annotations)), pa.string())
-    documents = pq.read_table(
-        staged_documents,
-        columns=["doc_id", "text", "text_sha256"],
-        filters=pc.is_in(pc.field("doc_id"), value_set=wanted),
-    )
-    converted = convert_snapshots(annotations, documents)
-    problems = [*converted.problems, *_outside_scheme(converted, load_scheme())]
-    refused = [
-        str(p) for p in problems if p.rule == "label_in_scheme" or (p.loses_data and not allow_loss)
-    ]
-    if refused:
-        raise BuildError(Errors.E111.format(count=len(refused)), refused)
-    return converted.tables, tuple(f"annotations: {p}" for p in problems)
-
-
-def _outside_scheme(converted: Any, scheme: Any) -> list[Any]:
-    """RETURNS (list[Problem]): One problem per human span or relation label, or document
-    label value, that the annotation scheme does not have, naming where it came from."""
-    from summit_corpus.annotate.values import Problem
-
-    allowed = {
-        "spans": {label.name for label in scheme.span_labels},
-        "relations": {label.name for label in scheme.relation_labels},
-    }
-    values = {d.name: set(d.value_names) for d in scheme.document_labels}
-    rows = converted.tables["annotations"].select(["annotation_id", "task_id"]).to_pylist()
-    tasks = {r["annotation_id"]: r["task_id"] for r in rows}
-    snapshots = converted.snapshots
-    found = []
-    for name, key in (("spans", "span_id"), ("relations", "relation_id")):
-        for row in converted.tables[name].to_pylist():
-            if row["layer"] == tables.LAYER_HUMAN and row["label"] not in allowed[name]:
-                task = tasks.get(row["annotation_id"])
-                region = row[key].removeprefix(f"{row['annotation_id']}-")
-                detail = f"{name} label {row['label']!r} is not in the annotation scheme"
-                found.append(
-                    Problem(
-                        task,
-                        row["annotation_id"],
-                        region,
-                        row["doc_id"],
-                        "label_in_scheme",
-                        detail,
-                        snapshots.get(task),
-                    )
-                )
-    for row in converted.tables["document_labels"].to_pylist():
-        if row["layer"] == tables.LAYER_HUMAN and row["value"] not in values.get(row["name"], ()):
-            task = tasks.get(row["annotation_id"])
-            detail = f"document label {row['name']}={row['value']!r} is not in the scheme"
-            found.append(
-                Problem(
-                    task,
-                    row["annotation_id"],
-                    None,
-                    row["doc_id"],
-                    "label_in_scheme",
-                    detail,
-                    snapshots.get(task),
-                )
-            )
-    return found
 
 
 def write_manifest(corpus: Path) -> None:

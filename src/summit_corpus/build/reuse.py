@@ -34,11 +34,11 @@ import pyarrow.parquet as pq
 from summit_corpus.build import ingest, pipeline
 from summit_corpus.build.cache import (
     ArticleCache,
-    _stage_sources,
     article_key,
     decode_entry,
     encode_entry,
     namespace,
+    stage_sources,
 )
 from summit_corpus.build.engines import Staged
 from summit_corpus.core import tables
@@ -147,7 +147,7 @@ def memo_path(staged: Staged, name: str, module: str) -> Path | None:
     if not (folder / SUMS).is_file() or folder.parent.name != "staged":
         return None
     digest = hashlib.sha256()
-    for path in _stage_sources(module):
+    for path in stage_sources(module):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return folder / f"{name}-{digest.hexdigest()[:24]}.entry"
 

@@ -43,7 +43,7 @@ from summit_corpus.core.io import open_parquet
 from summit_corpus.validate.arrays import _bools
 from summit_corpus.validate.context import DEFINITIONS, _Scheme, _scheme, _scheme_vocabularies
 from summit_corpus.validate.files import (
-    _ConfigFiles,
+    ConfigFiles,
     _documents_config_columns,
     _inventory,
     _promote,
@@ -134,7 +134,7 @@ class _Shards:
         folder: Path,
         vocabularies: Mapping[str, Any] | None,
         docs_per_chunk: int,
-        configs: Mapping[str, _ConfigFiles],
+        configs: Mapping[str, ConfigFiles],
     ) -> None:
         from summit_corpus.validate import memo
 
@@ -198,7 +198,7 @@ class _Stream:
     span documents) is small and checked once, whole, at the end.
     """
 
-    def __init__(self, corpus_dir: Path, configs: Mapping[str, _ConfigFiles], scheme: _Scheme):
+    def __init__(self, corpus_dir: Path, configs: Mapping[str, ConfigFiles], scheme: _Scheme):
         self.corpus_dir = corpus_dir
         self.configs = configs
         self.scheme = scheme

@@ -21,7 +21,7 @@ from summit_corpus.validate.report import Failure, _table_failure
 
 
 @dataclass(frozen=True, slots=True)
-class _ConfigFiles:
+class ConfigFiles:
     """The readable data files of one config.
 
     definition (T.Table): The config's table.
@@ -42,16 +42,16 @@ class _ConfigFiles:
 
 def _inventory(
     corpus_dir: Path, failures: list[Failure], skip: set[str] | frozenset[str] = frozenset()
-) -> dict[str, _ConfigFiles]:
+) -> dict[str, ConfigFiles]:
     """Find every config's data files and check what the folder rules check.
 
     Reads only Parquet footers: 'table_present', 'split_name', 'parquet_readable', and
     'dtype' when the files of one config cannot be read as one table. Files in `skip`
     (paths relative to the corpus folder: ones that differ from the manifest) are not read.
-    RETURNS (dict[str, _ConfigFiles]): Config name -> its readable files (configs with none
+    RETURNS (dict[str, ConfigFiles]): Config name -> its readable files (configs with none
         are left out).
     """
-    out: dict[str, _ConfigFiles] = {}
+    out: dict[str, ConfigFiles] = {}
     for definition in (*T.ALL_TABLES, T.NER):
         folder = layout.config_dir(corpus_dir, definition.name)
         paths = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
@@ -86,7 +86,7 @@ def _inventory(
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
             failures.append(_table_failure(definition.name, "dtype", str(error)))
             continue
-        out[definition.name] = _ConfigFiles(definition, folder, tuple(readable), unified)
+        out[definition.name] = ConfigFiles(definition, folder, tuple(readable), unified)
     return out
 
 

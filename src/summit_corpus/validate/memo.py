@@ -26,9 +26,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from summit_corpus.build.cache import _stage_sources, decode_entry, encode_entry
+from summit_corpus.build.cache import decode_entry, encode_entry, stage_sources
 from summit_corpus.core import io
-from summit_corpus.validate.files import _ConfigFiles
+from summit_corpus.validate.files import ConfigFiles
 
 _LIBRARIES = ("pyarrow", "pandera", "narwhals", "numpy")
 
@@ -51,7 +51,7 @@ def code_key(vocabularies: Mapping[str, Any], docs_per_chunk: int) -> str:
     """RETURNS (str): A digest of what decides validation besides the files: the validator's
     code (and the toolkit modules it imports), the libraries it runs on, the vocabularies."""
     digest = hashlib.sha256()
-    for path in _stage_sources("summit_corpus.validate.corpus"):
+    for path in stage_sources("summit_corpus.validate.corpus"):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for library in _LIBRARIES:
         digest.update(f"{library} {version(library)}\0".encode())
@@ -60,7 +60,7 @@ def code_key(vocabularies: Mapping[str, Any], docs_per_chunk: int) -> str:
     return digest.hexdigest()
 
 
-def shard_key(code: str, configs: Mapping[str, _ConfigFiles], file_name: str) -> str:
+def shard_key(code: str, configs: Mapping[str, ConfigFiles], file_name: str) -> str:
     """RETURNS (str): The key of the shard `file_name`: `code`, and per config its schema and
     the SHA-256 of its file of that name (or that it has none)."""
     digest = hashlib.sha256(code.encode())
