@@ -106,22 +106,33 @@ def stage_sources(root: str = "summit_corpus.build.pipeline") -> tuple[Path, ...
         if name in seen or name.rsplit(".", 1)[-1] in _NOT_STAGE or path is None:
             continue
         seen[name] = path
-        for node in _runtime_nodes(ast.parse(path.read_bytes())):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                if node.module.startswith("summit_corpus"):
-                    todo.append(node.module)
-                    # `from summit_corpus.pkg import module` names modules too
-                    todo += [f"{node.module}.{alias.name}" for alias in node.names]
-            elif isinstance(node, ast.Import):
-                todo += [a.name for a in node.names if a.name.startswith("summit_corpus.")]
+        todo += _imported(path)
     return tuple(seen[name] for name in sorted(seen))
 
 
+@functools.cache
+def _imported(path: Path) -> tuple[str, ...]:
+    """RETURNS (tuple[str, ...]): The toolkit modules (and names that may be modules) the
+    module file `path` imports when it runs. Parsed once per process, whichever stage's
+    sources are asked for (they share most modules)."""
+    found: list[str] = []
+    for node in _runtime_nodes(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith("summit_corpus"):
+                found.append(node.module)
+                # `from summit_corpus.pkg import module` names modules too
+                found += [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("summit_corpus.")]
+    return tuple(found)
+
+
 def _runtime_nodes(tree: ast.Module) -> Iterator[ast.AST]:
-    """YIELDS (ast.AST): The module's nodes, except those that import nothing when the stage
-    runs: `if TYPE_CHECKING:` blocks and a module `__getattr__` (PEP 562: it imports on first
-    use of a name, which is how `build/__init__.py` keeps `build_corpus`, and so every later
-    stage, out of the per-article stage's imports)."""
+    """YIELDS (ast.AST): The module's statements, except those that import nothing when the
+    stage runs: `if TYPE_CHECKING:` blocks and a module `__getattr__` (PEP 562: it imports on
+    first use of a name, which is how `build/__init__.py` keeps `build_corpus`, and so every
+    later stage, out of the per-article stage's imports). Only statements are walked: an import
+    is one, and expressions are nine nodes in ten."""
     todo: list[ast.AST] = [tree]
     while todo:
         node = todo.pop()
@@ -131,7 +142,10 @@ def _runtime_nodes(tree: ast.Module) -> Iterator[ast.AST]:
         if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
             continue
         yield node
-        todo += ast.iter_child_nodes(node)
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                todo += block
 
 
 def namespace(pipeline_version: str) -> str:

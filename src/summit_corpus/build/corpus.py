@@ -277,12 +277,11 @@ def _build_locked(
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
         control_chars = _control_chars(staged)
         inside = _inside(datasheet, out)
-        memo = store / "validated" if store is not None else None
         summary = _publish(
-            staged, annotations, tmp, chunk_documents, inside, allow_annotation_loss, memo
+            staged, annotations, tmp, chunk_documents, inside, allow_annotation_loss, store
         )
         if datasheet is not None and inside is None:
-            staged_datasheet = _stage_datasheet(tmp, datasheet)
+            staged_datasheet = _stage_datasheet(tmp, datasheet, _figures(store))
         faults.point("datasheet.staged")
         # From here on nothing can fail: a signal waits until the swap is done.
         with signals.deferred():
@@ -398,14 +397,21 @@ def _stage(
     return staged
 
 
-def _stage_datasheet(corpus: Path, datasheet: Path) -> list[tuple[Path, Path]]:
+def _figures(store: Path | None) -> Path | None:
+    """RETURNS (Path | None): The cache folder's memo of the datasheet's PNGs."""
+    return store / "figures" if store is not None else None
+
+
+def _stage_datasheet(
+    corpus: Path, datasheet: Path, figures: Path | None
+) -> list[tuple[Path, Path]]:
     """Render the datasheet of the new corpus into temp files beside their targets.
 
     RETURNS (list[tuple[Path, Path]]): (temp file, target) pairs, the Markdown last.
     """
     from summit_corpus.publish.datasheet import render_text
 
-    sheet = render_text(corpus)
+    sheet = render_text(corpus, figures=figures)
     files = [(datasheet.parent / name, data) for name, data in sorted(sheet.images.items())]
     files.append((datasheet, sheet.markdown.encode("utf-8")))
     for target, _data in files:
@@ -429,14 +435,15 @@ def _publish(
     chunk_documents: int,
     datasheet: Path | None = None,
     allow_annotation_loss: bool = False,
-    memo: Path | None = None,
+    store: Path | None = None,
 ) -> BuildSummary:
     """Split, publish and validate the staged corpus in the temporary folder `tmp`.
 
     The staged tables are sorted by doc_id, so they are read `chunk_documents` documents at a
     time, each chunk with every row of its documents (the human layer's rows merged in): memory
     holds one chunk, whatever the size of the corpus. `datasheet` (relative to the corpus
-    folder) is rendered into it before the manifest is written.
+    folder) is rendered into it before the manifest is written. `store` (the cache folder)
+    keeps what validation checked of each shard and the datasheet's PNGs.
     """
     from summit_corpus.annotate.human import read_human_layer
     from summit_corpus.core.chunks import iter_chunks
@@ -479,10 +486,11 @@ def _publish(
         if datasheet is not None:  # a datasheet that goes with the corpus, inside its folder
             from summit_corpus.publish.datasheet import render
 
-            render(tmp, tmp / datasheet)
+            render(tmp, tmp / datasheet, _figures(store))
         write_manifest(tmp)
         faults.point("publish.written")
-        # What validation checked of each shard is kept by the shard's bytes (`memo`).
+        # What validation checked of each shard is kept by the shard's bytes, in the cache.
+        memo = store / "validated" if store is not None else None
         report = validate_corpus(tmp, docs_per_chunk=chunk_documents, memo=memo)
         if not report.ok:
             raise BuildError(Errors.E102.format(count=len(report.failures)), list(report.lines()))

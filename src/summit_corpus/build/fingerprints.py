@@ -12,7 +12,6 @@ import unicodedata
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash, MinHashLSH
 
 from summit_corpus.core.split_config import NearDuplicateConfig
 
@@ -60,7 +59,12 @@ class Fingerprinter:
     """
 
     def __init__(self, config: NearDuplicateConfig) -> None:
+        # datasketch is imported here, not at the top: it imports scipy (0.7 s), which a build
+        # that takes its split assignment from a kept staged set never needs.
+        from datasketch import MinHash, MinHashLSH
+
         self.config = config
+        self._minhash = MinHash
         # The band layout MinHashLSH picks for these settings: b bands of r values each.
         lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
         self.bands: list[tuple[int, int]] = list(lsh.hashranges)
@@ -72,7 +76,7 @@ class Fingerprinter:
     def __call__(self, text: str) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
         """RETURNS (tuple): The sorted distinct shingle hashes and the banded MinHash values."""
         hashes = shingle_hashes(text, self.config.shingle_size)
-        sketch = MinHash(
+        sketch = self._minhash(
             num_perm=self.config.num_perm,
             seed=self.config.minhash_seed,
             scheme="affine32",

@@ -8,6 +8,7 @@ guidelines from it, the two files committed beside the scheme.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from summit_corpus.core import io
 from summit_corpus.core.errors import Errors, SchemeError
 from summit_corpus.core.layout import schemas_dir
 
@@ -364,9 +366,18 @@ def load_scheme(path: Path | None = None) -> Scheme:
     """
     path = SCHEME_PATH if path is None else path
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SchemeError(Errors.E501.format(path=path), path=path, rule="exists") from None
+    return _checked(path, text)
+
+
+# A build reads the scheme in several stages; the model is frozen, so one text is parsed and
+# checked once per process (a new text, such as an edited file, is checked anew).
+@functools.lru_cache(maxsize=8)
+def _checked(path: Path, text: str) -> Scheme:
+    try:
+        raw = io.load_yaml(text)
     except yaml.YAMLError as error:
         raise SchemeError(
             Errors.E502.format(path=path, error=error), path=path, rule="yaml"

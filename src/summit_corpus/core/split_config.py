@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from summit_corpus.core import io
 from summit_corpus.core.errors import Errors, SplitConfigError
 from summit_corpus.core.layout import schemas_dir
 from summit_corpus.core.tables import SPLITS
@@ -80,7 +80,7 @@ def load_split_config(path: Path | None = None) -> SplitConfig:
     """
     path = DEFAULT_CONFIG_PATH if path is None else path
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = io.load_yaml(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise SplitConfigError(Errors.E701.format(path=path, error=error), path=path) from None
     try:

@@ -33,7 +33,12 @@ from summit_corpus.publish import templating
 from summit_corpus.publish.plots import (
     LAYER_COLOURS as LAYER_COLOURS,  # re-exported: the plots were defined here
 )
-from summit_corpus.publish.plots import plot_labels, plot_length_histogram, plot_lengths
+from summit_corpus.publish.plots import (
+    FigureMemo,
+    plot_labels,
+    plot_length_histogram,
+    plot_lengths,
+)
 
 # The plots live in a folder of their own beside DATASHEET.md (paths relative to it, as the
 # Markdown links them).
@@ -531,7 +536,10 @@ def dropped_predictions(corpus_dir: Path) -> dict[str, int]:
 
 # --- the datasheet ---------------------------------------------------------------------------
 def render_text(
-    corpus_dir: Path, scheme: Any | None = None, document_table_limit: int = DOCUMENT_TABLE_LIMIT
+    corpus_dir: Path,
+    scheme: Any | None = None,
+    document_table_limit: int = DOCUMENT_TABLE_LIMIT,
+    figures: Path | None = None,
 ) -> Datasheet:
     """Render the datasheet from a published corpus (no writing).
 
@@ -543,6 +551,7 @@ def render_text(
     scheme (Any | None): The annotation scheme; None loads schemas/annotation_scheme.yaml.
     document_table_limit (int): List every document up to this many; above it, summarize
         per split and plot a length histogram instead of one bar per document.
+    figures (Path | None): A folder that keeps the PNGs drawn before (`plots.FigureMemo`).
     RETURNS (Datasheet): Markdown and PNGs.
     """
     from summit_corpus.core.scheme import load_scheme
@@ -553,26 +562,26 @@ def render_text(
     facts = datasheet_facts(summary, scheme, load_split_config(), document_table_limit)
     facts = replace(facts, dropped=dropped_predictions(corpus_dir))
     labels = list(scheme.vocabularies()["span_labels"])
+    memo = FigureMemo(figures)
+    lengths = plot_lengths if facts.listed else plot_length_histogram
     images = {
-        LABELS_PNG: plot_labels(facts.facts["spans_by_layer"], labels),
-        LENGTHS_PNG: (
-            plot_lengths(summary.lengths, summary.split_of)
-            if facts.listed
-            else plot_length_histogram(summary.lengths, summary.split_of)
-        ),
+        LABELS_PNG: memo.draw(plot_labels, facts.facts["spans_by_layer"], labels),
+        LENGTHS_PNG: memo.draw(lengths, summary.lengths, summary.split_of),
     }
+    memo.prune()
     variables = {f.name: getattr(facts, f.name) for f in fields(facts)}
     markdown = templating.render("datasheet.md.j2", variables)
     return Datasheet(markdown.rstrip() + "\n", images)
 
 
-def render(corpus_dir: Path, out_path: Path) -> None:
+def render(corpus_dir: Path, out_path: Path, figures: Path | None = None) -> None:
     """Write DATASHEET.md and its PNG plots (in FIGURES_DIR beside it) from a published corpus.
 
     corpus_dir (Path): The published folder.
     out_path (Path): Where DATASHEET.md goes; the plots go into FIGURES_DIR of its folder.
+    figures (Path | None): A folder that keeps the PNGs drawn before (`plots.FigureMemo`).
     """
-    sheet = render_text(corpus_dir)
+    sheet = render_text(corpus_dir, figures=figures)
     for name, data in sorted(sheet.images.items()):
         io.write_atomic(out_path.parent / name, data)
     io.write_text(out_path, sheet.markdown)

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from summit_corpus.core import layout
+from summit_corpus.core import io, layout
 from summit_corpus.core.errors import Errors
 from summit_corpus.validate.report import RULES, Failure, _jsonable, _short
 
@@ -69,7 +69,7 @@ def _header(card: str) -> dict[str, Any]:
         raise ValueError("README.md does not start with a '---' YAML header")
     for index, line in enumerate(lines[1:], start=1):
         if line.strip() == "---":
-            header = yaml.safe_load("".join(lines[1:index]))
+            header = io.load_yaml("".join(lines[1:index]))
             if not isinstance(header, dict):
                 raise ValueError("the YAML header is not a mapping")
             return header
