@@ -113,6 +113,71 @@ class TestRebuildIsAFromScratchBuild:
         assert corpus_bytes(project["out"]) == corpus_bytes(fresh)
 
 
+def written_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the data files the writer writes (the others it takes from the corpus replaced)."""
+    written: list[str] = []
+    init = io.RowGroupWriter.__init__
+
+    def spy(self: io.RowGroupWriter, path: Path, *args: object, **kwargs: object) -> None:
+        written.append(f"{path.parent.name}/{path.name}")
+        init(self, path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(io.RowGroupWriter, "__init__", spy)
+    return written
+
+
+def rebuild(project: dict[str, Path], annotations: str) -> None:
+    build_corpus(
+        project["seeds"],
+        project["out"],
+        annotations=project[annotations],
+        progress=False,
+        cache_dir=project["store"],
+    )
+
+
+class TestUnchangedShardsAreTaken:
+    def test_a_pull_writes_only_the_shards_it_changed(self, project: dict[str, Path]) -> None:
+        """After a pull that changed only annotations, the writer writes the shards that
+        hold the documents whose annotations changed (each config's file of those shards, as
+        a shard's key is its documents') and copies every other one from the corpus replaced."""
+        before = corpus_bytes(project["out"])
+        with pytest.MonkeyPatch.context() as patch:
+            written = written_files(patch)
+            rebuild(project, "after")
+        rebuilt = corpus_bytes(project["out"])
+        data = [rel for rel in rebuilt if rel.startswith("data/")]
+        changed = {rel.removeprefix("data/") for rel in data if rebuilt[rel] != before.get(rel)}
+        assert changed and changed <= set(written)
+        shards_changed = {Path(rel).name for rel in changed}
+        assert {Path(rel).name for rel in written} == shards_changed
+        assert len(written) < len(data) / 2
+
+    def test_a_file_changed_in_the_corpus_is_written_again(self, project: dict[str, Path]) -> None:
+        """A shard file edited in the published corpus (its manifest rewritten to match) is
+        not taken: the rebuild writes it again, and the corpus is the one built before."""
+        built = corpus_bytes(project["out"])
+        spans = sorted(layout.config_dir(project["out"], "spans").glob("*.parquet"))[0]
+        table = pq.read_table(spans)
+        io.write_parquet(spans, table.slice(1))
+        write_manifest(project["out"])
+        with pytest.MonkeyPatch.context() as patch:
+            written = written_files(patch)
+            rebuild(project, "before")
+        assert written == [f"spans/{spans.name}"]
+        assert corpus_bytes(project["out"]) == built
+
+    def test_a_damaged_memo_writes_every_shard(self, project: dict[str, Path]) -> None:
+        """A memo that is not JSON takes nothing: every shard is written, to the same bytes."""
+        built = corpus_bytes(project["out"])
+        (project["store"] / "published.json").write_text("{not json", encoding="utf-8")
+        with pytest.MonkeyPatch.context() as patch:
+            written = written_files(patch)
+            rebuild(project, "before")
+        assert len(written) == len([rel for rel in built if rel.startswith("data/")])
+        assert corpus_bytes(project["out"]) == built
+
+
 class TestValidationMemo:
     def test_a_changed_shard_is_checked_again(
         self, project: dict[str, Path], tmp_path: Path

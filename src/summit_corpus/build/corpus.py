@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +31,9 @@ from summit_corpus.build.staging import read_staged
 from summit_corpus.core import allocator, io, layout, tables
 from summit_corpus.core.chunks import arrow_returns_memory, release_unused_memory
 from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors, printable
+
+if TYPE_CHECKING:
+    from summit_corpus.publish.kept_shards import ShardSources
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +270,9 @@ def _build_locked(
     tmp = swap.sibling(out, "tmp")
     staged_datasheet: list[tuple[Path, Path]] = []
     try:
-        staged = _stage(raws, staging, store, workers, engine, scheduler, batch_size, progress)
+        staged, rows_namespace = _stage(
+            raws, staging, store, workers, engine, scheduler, batch_size, progress
+        )
         del raws
         # What staging freed (the raw bytes, the rows' buffers): the publisher need not stack
         # on it.
@@ -278,7 +283,14 @@ def _build_locked(
         control_chars = _control_chars(staged)
         inside = _inside(datasheet, out)
         summary = _publish(
-            staged, annotations, tmp, chunk_documents, inside, allow_annotation_loss, store
+            staged,
+            annotations,
+            tmp,
+            chunk_documents,
+            inside,
+            allow_annotation_loss,
+            store,
+            _previous(out, store, rows_namespace),
         )
         if datasheet is not None and inside is None:
             staged_datasheet = _stage_datasheet(tmp, datasheet, _figures(store))
@@ -363,18 +375,23 @@ def _stage(
     scheduler: str | None,
     batch_size: int,
     progress: bool | None,
-) -> engines.Staged:
+) -> tuple[engines.Staged, str | None]:
     """The per-article stage: the staged set a previous build kept for exactly these
     articles (`reuse`), else the engine over the articles the cache does not hold, with as
-    many workers as `workers` says (`engines.resolve_workers`)."""
+    many workers as `workers` says (`engines.resolve_workers`).
+
+    RETURNS (tuple[engines.Staged, str | None]): The staged set, and the cache namespace of
+        the code and pipeline that made its rows (None without a cache).
+    """
     from summit_corpus.build import pipeline, reuse
+    from summit_corpus.build.cache import namespace
 
     local_cache = ArticleCache(store, pipeline.pipeline_version()) if store is not None else None
     key = reuse.staged_key(raws) if local_cache is not None else ""
     if local_cache is not None:
         kept = reuse.load(local_cache, key)
         if kept is not None:
-            return kept
+            return kept, namespace(local_cache.version)
     to_parse = len(raws)
     if local_cache is not None:
         to_parse = sum(not local_cache.path(raw).is_file() for raw in raws)
@@ -394,7 +411,17 @@ def _stage(
     allocator.give_back()  # when this process parsed: the later stages run with the defaults
     if article_cache is not None and article_cache is local_cache and not staged.errors:
         staged = reuse.keep(staged, article_cache, key)
-    return staged
+    return staged, namespace(version) if store is not None else None
+
+
+def _previous(out: Path, store: Path | None, rows_namespace: str | None) -> ShardSources | None:
+    """RETURNS (ShardSources | None): What lets the writer take the unchanged shards of the
+    corpus at `out`; with a cache folder only, as the memo of shard keys lives there."""
+    if store is None or rows_namespace is None:
+        return None
+    from summit_corpus.publish.kept_shards import ShardSources
+
+    return ShardSources(out, store / "published.json", rows_namespace)
 
 
 def _figures(store: Path | None) -> Path | None:
@@ -436,6 +463,7 @@ def _publish(
     datasheet: Path | None = None,
     allow_annotation_loss: bool = False,
     store: Path | None = None,
+    previous: ShardSources | None = None,
 ) -> BuildSummary:
     """Split, publish and validate the staged corpus in the temporary folder `tmp`.
 
@@ -443,12 +471,14 @@ def _publish(
     time, each chunk with every row of its documents (the human layer's rows merged in): memory
     holds one chunk, whatever the size of the corpus. `datasheet` (relative to the corpus
     folder) is rendered into it before the manifest is written. `store` (the cache folder)
-    keeps what validation checked of each shard and the datasheet's PNGs.
+    keeps what validation checked of each shard and the datasheet's PNGs; the shards of
+    `previous` (the corpus replaced) whose sources did not change are taken, not written.
     """
     from summit_corpus.annotate.human import read_human_layer
     from summit_corpus.core.chunks import iter_chunks
     from summit_corpus.core.scheme import load_scheme
     from summit_corpus.publish import DatasetWriter
+    from summit_corpus.publish.kept_shards import KeptShards, document_keys
     from summit_corpus.publish.splits import split_sizes
     from summit_corpus.validate import validate_corpus
 
@@ -462,7 +492,11 @@ def _publish(
     names = [*published, *(name for name in human if name not in published)]
     assignment = _assign_splits(staged)
     shutil.rmtree(tmp, ignore_errors=True)
-    writer = DatasetWriter(tmp, load_scheme(), names)
+    kept = None
+    if previous is not None:
+        keys = document_keys(staged.files[tables.DOCUMENTS.name], human)
+        kept = KeptShards(previous, keys)
+    writer = DatasetWriter(tmp, load_scheme(), names, kept)
     try:
         merged = dict.fromkeys(human, 0)
         for chunk in iter_chunks(published, tables.DOCUMENTS.name, chunk_documents):
@@ -488,6 +522,8 @@ def _publish(
 
             render(tmp, tmp / datasheet, _figures(store))
         write_manifest(tmp)
+        if kept is not None:
+            kept.remember(tmp, writer.shard_rows)
         faults.point("publish.written")
         # What validation checked of each shard is kept by the shard's bytes, in the cache.
         memo = store / "validated" if store is not None else None

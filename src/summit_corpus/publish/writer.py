@@ -35,6 +35,7 @@ from summit_corpus.publish.configs import (
 from summit_corpus.publish.croissant import croissant
 from summit_corpus.publish.facts import FactsAccumulator
 from summit_corpus.publish.features import file_schema
+from summit_corpus.publish.kept_shards import KeptShards, ShardKey
 from summit_corpus.publish.licence import CORPUS_LICENSE
 from summit_corpus.publish.shards import ShardPlan
 
@@ -60,9 +61,17 @@ class DatasetWriter:
     scheme (SchemeLike): The annotation scheme (scheme.load_scheme()).
     table_names (Sequence[str]): The tables the chunks carry (tables.py names); documents,
         sentences and tokens are needed, the flat ones given are published.
+    kept (KeptShards | None): The shards to take from the corpus a rebuild replaces, when
+        their sources did not change; their rows are skipped. None writes every shard.
     """
 
-    def __init__(self, out_dir: Path, scheme: SchemeLike, table_names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        out_dir: Path,
+        scheme: SchemeLike,
+        table_names: Sequence[str],
+        kept: KeptShards | None = None,
+    ) -> None:
         _check_names(table_names)
         self.out_dir = out_dir
         self.scheme = scheme
@@ -72,6 +81,8 @@ class DatasetWriter:
         self.facts = FactsAccumulator()
         self._writers: dict[tuple[str, str, int], io.RowGroupWriter] = {}
         self._closed: dict[tuple[str, str, int], int] = {}  # finished shard -> its rows
+        self.kept = kept
+        self._taken: dict[ShardKey, int] = {}  # shard copied from the previous corpus -> rows
         self._shards: ShardPlan | None = None
         self._pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
 
@@ -88,7 +99,12 @@ class DatasetWriter:
             for name in self.table_names
         }
         rows, ner = config_rows(chunk, assignment, self.tag_names)
-        shards = self._shards = self._shards or ShardPlan(assignment)
+        if self._shards is None:
+            self._shards = ShardPlan(assignment)
+            if self.kept is not None:
+                configs = [name for name, *_ in self.specs]
+                self._taken = self.kept.take(self._shards, assignment, configs, self.out_dir)
+        shards = self._shards
         jobs = [
             (self._writer(name, split, shard, schema, features), piece)
             for name, _, schema, features in self.specs
@@ -96,6 +112,7 @@ class DatasetWriter:
             for shard, piece in shards.cut(
                 part, "document_id" if name == BIGBIO_CONFIG else "doc_id", split
             )
+            if (name, split, shard) not in self._taken
         ]
         # Each file gets one part per chunk, so files can be compressed side by side (Arrow
         # releases the GIL); the bytes do not depend on which thread wrote them.
@@ -151,7 +168,9 @@ class DatasetWriter:
             writer.close()
             self._closed[key] = writer.rows
         counts: dict[str, dict[str, int]] = {}
-        for (config, split, _shard), rows in self._closed.items():
+        for (config, split, _shard), rows in self.shard_rows.items():
+            if rows == 0:  # a shard taken with no file: the build before wrote none either
+                continue
             split_counts = counts.setdefault(config, {})
             split_counts[split] = split_counts.get(split, 0) + rows
         configs = [
@@ -171,6 +190,11 @@ class DatasetWriter:
         self._writers.clear()
         release_unused_memory()  # the row-group buffers: validation need not stack on them
         return configs
+
+    @property
+    def shard_rows(self) -> dict[ShardKey, int]:
+        """RETURNS (dict[ShardKey, int]): Rows of every shard written or taken (after `close`)."""
+        return {**self._closed, **self._taken}
 
     def abort(self) -> None:
         """Delete the unfinished data files (the card is not written)."""

@@ -1,0 +1,195 @@
+"""Shards a rebuild takes from the corpus it replaces instead of writing them again.
+
+A shard's file is a function of its documents' rows, their split assignment, the scheme and
+the publisher's code (the writer is deterministic: the same rows give the same bytes however
+they were chunked). A document's rows are in turn a function of its raw file (name and bytes),
+the per-article stage's code (the cache namespace) and its human and adjudicated rows. So
+each (config, split, shard) gets a key made of all of these, and the build remembers, per key,
+which file it wrote and that file's SHA-256 (from the corpus's MANIFEST.json). The next build
+whose shard has the same key copies that file from the corpus it replaces, once its bytes are
+verified, and the writer skips the shard's rows. After a pull that changed only annotations,
+or after adding an article, most shards are taken (`shards.py` keeps their cuts).
+
+The memo is one JSON file in the build's cache folder holding the last build's keys; a missing
+or damaged memo, or a previous file that is gone or changed, means the shard is written.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from summit_corpus.core import io, layout
+from summit_corpus.core import tables as T
+from summit_corpus.core.scheme import SCHEME_PATH
+from summit_corpus.publish.shards import ShardPlan
+
+ShardKey = tuple[str, str, int]  # (config, split, shard)
+
+
+@dataclass(frozen=True)
+class ShardSources:
+    """What a build's shards are made from, besides their rows' code.
+
+    previous (Path): The corpus the build replaces (it may not exist).
+    memo (Path): The JSON file of the last build's shard keys.
+    stage (str): The namespace of the per-article rows (`build.cache.namespace`).
+    """
+
+    previous: Path
+    memo: Path
+    stage: str
+
+
+def document_keys(documents: Path, human: Mapping[str, pa.Table]) -> dict[str, str]:
+    """Each document's key: its raw file (name and SHA-256) and its human-layer rows.
+
+    documents (Path): The staged documents (their provenance columns are read).
+    human (Mapping[str, pa.Table]): The human and adjudicated layers (few rows), by table.
+    RETURNS (dict[str, str]): doc_id -> key.
+    """
+    columns = ["doc_id", "source_file", "source_sha256"]
+    provenance = io.open_parquet(documents).read(columns=columns)
+    rows: dict[str, list[str]] = {}
+    for name in sorted(human):
+        for row in human[name].to_pylist():
+            line = json.dumps([name, row], sort_keys=True, default=str)
+            rows.setdefault(row["doc_id"], []).append(line)
+    keys = {}
+    values = [provenance.column(c).to_pylist() for c in columns]
+    for doc_id, source_file, source_sha256 in zip(*values, strict=True):
+        digest = hashlib.sha256(f"{source_file}\0{source_sha256}\0".encode())
+        for line in rows.get(doc_id, ()):
+            digest.update(line.encode() + b"\n")
+        keys[doc_id] = digest.hexdigest()
+    return keys
+
+
+class KeptShards:
+    """The shard keys of one build, and the files it takes from the corpus it replaces.
+
+    sources (ShardSources): What the shards are made from.
+    doc_keys (Mapping[str, str]): doc_id -> `document_keys`.
+    """
+
+    def __init__(self, sources: ShardSources, doc_keys: Mapping[str, str]) -> None:
+        self.sources = sources
+        self.doc_keys = doc_keys
+        self.keys: dict[ShardKey, str] = {}
+        self._counts: dict[str, int] = {}
+
+    def take(
+        self, plan: ShardPlan, assignment: pa.Table, configs: Iterable[str], out_dir: Path
+    ) -> dict[ShardKey, int]:
+        """Copy into `out_dir` every shard file of `configs` whose key the last build wrote,
+        once its bytes are verified.
+
+        RETURNS (dict[ShardKey, int]): The shards taken (a shard the last build had no file
+            for, with the same key, is taken with none) -> their rows.
+        """
+        self.keys = self._keys(plan, assignment, tuple(configs))
+        remembered = self._remembered()
+        manifest = self._previous_manifest()
+        taken: dict[ShardKey, int] = {}
+        for shard, key in self.keys.items():
+            entry = remembered.get(key)
+            if entry is None:
+                continue
+            if entry["path"] is None:
+                taken[shard] = 0
+                continue
+            if manifest.get(entry["path"]) != entry["sha256"]:
+                continue
+            try:
+                data = (self.sources.previous / entry["path"]).read_bytes()
+            except OSError:
+                continue
+            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                continue
+            target = out_dir / entry["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            os.chmod(target, 0o644)
+            taken[shard] = int(entry["rows"])
+        return taken
+
+    def remember(self, corpus: Path, rows: Mapping[ShardKey, int]) -> None:
+        """Record, per shard key of this build, its file in `corpus` and that file's SHA-256
+        (from the corpus's manifest), for the next build."""
+        manifest = _manifest(corpus)
+        entries = {}
+        for shard, key in self.keys.items():
+            config, split, index = shard
+            path = layout.shard_file(corpus, config, split, index, self._count(shard))
+            name = path.relative_to(corpus).as_posix()
+            if name in manifest:
+                entries[key] = {"path": name, "sha256": manifest[name], "rows": rows[shard]}
+            elif rows.get(shard, 0) == 0:
+                entries[key] = {"path": None, "sha256": None, "rows": 0}
+        self.sources.memo.parent.mkdir(parents=True, exist_ok=True)
+        io.write_json(self.sources.memo, {"format": 1, "shards": entries})
+
+    def _keys(
+        self, plan: ShardPlan, assignment: pa.Table, configs: tuple[str, ...]
+    ) -> dict[ShardKey, str]:
+        base = hashlib.sha256(self._code())
+        by_doc = {row["doc_id"]: row for row in assignment.to_pylist()}
+        keys: dict[ShardKey, str] = {}
+        self._counts = {split: plan.count(split) for split in T.SPLITS}
+        for split in T.SPLITS:
+            doc_ids = sorted(d for d, row in by_doc.items() if row["split"] == split)
+            firsts = plan.firsts.get(split, [])
+            starts = [bisect.bisect_left(doc_ids, first) for first in firsts] or [0]
+            for index, start in enumerate(starts):
+                end = starts[index + 1] if index + 1 < len(starts) else len(doc_ids)
+                digest = base.copy()
+                digest.update(f"{split}\0{index}\0{plan.count(split)}\0".encode())
+                for doc_id in doc_ids[start:end]:
+                    row = json.dumps(by_doc[doc_id], sort_keys=True, default=str)
+                    digest.update(f"{self.doc_keys.get(doc_id)}\0{row}\n".encode())
+                for config in configs:
+                    named = digest.copy()
+                    named.update(config.encode())
+                    keys[(config, split, index)] = named.hexdigest()
+        return keys
+
+    def _count(self, shard: ShardKey) -> int:
+        return self._counts[shard[1]]
+
+    def _code(self) -> bytes:
+        """The publisher's code, the scheme and the libraries that decide the bytes."""
+        from summit_corpus.build.cache import stage_sources
+
+        parts = [f"stage {self.sources.stage}".encode(), SCHEME_PATH.read_bytes()]
+        for path in stage_sources("summit_corpus.publish.writer"):
+            parts.append(path.name.encode() + b"\0" + path.read_bytes())
+        parts += [f"{lib} {version(lib)}".encode() for lib in ("pyarrow", "datasets")]
+        return b"\0".join(parts)
+
+    def _remembered(self) -> dict[str, Any]:
+        try:
+            memo = json.loads(self.sources.memo.read_text(encoding="utf-8"))
+            shards = memo["shards"] if memo.get("format") == 1 else {}
+            return shards if isinstance(shards, dict) else {}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
+
+    def _previous_manifest(self) -> dict[str, str]:
+        return _manifest(self.sources.previous)
+
+
+def _manifest(corpus: Path) -> dict[str, str]:
+    try:
+        found = json.loads((corpus / layout.MANIFEST).read_text(encoding="utf-8"))
+        return found if isinstance(found, dict) else {}
+    except (OSError, ValueError):
+        return {}
