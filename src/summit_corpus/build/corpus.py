@@ -475,7 +475,6 @@ def _publish(
     `previous` (the corpus replaced) whose sources did not change are taken, not written.
     """
     from summit_corpus.annotate.human import read_human_layer
-    from summit_corpus.core.chunks import iter_chunks
     from summit_corpus.core.scheme import load_scheme
     from summit_corpus.publish import DatasetWriter
     from summit_corpus.publish.kept_shards import KeptShards, document_keys
@@ -498,23 +497,7 @@ def _publish(
         kept = KeptShards(previous, keys)
     writer = DatasetWriter(tmp, load_scheme(), names, kept)
     try:
-        merged = dict.fromkeys(human, 0)
-        for chunk in iter_chunks(published, tables.DOCUMENTS.name, chunk_documents):
-            rows = dict(chunk.tables)
-            doc_ids = rows[tables.DOCUMENTS.name].column("doc_id")
-            for name, layer in human.items():
-                # The human and adjudicated layers sit beside the model layer in the same
-                # tables, told apart by `layer`.
-                mine = layer.filter(pc.is_in(layer.column("doc_id"), value_set=doc_ids))
-                merged[name] += mine.num_rows
-                parts = [rows[name], mine] if name in rows else [mine]
-                rows[name] = tables.concat(tables.table(name), parts)
-            writer.add(rows, assignment)
-        for name, layer in human.items():
-            if merged[name] != layer.num_rows:
-                orphan = pc.is_in(layer.column("doc_id"), value_set=assignment.column("doc_id"))
-                doc_id = layer.filter(pc.invert(orphan)).column("doc_id")[0].as_py()
-                raise BuildError(Errors.E104.format(table=name, doc_id=doc_id), [])
+        _write_chunks(writer, published, human, assignment, chunk_documents)
         writer.close()
         dropped = _write_dropped(staged, tmp)
         if datasheet is not None:  # a datasheet that goes with the corpus, inside its folder
@@ -544,6 +527,39 @@ def _publish(
         dropped=dropped,
         annotation_problems=annotation_problems,
     )
+
+
+def _write_chunks(
+    writer: Any,
+    published: dict[str, Path],
+    human: dict[str, pa.Table],
+    assignment: pa.Table,
+    chunk_documents: int,
+) -> None:
+    """Give `writer` the staged tables `chunk_documents` documents at a time, each chunk with
+    its documents' human and adjudicated rows merged in.
+
+    RAISES (BuildError): A human row names a document the corpus does not have.
+    """
+    from summit_corpus.core.chunks import iter_chunks
+
+    merged = dict.fromkeys(human, 0)
+    for chunk in iter_chunks(published, tables.DOCUMENTS.name, chunk_documents):
+        rows = dict(chunk.tables)
+        doc_ids = rows[tables.DOCUMENTS.name].column("doc_id")
+        for name, layer in human.items():
+            # The human and adjudicated layers sit beside the model layer in the same
+            # tables, told apart by `layer`.
+            mine = layer.filter(pc.is_in(layer.column("doc_id"), value_set=doc_ids))
+            merged[name] += mine.num_rows
+            parts = [rows[name], mine] if name in rows else [mine]
+            rows[name] = tables.concat(tables.table(name), parts)
+        writer.add(rows, assignment)
+    for name, layer in human.items():
+        if merged[name] != layer.num_rows:
+            orphan = pc.is_in(layer.column("doc_id"), value_set=assignment.column("doc_id"))
+            doc_id = layer.filter(pc.invert(orphan)).column("doc_id")[0].as_py()
+            raise BuildError(Errors.E104.format(table=name, doc_id=doc_id), [])
 
 
 def _assign_splits(staged: engines.Staged) -> pa.Table:
