@@ -86,6 +86,7 @@ class KeptShards:
         self.doc_keys = doc_keys
         self.keys: dict[ShardKey, str] = {}
         self._counts: dict[str, int] = {}
+        self._documents: dict[tuple[str, int], list[str]] = {}  # (split, shard) -> doc_ids
 
     def take(
         self, plan: ShardPlan, assignment: pa.Table, configs: Iterable[str], out_dir: Path
@@ -122,6 +123,16 @@ class KeptShards:
             taken[shard] = int(entry["rows"])
         return taken
 
+    def documents_of_whole_shards(self, taken: Mapping[ShardKey, int]) -> list[str]:
+        """RETURNS (list[str]): The doc_ids of the shards `taken` holds for every config (after
+        `take`): their rows are needed for the facts only, in no file to write."""
+        configs = {config for config, _, _ in self.keys}
+        whole = []
+        for (split, index), doc_ids in self._documents.items():
+            if all((config, split, index) in taken for config in configs):
+                whole += doc_ids
+        return sorted(whole)
+
     def remember(self, corpus: Path, rows: Mapping[ShardKey, int]) -> None:
         """Record, per shard key of this build, its file in `corpus` and that file's SHA-256
         (from the corpus's manifest), for the next build."""
@@ -151,6 +162,7 @@ class KeptShards:
             starts = [bisect.bisect_left(doc_ids, first) for first in firsts] or [0]
             for index, start in enumerate(starts):
                 end = starts[index + 1] if index + 1 < len(starts) else len(doc_ids)
+                self._documents[(split, index)] = doc_ids[start:end]
                 digest = base.copy()
                 digest.update(f"{split}\0{index}\0{plan.count(split)}\0".encode())
                 for doc_id in doc_ids[start:end]:

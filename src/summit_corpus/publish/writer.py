@@ -30,6 +30,7 @@ from summit_corpus.publish.configs import (
     _check_names,
     _config_specs,
     config_rows,
+    ner_config,
     ner_labels,
 )
 from summit_corpus.publish.croissant import croissant
@@ -37,6 +38,7 @@ from summit_corpus.publish.facts import FactsAccumulator
 from summit_corpus.publish.features import file_schema
 from summit_corpus.publish.kept_shards import KeptShards, ShardKey
 from summit_corpus.publish.licence import CORPUS_LICENSE
+from summit_corpus.publish.ner import NerResult
 from summit_corpus.publish.shards import ShardPlan
 
 # Rows per row group of the published files. A documents row holds a whole article with its
@@ -83,6 +85,7 @@ class DatasetWriter:
         self._closed: dict[tuple[str, str, int], int] = {}  # finished shard -> its rows
         self.kept = kept
         self._taken: dict[ShardKey, int] = {}  # shard copied from the previous corpus -> rows
+        self._taken_documents = pa.array([], pa.string())  # in shards taken for every config
         self._shards: ShardPlan | None = None
         self._pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
 
@@ -98,12 +101,15 @@ class DatasetWriter:
             name: tables[name] if name in tables else T.table(name).empty()
             for name in self.table_names
         }
-        rows, ner = config_rows(chunk, assignment, self.tag_names)
         if self._shards is None:
             self._shards = ShardPlan(assignment)
             if self.kept is not None:
                 configs = [name for name, *_ in self.specs]
                 self._taken = self.kept.take(self._shards, assignment, configs, self.out_dir)
+                whole = self.kept.documents_of_whole_shards(self._taken)
+                self._taken_documents = pa.array(whole, pa.string())
+        to_write, ner_taken = self._without_taken_documents(chunk)
+        rows, ner = config_rows(to_write, assignment, self.tag_names)
         shards = self._shards
         jobs = [
             (self._writer(name, split, shard, schema, features), piece)
@@ -124,6 +130,24 @@ class DatasetWriter:
         )
         self.facts.add(chunk, mine)
         self.facts.add_ner(ner)
+        if ner_taken is not None:
+            self.facts.add_ner(ner_taken)
+
+    def _without_taken_documents(
+        self, chunk: dict[str, pa.Table]
+    ) -> tuple[dict[str, pa.Table], NerResult | None]:
+        """The chunk without the documents of shards taken for every config, and the ner
+        rows of those documents (the facts count them; no file needs their config rows)."""
+        if len(self._taken_documents) == 0:
+            return chunk, None
+        doc_ids = chunk[T.DOCUMENTS.name].column("doc_id")
+        if not pc.any(pc.is_in(doc_ids, value_set=self._taken_documents)).as_py():
+            return chunk, None
+        kept, rest = {}, {}
+        for name, table in chunk.items():
+            taken = pc.is_in(table.column("doc_id"), value_set=self._taken_documents)
+            kept[name], rest[name] = table.filter(taken), table.filter(pc.invert(taken))
+        return rest, ner_config(kept, self.tag_names)
 
     def _close_finished(self, documents: Mapping[str, pa.Table]) -> None:
         """Close the files of every shard before the last one these documents reach in their
