@@ -477,7 +477,7 @@ def _publish(
     from summit_corpus.annotate.human import read_human_layer
     from summit_corpus.core.scheme import load_scheme
     from summit_corpus.publish import DatasetWriter
-    from summit_corpus.publish.kept_shards import KeptShards, document_keys
+    from summit_corpus.publish.kept_shards import KeptShards, document_keys, model_only_configs
     from summit_corpus.publish.splits import split_sizes
     from summit_corpus.validate import validate_corpus
 
@@ -494,7 +494,7 @@ def _publish(
     kept = None
     if previous is not None:
         keys = document_keys(staged.files[tables.DOCUMENTS.name], human)
-        kept = KeptShards(previous, keys)
+        kept = KeptShards(previous, keys, model_only_configs(names, human))
     writer = DatasetWriter(tmp, load_scheme(), names, kept)
     try:
         _write_chunks(writer, published, human, assignment, chunk_documents)

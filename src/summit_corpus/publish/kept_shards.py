@@ -50,12 +50,15 @@ class ShardSources:
     stage: str
 
 
-def document_keys(documents: Path, human: Mapping[str, pa.Table]) -> dict[str, str]:
-    """Each document's key: its raw file (name and SHA-256) and its human-layer rows.
+def document_keys(
+    documents: Path, human: Mapping[str, pa.Table]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each document's keys: of its raw file (name and SHA-256), and of its human rows.
 
     documents (Path): The staged documents (their provenance columns are read).
     human (Mapping[str, pa.Table]): The human and adjudicated layers (few rows), by table.
-    RETURNS (dict[str, str]): doc_id -> key.
+    RETURNS (tuple[dict[str, str], dict[str, str]]): doc_id -> key of its raw file; doc_id ->
+        key of its human rows (documents that have some).
     """
     columns = ["doc_id", "source_file", "source_sha256"]
     provenance = io.open_parquet(documents).read(columns=columns)
@@ -64,26 +67,50 @@ def document_keys(documents: Path, human: Mapping[str, pa.Table]) -> dict[str, s
         for row in human[name].to_pylist():
             line = json.dumps([name, row], sort_keys=True, default=str)
             rows.setdefault(row["doc_id"], []).append(line)
-    keys = {}
     values = [provenance.column(c).to_pylist() for c in columns]
-    for doc_id, source_file, source_sha256 in zip(*values, strict=True):
-        digest = hashlib.sha256(f"{source_file}\0{source_sha256}\0".encode())
-        for line in rows.get(doc_id, ()):
-            digest.update(line.encode() + b"\n")
-        keys[doc_id] = digest.hexdigest()
-    return keys
+    sources = {
+        doc_id: hashlib.sha256(f"{source_file}\0{source_sha256}".encode()).hexdigest()
+        for doc_id, source_file, source_sha256 in zip(*values, strict=True)
+    }
+    humans = {
+        doc_id: hashlib.sha256("\n".join(lines).encode()).hexdigest()
+        for doc_id, lines in rows.items()
+    }
+    return sources, humans
+
+
+def model_only_configs(names: Iterable[str], human: Mapping[str, pa.Table]) -> list[str]:
+    """RETURNS (list[str]): The flat configs of `names` that no human row reaches: tables
+    without a `layer` column that the human layer does not fill."""
+    from summit_corpus.publish.configs import FLAT
+
+    flat = {t.name: t for t in FLAT}
+    return [
+        name
+        for name in names
+        if name in flat and name not in human and "layer" not in flat[name].schema.names
+    ]
 
 
 class KeptShards:
     """The shard keys of one build, and the files it takes from the corpus it replaces.
 
     sources (ShardSources): What the shards are made from.
-    doc_keys (Mapping[str, str]): doc_id -> `document_keys`.
+    doc_keys (tuple[Mapping[str, str], Mapping[str, str]]): From `document_keys`.
+    model_only (Iterable[str]): The configs no human row reaches (flat tables without a
+        `layer` that no annotation fills: sentences, tokens); their keys leave the human rows
+        out, so a pull does not rewrite them.
     """
 
-    def __init__(self, sources: ShardSources, doc_keys: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        sources: ShardSources,
+        doc_keys: tuple[Mapping[str, str], Mapping[str, str]],
+        model_only: Iterable[str],
+    ) -> None:
         self.sources = sources
-        self.doc_keys = doc_keys
+        self.doc_keys, self.human_keys = doc_keys
+        self.model_only = frozenset(model_only)
         self.keys: dict[ShardKey, str] = {}
         self._counts: dict[str, int] = {}
         self._documents: dict[tuple[str, int], list[str]] = {}  # (split, shard) -> doc_ids
@@ -165,12 +192,16 @@ class KeptShards:
                 self._documents[(split, index)] = doc_ids[start:end]
                 digest = base.copy()
                 digest.update(f"{split}\0{index}\0{plan.count(split)}\0".encode())
+                annotated = hashlib.sha256()
                 for doc_id in doc_ids[start:end]:
                     row = json.dumps(by_doc[doc_id], sort_keys=True, default=str)
                     digest.update(f"{self.doc_keys.get(doc_id)}\0{row}\n".encode())
+                    annotated.update(f"{doc_id}\0{self.human_keys.get(doc_id)}\n".encode())
                 for config in configs:
                     named = digest.copy()
-                    named.update(config.encode())
+                    named.update(config.encode() + b"\0")
+                    if config not in self.model_only:
+                        named.update(annotated.digest())
                     keys[(config, split, index)] = named.hexdigest()
         return keys
 
