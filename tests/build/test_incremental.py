@@ -152,6 +152,8 @@ class TestUnchangedShardsAreTaken:
         shards_changed = {Path(rel).name for rel in changed}
         assert {Path(rel).name for rel in written} == shards_changed
         assert len(written) < len(data) / 2
+        # No annotation reaches the sentences and tokens: their files are all taken.
+        assert not [rel for rel in written if rel.split("/")[0] in ("sentences", "tokens")]
 
     def test_a_file_changed_in_the_corpus_is_written_again(self, project: dict[str, Path]) -> None:
         """A shard file edited in the published corpus (its manifest rewritten to match) is
