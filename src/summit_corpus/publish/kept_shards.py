@@ -126,7 +126,7 @@ class KeptShards:
         """
         self.keys = self._keys(plan, assignment, tuple(configs))
         remembered = self._remembered()
-        manifest = self._previous_manifest()
+        manifest = _manifest(self.sources.previous)
         taken: dict[ShardKey, int] = {}
         for shard, key in self.keys.items():
             entry = remembered.get(key)
@@ -141,7 +141,7 @@ class KeptShards:
                 data = (self.sources.previous / entry["path"]).read_bytes()
             except OSError:
                 continue
-            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            if io.sha256_bytes(data) != entry["sha256"]:
                 continue
             target = out_dir / entry["path"]
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -225,9 +225,6 @@ class KeptShards:
             return shards if isinstance(shards, dict) else {}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}
-
-    def _previous_manifest(self) -> dict[str, str]:
-        return _manifest(self.sources.previous)
 
 
 def _manifest(corpus: Path) -> dict[str, str]:
