@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from summit_corpus.build import engines, faults, ingest, swap
+from summit_corpus.build import engines, faults, ingest, staged_facts, swap
 from summit_corpus.build.cache import ArticleCache
 from summit_corpus.build.cache import default_dir as default_cache_dir
 from summit_corpus.build.seeds import find_duplicates, read_seeds
 from summit_corpus.build.staging import read_staged
 from summit_corpus.core import allocator, io, layout, tables
 from summit_corpus.core.chunks import arrow_returns_memory, release_unused_memory
-from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors, printable
+from summit_corpus.core.errors import BuildError, BuildInterrupted, Errors
 
 if TYPE_CHECKING:
     from summit_corpus.publish.kept_shards import ShardSources
@@ -280,7 +280,7 @@ def _build_locked(
         messages = [str(p) for p in problems] + staged.errors
         if messages:
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
-        control_chars = _control_chars(staged)
+        control_chars = staged_facts.control_char_lines(staged)
         inside = _inside(datasheet, out)
         summary = _publish(
             staged,
@@ -317,43 +317,6 @@ def _build_locked(
         same_content=tuple(same_content),
         control_chars=control_chars,
     )
-
-
-def _control_chars(staged: engines.Staged) -> tuple[str, ...]:
-    """RETURNS (tuple[str, ...]): One line per article whose text holds control characters,
-    naming the file and how many."""
-    from summit_corpus.build import reuse
-
-    memo = reuse.memo_path(staged, "control_chars", "summit_corpus.build.encoding")
-    found = reuse.recall(memo)
-    if found is None:
-        found = _count_control_chars(staged.files[tables.DOCUMENTS.name])
-        reuse.remember(memo, found)
-    return tuple(
-        Errors.W001.format(path=printable(source), count=count)
-        for source, count in zip(
-            found.column("source_file").to_pylist(), found.column("count").to_pylist(), strict=True
-        )
-    )
-
-
-def _count_control_chars(documents: Path) -> pa.Table:
-    """RETURNS (pa.Table): source_file and count of the staged articles whose text holds
-    control characters, read a batch of texts at a time (the text column is the corpus's
-    size)."""
-    from summit_corpus.build.encoding import CONTROL
-
-    def counted(rows: pa.RecordBatch | pa.Table) -> pa.Table:
-        counts = pc.count_substring_regex(rows.column("text"), CONTROL)
-        found = pa.table({"source_file": rows.column("source_file"), "count": counts})
-        return found.filter(pc.greater(found.column("count"), 0))
-
-    file = io.open_parquet(documents)
-    columns = ["source_file", "text"]
-    parts = [counted(batch) for batch in file.iter_batches(batch_size=256, columns=columns)]
-    if not parts:  # no documents: the same columns, no rows
-        parts = [counted(file.schema_arrow.empty_table().select(columns))]
-    return pa.concat_tables(parts)
 
 
 def _inside(datasheet: Path | None, out: Path) -> Path | None:
@@ -489,7 +452,7 @@ def _publish(
     internal = {tables.FINGERPRINTS.name, tables.DROPPED_PREDICTIONS.name}
     published = {k: v for k, v in staged.files.items() if k not in internal}
     names = [*published, *(name for name in human if name not in published)]
-    assignment = _assign_splits(staged)
+    assignment = staged_facts.split_assignment(staged)
     shutil.rmtree(tmp, ignore_errors=True)
     kept = None
     if previous is not None:
@@ -560,31 +523,6 @@ def _write_chunks(
             orphan = pc.is_in(layer.column("doc_id"), value_set=assignment.column("doc_id"))
             doc_id = layer.filter(pc.invert(orphan)).column("doc_id")[0].as_py()
             raise BuildError(Errors.E104.format(table=name, doc_id=doc_id), [])
-
-
-def _assign_splits(staged: engines.Staged) -> pa.Table:
-    """RETURNS (pa.Table): The split assignment of the staged documents, read a row group at
-    a time (texts are not kept), with the near-duplicate fingerprints the per-article stage
-    made; or the one computed before from the same kept staged set by the same code."""
-    from summit_corpus.build import reuse
-
-    # Kept beside a kept staged set: after a pull that changed only annotations, the
-    # assignment (which reads no annotation) is taken, not computed again.
-    memo = reuse.memo_path(staged, "assignment", "summit_corpus.publish.splits")
-    kept = reuse.recall(memo)
-    if kept is not None:
-        return kept
-    from summit_corpus.publish.splits import ASSIGNMENT_COLUMNS, assign_splits
-
-    staged_documents = io.open_parquet(staged.files[tables.DOCUMENTS.name])
-    assignment = assign_splits(
-        staged_documents.iter_batches(batch_size=256, columns=list(ASSIGNMENT_COLUMNS)),
-        fingerprints=io.open_parquet(staged.files[tables.FINGERPRINTS.name]).iter_batches(
-            batch_size=1024
-        ),
-    )
-    reuse.remember(memo, assignment)
-    return assignment
 
 
 def _write_dropped(staged: engines.Staged, corpus: Path) -> dict[str, int]:
