@@ -10,6 +10,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -17,9 +18,10 @@ import pytest
 from fault_helpers import corpus_bytes
 
 from summit_corpus.build import synthetic
-from summit_corpus.build.corpus import build_corpus, write_manifest
+from summit_corpus.build.corpus import BuildSummary, build_corpus, write_manifest
 from summit_corpus.core import io, layout
 from summit_corpus.publish import shards
+from summit_corpus.publish.near_duplicates import NearDuplicateIndex
 from summit_corpus.validate import corpus as validating
 from summit_corpus.validate import validate_corpus
 
@@ -111,6 +113,96 @@ class TestRebuildIsAFromScratchBuild:
         fresh = tmp_path / "fresh"
         build_corpus(project["seeds"], fresh, annotations=project["before"], progress=False)
         assert corpus_bytes(project["out"]) == corpus_bytes(fresh)
+
+
+def add_article(seeds: Path, index: int = 10**6) -> Path:
+    extra = seeds / synthetic.NAME_FORMAT.format(index=index)
+    extra.write_bytes(synthetic.article(synthetic.material(SEEDS), index))
+    return extra
+
+
+def confirmed_pairs(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """Record the candidate pairs the near-duplicate index confirms from fingerprints."""
+    confirmed: list[set[str]] = []
+    confirm = NearDuplicateIndex._confirm
+
+    def spy(self: NearDuplicateIndex, ids: list[str], i: int, *rest: Any) -> Any:
+        confirmed.extend({ids[i], ids[j]} for j in rest[1].tolist())
+        return confirm(self, ids, i, *rest)
+
+    monkeypatch.setattr(NearDuplicateIndex, "_confirm", spy)
+    return confirmed
+
+
+class TestChangedArticlesAreStagedAlone:
+    """The staged set a build kept holds the rows of the articles a rebuild shares with it:
+    only the others are staged (from their entries, or parsed), and their rows merged in."""
+
+    def test_adding_an_article_reads_no_other_articles_entry(
+        self, project: dict[str, Path], tmp_path: Path
+    ) -> None:
+        """With every other article's cache entry gone, a rebuild after one more article
+        parses that one only, and publishes what a build from scratch does."""
+        for entry in project["store"].glob("*/??/*.arrow"):
+            entry.unlink()
+        add_article(project["seeds"])
+        summary = build_corpus(
+            project["seeds"],
+            project["out"],
+            annotations=project["before"],
+            progress=False,
+            cache_dir=project["store"],
+        )
+        assert (summary.parsed, summary.cache_hits) == (1, summary.rows["documents"] - 1)
+        fresh = tmp_path / "fresh"
+        build_corpus(project["seeds"], fresh, annotations=project["before"], progress=False)
+        assert corpus_bytes(project["out"]) == corpus_bytes(fresh)
+
+    @pytest.mark.parametrize("change", ["edit", "remove"])
+    def test_an_edited_or_removed_article_gives_a_from_scratch_build(
+        self, project: dict[str, Path], tmp_path: Path, change: str
+    ) -> None:
+        """Editing an article's bytes, or removing it, publishes the bytes a build from
+        scratch does (the set's rows of that article are left out)."""
+        article = sorted(project["seeds"].glob("syn_*.txt"))[5]
+        if change == "edit":
+            article.write_bytes(article.read_bytes() + b"\nOne more line of the story.\n")
+        else:
+            article.unlink()
+        summary = rebuild_summary(project)
+        assert summary.parsed == (1 if change == "edit" else 0)
+        fresh = tmp_path / "fresh"
+        build_corpus(project["seeds"], fresh, annotations=project["before"], progress=False)
+        assert corpus_bytes(project["out"]) == corpus_bytes(fresh)
+
+    def test_near_duplicates_of_unchanged_articles_are_not_confirmed_again(
+        self, project: dict[str, Path], tmp_path: Path
+    ) -> None:
+        """The split assignment confirms only the new article's candidate pairs; the pairs
+        among the others are the ones the build before found (a build from scratch confirms
+        pairs among them)."""
+        new = add_article(project["seeds"]).stem
+        with pytest.MonkeyPatch.context() as patch:
+            confirmed = confirmed_pairs(patch)
+            rebuild_summary(project)
+        assert all(new in pair for pair in confirmed)
+        with pytest.MonkeyPatch.context() as patch:
+            confirmed = confirmed_pairs(patch)
+            build_corpus(
+                project["seeds"], tmp_path / "fresh", annotations=project["before"], progress=False
+            )
+        assert any(new not in pair for pair in confirmed)
+        assert corpus_bytes(project["out"]) == corpus_bytes(tmp_path / "fresh")
+
+
+def rebuild_summary(project: dict[str, Path]) -> BuildSummary:
+    return build_corpus(
+        project["seeds"],
+        project["out"],
+        annotations=project["before"],
+        progress=False,
+        cache_dir=project["store"],
+    )
 
 
 def written_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -14,6 +14,7 @@ from datasketch.hashfunc import sha1_hash32, sha1_hash64
 from summit_corpus.build import ingest, synthetic
 from summit_corpus.core import tables
 from summit_corpus.core.errors import SplitConfigError
+from summit_corpus.publish.near_duplicates import KnownPairs
 from summit_corpus.publish.splits import (
     ASSIGNMENT_COLUMNS,
     NearDuplicateConfig,
@@ -178,6 +179,43 @@ class TestNearDuplicateIndex:
         strings = [s.encode("utf-8") for s in shingles(text, 3)]
         assert hashes.tolist() == sorted(sha1_hash64(s) for s in strings)
         assert sorted((hashes & 0xFFFFFFFF).tolist()) == sorted(sha1_hash32(s) for s in strings)
+
+    def test_known_pairs_are_taken_and_only_new_documents_candidates_confirmed(
+        self, config, synthetic_rows, monkeypatch
+    ):
+        """Given the pairs found before among unchanged documents, the index confirms only
+        candidates with a new document, and finds the pairs a search from nothing finds."""
+        texts = {r["doc_id"]: r["text"] for r in synthetic_rows}
+        expected = near_duplicates(texts, config.near_duplicate)
+        new = set(sorted(texts)[::7])
+        among = frozenset(texts) - new
+        known = KnownPairs(among, tuple(p for p in expected if {p.a, p.b} <= among))
+        assert known.pairs and any({p.a, p.b} & new for p in expected)
+        confirmed: list[set[str]] = []
+        confirm = NearDuplicateIndex._confirm
+
+        def spy(self, ids, i, left, js, stored):
+            confirmed.extend({ids[i], ids[j]} for j in js.tolist())
+            return confirm(self, ids, i, left, js, stored)
+
+        monkeypatch.setattr(NearDuplicateIndex, "_confirm", spy)
+        with NearDuplicateIndex(config.near_duplicate) as index:
+            for doc_id, text in texts.items():
+                index.add(doc_id, text)
+            assert index.pairs(known) == expected
+        assert confirmed and all(pair & new for pair in confirmed)
+
+    def test_known_pairs_of_documents_gone_are_dropped(self, config, synthetic_rows):
+        """A known pair one of whose documents is no longer there is not a pair."""
+        texts = {r["doc_id"]: r["text"] for r in synthetic_rows}
+        expected = near_duplicates(texts, config.near_duplicate)
+        gone = expected[0].a
+        rest = {d: t for d, t in texts.items() if d != gone}
+        with NearDuplicateIndex(config.near_duplicate) as index:
+            for doc_id, text in rest.items():
+                index.add(doc_id, text)
+            pairs = index.pairs(KnownPairs(frozenset(texts), tuple(expected)))
+        assert pairs == near_duplicates(rest, config.near_duplicate)
 
     def test_texts_without_words_pair_with_nothing(self, config):
         """Two documents with no words share every MinHash band but are not near-duplicates."""

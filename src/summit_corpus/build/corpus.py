@@ -341,7 +341,8 @@ def _stage(
 ) -> tuple[engines.Staged, str | None]:
     """The per-article stage: the staged set a previous build kept for exactly these
     articles (`reuse`), else the engine over the articles the cache does not hold, with as
-    many workers as `workers` says (`engines.resolve_workers`).
+    many workers as `workers` says (`engines.resolve_workers`). When the kept set holds most
+    of these articles, only the others are staged and merged with its rows.
 
     RETURNS (tuple[engines.Staged, str | None]): The staged set, and the cache namespace of
         the code and pipeline that made its rows (None without a cache).
@@ -350,14 +351,22 @@ def _stage(
     from summit_corpus.build.cache import namespace
 
     local_cache = ArticleCache(store, pipeline.pipeline_version()) if store is not None else None
-    key = reuse.staged_key(raws) if local_cache is not None else ""
+    articles = reuse.article_keys(raws) if local_cache is not None else []
+    key = reuse.set_key(articles) if local_cache is not None else ""
+    base, unchanged = None, set[str]()
     if local_cache is not None:
         kept = reuse.load(local_cache, key)
         if kept is not None:
             return kept, namespace(local_cache.version)
-    to_parse = len(raws)
+        base = reuse.newest(local_cache)
+        unchanged = base.unchanged(articles) if base is not None else set()
+        # Reading the set costs what its size does: worth it while it is mostly these articles.
+        if base is not None and 2 * len(unchanged) < len(base.articles):
+            base, unchanged = None, set()
+    todo = [raw for raw in raws if raw.doc_id not in unchanged]
+    to_parse = len(todo)
     if local_cache is not None:
-        to_parse = sum(not local_cache.path(raw).is_file() for raw in raws)
+        to_parse = sum(not local_cache.path(raw).is_file() for raw in todo)
     count = engines.resolve_workers(workers, to_parse)
     with (
         engines.open_engine(engine, count, scheduler) as running,
@@ -368,12 +377,22 @@ def _stage(
         if store is not None:
             same = local_cache is not None and version == local_cache.version
             article_cache = local_cache if same else ArticleCache(store, version)
+        if base is None or article_cache is not local_cache:  # another pipeline: every article
+            base, todo = None, raws
+        advance(len(raws) - len(todo))
         staged = engines.process_corpus(
-            raws, running, staging, cache=article_cache, batch_size=batch_size, advance=advance
+            todo,
+            running,
+            staging / "new" if base is not None else staging,
+            cache=article_cache,
+            batch_size=batch_size,
+            advance=advance,
         )
     allocator.give_back()  # when this process parsed: the later stages run with the defaults
+    if base is not None and not staged.errors:
+        staged = reuse.merge(base, unchanged, staged, staging)
     if article_cache is not None and article_cache is local_cache and not staged.errors:
-        staged = reuse.keep(staged, article_cache, key)
+        staged = reuse.keep(staged, article_cache, key, articles)
     return staged, namespace(version) if store is not None else None
 
 

@@ -5,12 +5,14 @@ after editing the publisher) would read thousands of cache entries only to write
 staging files again. So after the per-article stage, its staging files are kept in the cache
 folder under a key made of every article's cache key (in doc_id order) and the code that writes
 staging files; a build whose articles give the same key takes the files as they are and runs no
-per-article stage at all (not even spaCy's loading).
+per-article stage at all (not even spaCy's loading). A build that adds, edits or removes a
+few articles stages only those (from their entries, or parsed) and merges their rows with the
+rows the set holds for the others (`newest`, `merge`), instead of reading every entry again.
 
 One set is kept per cache namespace (the newest), beside the per-article entries:
-<cache>/<namespace>/staged/<key>/<table>.parquet and SHA256SUMS. The checksums are verified
-before a set is used; a damaged or incomplete set is deleted and the articles are staged again
-from their entries.
+<cache>/<namespace>/staged/<key>/<table>.parquet, SHA256SUMS and ARTICLES. The checksums
+are verified before a set is used; a damaged or incomplete set is deleted and the articles are
+staged again from their entries.
 
 What a later stage computes from a kept set alone (the split assignment, the control
 characters per file) is kept in the set's folder too (`recall`, `remember`), as one checksummed
@@ -25,10 +27,12 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from summit_corpus.build import ingest, pipeline
@@ -41,9 +45,13 @@ from summit_corpus.build.cache import (
     stage_sources,
 )
 from summit_corpus.build.engines import Staged
-from summit_corpus.core import tables
+from summit_corpus.build.staging import ROW_GROUP_ROWS, StagingWriter, read_staged
+from summit_corpus.core import io, tables
 
 SUMS = "SHA256SUMS.json"
+# The set's articles, [doc_id, cache key] in doc_id order: the set's key is made of them and
+# the staging code, so recomputing it checks the list and that this code staged the set.
+ARTICLES = "ARTICLES.json"
 # Modules whose code decides the staged bytes beyond the per-article rows (which the cache
 # namespace already covers): how windows are emitted and how staging files are written.
 _CODE = ("engines.py", "staging.py", "reuse.py")
@@ -51,12 +59,24 @@ _CODE = ("engines.py", "staging.py", "reuse.py")
 
 def staged_key(raws: Sequence[ingest.RawArticle]) -> str:
     """RETURNS (str): The key of a corpus's staged set: its articles and the staging code."""
+    return set_key(article_keys(raws))
+
+
+def article_keys(raws: Sequence[ingest.RawArticle]) -> list[tuple[str, str]]:
+    """RETURNS (list[tuple[str, str]]): (doc_id, cache key) of each article, in doc_id order
+    (the order of the staged rows)."""
+    ordered = sorted(raws, key=lambda r: (r.doc_id, r.source_file))
+    return [(raw.doc_id, article_key(raw.source_file, raw.data)) for raw in ordered]
+
+
+def set_key(articles: Sequence[tuple[str, str]]) -> str:
+    """RETURNS (str): `staged_key` of the articles `article_keys` gave."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for name in _CODE:
         digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
-    for raw in sorted(raws, key=lambda r: (r.doc_id, r.source_file)):
-        digest.update(article_key(raw.source_file, raw.data).encode() + b"\n")
+    for _doc_id, key in articles:
+        digest.update(key.encode() + b"\n")
     return digest.hexdigest()[:32]
 
 
@@ -90,9 +110,14 @@ def load(cache: ArticleCache, key: str) -> Staged | None:
     return Staged(files=files, rows=rows, errors=[], cache_hits=documents, parsed=0)
 
 
-def keep(staged: Staged, cache: ArticleCache, key: str) -> Staged:
+def keep(
+    staged: Staged, cache: ArticleCache, key: str, articles: Sequence[tuple[str, str]]
+) -> Staged:
     """Move a finished stage's files into the cache as the set of `key` (replacing the
-    namespace's older sets). RETURNS (Staged): The same set, at its new place."""
+    namespace's older sets), with the list of its articles (`article_keys`), which lets a
+    later build with other articles take the rows of those it shares (`newest`, `merge`).
+
+    RETURNS (Staged): The same set, at its new place."""
     parent = _folder(cache)
     parent.mkdir(parents=True, exist_ok=True)
     target = parent / key
@@ -103,6 +128,7 @@ def keep(staged: Staged, cache: ArticleCache, key: str) -> Staged:
         shutil.move(path, temp / path.name)
     sums = {name: _sha256(temp / path.name) for name, path in files.items()}
     (temp / SUMS).write_text(json.dumps(sums, sort_keys=True), encoding="utf-8")
+    (temp / ARTICLES).write_text(json.dumps([list(a) for a in articles]), encoding="utf-8")
     for old in parent.iterdir():  # one set per namespace: the newest
         if old != temp:
             shutil.rmtree(old, ignore_errors=True)
@@ -115,6 +141,104 @@ def keep(staged: Staged, cache: ArticleCache, key: str) -> Staged:
         parsed=staged.parsed,
         cache_repaired=staged.cache_repaired,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class KeptSet:
+    """The staged set a build kept, as a later build with other articles finds it.
+
+    staged (Staged): Its files (checksums verified).
+    articles (dict[str, str]): doc_id -> cache key of each article it holds.
+    """
+
+    staged: Staged
+    articles: dict[str, str]
+
+    def unchanged(self, articles: Sequence[tuple[str, str]]) -> set[str]:
+        """RETURNS (set[str]): The doc_ids of `articles` (`article_keys`) whose rows the set
+        holds: same doc_id, same cache key (same path and bytes)."""
+        return {doc_id for doc_id, key in articles if self.articles.get(doc_id) == key}
+
+
+def newest(cache: ArticleCache) -> KeptSet | None:
+    """The set the namespace holds (a build keeps one, the newest), for a build whose
+    articles are not all the set's.
+
+    RETURNS (KeptSet | None): The set; None when there is none, its article list does not
+        give its key (another staging code made it, or the list is damaged), or a file does
+        not match its checksum (then the set is deleted, as `load` does).
+    """
+    parent = _folder(cache)
+    try:
+        names = [p.name for p in parent.iterdir() if not p.name.startswith(".")]
+    except FileNotFoundError:
+        return None
+    if len(names) != 1:
+        return None
+    articles = _listed_articles(parent / names[0])
+    if articles is None:
+        return None
+    staged = load(cache, names[0])
+    return KeptSet(staged, dict(articles)) if staged is not None else None
+
+
+def merge(base: KeptSet, unchanged: set[str], new: Staged, folder: Path) -> Staged:
+    """The staged set of a corpus made of the rows `base` holds for the articles `unchanged`
+    and the rows of the others, staged in `new` (from their cache entries, or parsed).
+
+    The rows are written in doc_id order through a `StagingWriter`, whose row groups depend
+    only on the rows, so the files have the bytes a staging of every article from its cache
+    entry gives; `base` is read a row group at a time.
+
+    base (KeptSet): The set a build kept.
+    unchanged (set[str]): doc_ids whose rows are taken from `base` (`KeptSet.unchanged`).
+    new (Staged): The other articles' rows (no doc_id of `unchanged`, no errors).
+    folder (Path): Where the merged files are written.
+    RETURNS (Staged): The merged set; its articles count as cache hits.
+    """
+    keep_ids = pa.array(sorted(unchanged), pa.string())
+    dropping = len(unchanged) < len(base.articles)
+    writer = StagingWriter(folder, pipeline.PER_ARTICLE_TABLES)
+    try:
+        for t in pipeline.PER_ARTICLE_TABLES:
+            added = read_staged(new.files[t.name], t)
+            kept = base.staged.files[t.name]
+            for rows in _merged(kept, keep_ids if dropping else None, added, t):
+                writer.write(t.name, rows)
+    except BaseException:
+        writer.abort()
+        raise
+    files = writer.close()
+    return Staged(
+        files=files,
+        rows=dict(writer.rows),
+        errors=[],
+        cache_hits=len(unchanged) + new.cache_hits,
+        parsed=new.parsed,
+        cache_repaired=new.cache_repaired,
+    )
+
+
+def _merged(
+    path: Path, keep_ids: pa.Array | None, added: pa.Table, definition: tables.Table
+) -> Iterator[pa.Table]:
+    """YIELDS (pa.Table): The rows of the staged file `path` whose doc_id is in `keep_ids`
+    (None: all), with `added` (sorted, other doc_ids) slotted in, in the table's order."""
+    for batch in io.open_parquet(path).iter_batches(batch_size=ROW_GROUP_ROWS):
+        rows = pa.Table.from_batches([batch]).cast(definition.schema)
+        if keep_ids is not None:
+            rows = rows.filter(pc.is_in(rows.column("doc_id"), value_set=keep_ids))
+        if rows.num_rows == 0:
+            continue
+        # The added documents that sort before this group's last one belong in it (no doc_id
+        # is in both, so the stable sort keeps each document's rows as they are).
+        before = pc.sum(pc.less(added.column("doc_id"), rows.column("doc_id")[-1])).as_py()
+        if before:
+            rows = definition.sorted(pa.concat_tables([rows, added.slice(0, before)]))
+            added = added.slice(before)
+        yield rows
+    if added.num_rows:
+        yield added
 
 
 def _sha256(path: Path) -> str:
@@ -140,11 +264,8 @@ def memo_path(staged: Staged, name: str, module: str) -> Path | None:
     RETURNS (Path | None): The file (whether or not it exists); None when `staged` is not a
         kept set (no cache, or a build that rejected files).
     """
-    folders = {path.parent for path in staged.files.values()}
-    if len(folders) != 1:
-        return None
-    folder = folders.pop()
-    if not (folder / SUMS).is_file() or folder.parent.name != "staged":
+    folder = _kept_folder(staged)
+    if folder is None:
         return None
     digest = hashlib.sha256()
     for path in stage_sources(module):
@@ -152,13 +273,58 @@ def memo_path(staged: Staged, name: str, module: str) -> Path | None:
     return folder / f"{name}-{digest.hexdigest()[:24]}.entry"
 
 
+def set_articles(staged: Staged) -> list[tuple[str, str]] | None:
+    """RETURNS (list[tuple[str, str]] | None): (doc_id, cache key) of the articles of a kept
+    staged set (as `article_keys` gave them); None when `staged` is not a kept set."""
+    folder = _kept_folder(staged)
+    return _listed_articles(folder) if folder is not None else None
+
+
+def _listed_articles(folder: Path) -> list[tuple[str, str]] | None:
+    """RETURNS (list[tuple[str, str]] | None): The articles a kept set's ARTICLES lists;
+    None when the list does not give the set's key (another staging code made the set, or
+    the list is damaged)."""
+    try:
+        listed = json.loads((folder / ARTICLES).read_text(encoding="utf-8"))
+        articles = [(str(doc_id), str(key)) for doc_id, key in listed]
+    except (OSError, ValueError, TypeError):
+        return None
+    return articles if set_key(articles) == folder.name else None
+
+
+def namespace_memo_path(staged: Staged, name: str, module: str) -> Path | None:
+    """As `memo_path`, but in the cache namespace's folder, beside the kept sets rather than
+    in one: for a result that a build with other articles can partly take (it names the
+    articles it was computed from)."""
+    path = memo_path(staged, name, module)
+    return path.parent.parent.parent / path.name if path is not None else None
+
+
+def _kept_folder(staged: Staged) -> Path | None:
+    """RETURNS (Path | None): The folder of a kept staged set; None for another staged set."""
+    folders = {path.parent for path in staged.files.values()}
+    if len(folders) != 1:
+        return None
+    folder = folders.pop()
+    if not (folder / SUMS).is_file() or folder.parent.name != "staged":
+        return None
+    return folder
+
+
 def recall(path: Path | None) -> pa.Table | None:
     """RETURNS (pa.Table | None): The result kept at `path` (`memo_path`); None when there is
     none, or it is damaged (then it is deleted, and the caller computes it again)."""
+    kept = recall_tables(path)
+    return kept["result"] if kept is not None and "result" in kept else None
+
+
+def recall_tables(path: Path | None) -> dict[str, pa.Table] | None:
+    """RETURNS (dict[str, pa.Table] | None): The tables kept at `path` (`remember_tables`), as
+    `recall` does."""
     if path is None:
         return None
     try:
-        return decode_entry(path.read_bytes(), version=path.name)["result"]
+        return decode_entry(path.read_bytes(), version=path.name)
     except FileNotFoundError:
         return None
     except (pa.ArrowException, OSError, KeyError, ValueError):
@@ -169,6 +335,11 @@ def recall(path: Path | None) -> pa.Table | None:
 def remember(path: Path | None, result: pa.Table) -> None:
     """Keep `result` at `path` (`memo_path`; None keeps nothing), atomically: a reader sees
     the whole entry or none."""
+    remember_tables(path, {"result": result})
+
+
+def remember_tables(path: Path | None, results: dict[str, pa.Table]) -> None:
+    """Keep named tables at `path`, as `remember` does."""
     if path is None:
         return
     fd, temp = tempfile.mkstemp(
@@ -176,7 +347,7 @@ def remember(path: Path | None, result: pa.Table) -> None:
     )
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(encode_entry({"result": result}, version=path.name))
+            handle.write(encode_entry(results, version=path.name))
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

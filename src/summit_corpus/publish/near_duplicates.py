@@ -38,6 +38,20 @@ class NearDuplicatePair:
     containment: float
 
 
+@dataclass(frozen=True, slots=True)
+class KnownPairs:
+    """The near-duplicate pairs found before among documents whose fingerprints have not
+    changed since: whether two documents pair depends on their two fingerprints alone, so
+    these pairs need not be looked for again.
+
+    among (frozenset[str]): doc_ids of the unchanged documents.
+    pairs (tuple[NearDuplicatePair, ...]): Every pair found before of two of them.
+    """
+
+    among: frozenset[str]
+    pairs: tuple[NearDuplicatePair, ...]
+
+
 class NearDuplicateIndex:
     """Near-duplicate detection over a stream of documents, in memory that does not grow with
     their text.
@@ -154,13 +168,15 @@ class NearDuplicateIndex:
             np.stack(group_of),
         )
 
-    def pairs(self) -> list[NearDuplicatePair]:
+    def pairs(self, known: KnownPairs | None = None) -> list[NearDuplicatePair]:
         """The near-duplicate pairs among the documents added so far.
 
         A candidate is a pair that agrees on every value of some band (MinHash LSH). Documents
         are visited in doc_id order and each one's later candidates confirmed together, so
         memory holds one document's candidates at a time, never the list of all pairs.
 
+        known (KnownPairs | None): Pairs found before among unchanged documents: taken as
+            they are, and only the candidates of a new or changed document are confirmed.
         RETURNS (list[NearDuplicatePair]): Pairs sorted by (a, b).
         """
         self._file.flush()
@@ -168,14 +184,20 @@ class NearDuplicateIndex:
         # many near-duplicates): mapped, each is a slice, and the OS pages the file in and out.
         self._mapped = np.memmap(self._file, dtype=np.uint64, mode="r") if self._end else None
         try:
-            return self._pairs()
+            found = self._pairs(known.among if known is not None else frozenset())
         finally:
             self._mapped = None
+        if known is None or not known.pairs:
+            return found
+        present = set(self._ids)
+        taken = [p for p in known.pairs if p.a in present and p.b in present]
+        return sorted(found + taken, key=lambda p: (p.a, p.b))
 
-    def _pairs(self) -> list[NearDuplicatePair]:
+    def _pairs(self, among: frozenset[str]) -> list[NearDuplicatePair]:
         order = sorted(range(len(self._ids)), key=self._ids.__getitem__)
         ids = [self._ids[k] for k in order]
         sizes = np.asarray([self._sizes[k] for k in order], dtype=np.int64)
+        unchanged = np.asarray([doc_id in among for doc_id in ids], dtype=bool)
         pairs: list[NearDuplicatePair] = []
         if len(order) < 2:
             return pairs
@@ -192,6 +214,8 @@ class NearDuplicateIndex:
             )
             later = np.unique(found[found > i])
             later = later[sizes[later] > 0]
+            if unchanged[i]:  # its pairs with unchanged documents are known
+                later = later[~unchanged[later]]
             if len(later):
                 left = self._fingerprint(order[i])
                 for chunk in range(0, len(later), _CONFIRM_ROWS):

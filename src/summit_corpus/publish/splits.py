@@ -52,6 +52,7 @@ from summit_corpus.core.split_config import (
 )
 from summit_corpus.core.tables import SPLIT_ASSIGNMENT, SPLITS
 from summit_corpus.publish.near_duplicates import (
+    KnownPairs,
     NearDuplicateIndex,
     NearDuplicatePair,
     near_duplicates,
@@ -71,6 +72,7 @@ __all__ = [
     "StoryKeyConfig",
     "StoryLink",
     "assign_splits",
+    "assign_splits_with_pairs",
     "bucket",
     "lead",
     "load_split_config",
@@ -250,6 +252,16 @@ def assign_splits(
     config: SplitConfig | None = None,
     fingerprints: Iterable[pa.Table | pa.RecordBatch] | None = None,
 ) -> pa.Table:
+    """Assign every document to a split (`assign_splits_with_pairs`, without pairs known)."""
+    return assign_splits_with_pairs(documents, config, fingerprints)[0]
+
+
+def assign_splits_with_pairs(
+    documents: pa.Table | Iterable[pa.Table | pa.RecordBatch],
+    config: SplitConfig | None = None,
+    fingerprints: Iterable[pa.Table | pa.RecordBatch] | None = None,
+    known: KnownPairs | None = None,
+) -> tuple[pa.Table, list[NearDuplicatePair]]:
     """Assign every document to a split, keeping near-duplicates and stories together.
 
     Memory does not grow with the documents' text: each batch is reduced to its documents'
@@ -265,9 +277,12 @@ def assign_splits(
     fingerprints (Iterable[pa.Table | pa.RecordBatch] | None): The documents' rows of
         tables.FINGERPRINTS, made with the same settings (the build's per-article stage makes
         them); None computes them from the texts.
-    RETURNS (pa.Table): tables.SPLIT_ASSIGNMENT: doc_id, split, group_id, group_size,
-        story_key, near_duplicate_of, near_duplicate_jaccard, grouped_by; one row per
-        document, by doc_id.
+    known (KnownPairs | None): The near-duplicate pairs found before among documents whose
+        fingerprints have not changed (a rebuild after adding articles): only the new
+        documents' candidates are confirmed.
+    RETURNS (tuple[pa.Table, list[NearDuplicatePair]]): tables.SPLIT_ASSIGNMENT (doc_id,
+        split, group_id, group_size, story_key, near_duplicate_of, near_duplicate_jaccard,
+        grouped_by; one row per document, by doc_id), and every near-duplicate pair.
     """
     config = load_split_config() if config is None else config
     with NearDuplicateIndex(config.near_duplicate) as index:
@@ -276,7 +291,7 @@ def assign_splits(
         for previous, doc_id in itertools.pairwise(ids):
             if previous == doc_id:
                 raise ValueError(f"'doc_id' must be unique in documents (got {doc_id!r} twice)")
-        pairs = index.pairs()
+        pairs = index.pairs(known)
     groups = _UnionFind(ids)
     rules: dict[str, set[str]] = {d: set() for d in ids}
     closest = _join_near_duplicates(groups, rules, pairs)
@@ -298,7 +313,7 @@ def assign_splits(
         }
         for d in ids
     ]
-    return SPLIT_ASSIGNMENT.from_rows(out)
+    return SPLIT_ASSIGNMENT.from_rows(out), pairs
 
 
 def _index_documents(
