@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 from fault_helpers import corpus_bytes
 
-from summit_corpus.build import synthetic
+from summit_corpus.build import reuse, synthetic
+from summit_corpus.build.cache import ArticleCache
 from summit_corpus.build.corpus import BuildSummary, build_corpus, write_manifest
 from summit_corpus.core import io, layout
 from summit_corpus.publish import shards
@@ -154,6 +155,29 @@ class TestChangedArticlesAreStagedAlone:
             cache_dir=project["store"],
         )
         assert (summary.parsed, summary.cache_hits) == (1, summary.rows["documents"] - 1)
+        fresh = tmp_path / "fresh"
+        build_corpus(project["seeds"], fresh, annotations=project["before"], progress=False)
+        assert corpus_bytes(project["out"]) == corpus_bytes(fresh)
+
+    def test_more_new_articles_than_a_merge_takes_are_staged_with_all_the_others(
+        self, project: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Past MERGE_MAX_ARTICLES new articles (whose rows a merge holds at once), every
+        article is staged from its cache entry, as a build without a kept set does."""
+        monkeypatch.setattr(reuse, "MERGE_MAX_ARTICLES", 1)
+        read: list[str] = []
+        get = ArticleCache.get
+
+        def spy(self: ArticleCache, raw: Any) -> Any:
+            read.append(raw.doc_id)
+            return get(self, raw)
+
+        monkeypatch.setattr(ArticleCache, "get", spy)
+        add_article(project["seeds"], 10**6)
+        add_article(project["seeds"], 10**6 + 1)
+        summary = rebuild_summary(project)
+        assert summary.parsed == 2
+        assert len(read) == summary.cache_hits == summary.rows["documents"] - 2
         fresh = tmp_path / "fresh"
         build_corpus(project["seeds"], fresh, annotations=project["before"], progress=False)
         assert corpus_bytes(project["out"]) == corpus_bytes(fresh)

@@ -360,8 +360,7 @@ def _stage(
             return kept, namespace(local_cache.version)
         base = reuse.newest(local_cache)
         unchanged = base.unchanged(articles) if base is not None else set()
-        # Reading the set costs what its size does: worth it while it is mostly these articles.
-        if base is not None and 2 * len(unchanged) < len(base.articles):
+        if base is not None and not reuse.worth_merging(base, len(unchanged), len(raws)):
             base, unchanged = None, set()
     todo = [raw for raw in raws if raw.doc_id not in unchanged]
     to_parse = len(todo)

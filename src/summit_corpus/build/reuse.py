@@ -52,6 +52,9 @@ SUMS = "SHA256SUMS.json"
 # The set's articles, [doc_id, cache key] in doc_id order: the set's key is made of them and
 # the staging code, so recomputing it checks the list and that this code staged the set.
 ARTICLES = "ARTICLES.json"
+# New or edited articles a build merges into a kept set at most (their rows are held at once:
+# a few batches' worth).
+MERGE_MAX_ARTICLES = 256
 # Modules whose code decides the staged bytes beyond the per-article rows (which the cache
 # namespace already covers): how windows are emitted and how staging files are written.
 _CODE = ("engines.py", "staging.py", "reuse.py")
@@ -180,6 +183,17 @@ def newest(cache: ArticleCache) -> KeptSet | None:
         return None
     staged = load(cache, names[0])
     return KeptSet(staged, dict(articles)) if staged is not None else None
+
+
+def worth_merging(base: KeptSet, unchanged: int, articles: int) -> bool:
+    """Whether a build of `articles` articles, `unchanged` of them held by `base`, should
+    merge (`merge`) rather than stage every article from its entry.
+
+    Merging reads the whole set, so it pays while the set is mostly this corpus's articles;
+    and it holds the other articles' rows in memory, so it takes at most MERGE_MAX_ARTICLES
+    of them (beyond that, staging every article costs little next to parsing those).
+    """
+    return 2 * unchanged >= len(base.articles) and articles - unchanged <= MERGE_MAX_ARTICLES
 
 
 def merge(base: KeptSet, unchanged: set[str], new: Staged, folder: Path) -> Staged:
