@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from summit_corpus.build import engines, faults, ingest, staged_facts, swap
+from summit_corpus.build import control_chars, engines, faults, ingest, swap
 from summit_corpus.build.cache import ArticleCache
 from summit_corpus.build.cache import default_dir as default_cache_dir
 from summit_corpus.build.seeds import find_duplicates, read_seeds
@@ -280,7 +280,7 @@ def _build_locked(
         messages = [str(p) for p in problems] + staged.errors
         if messages:
             raise BuildError(Errors.E101.format(count=len(messages)), messages)
-        control_chars = staged_facts.control_char_lines(staged)
+        control_lines = control_chars.control_char_lines(staged)
         inside = _inside(datasheet, out)
         summary = _publish(
             staged,
@@ -315,7 +315,7 @@ def _build_locked(
         out=out,
         ignored=skipped,
         same_content=tuple(same_content),
-        control_chars=control_chars,
+        control_chars=control_lines,
     )
 
 
@@ -460,6 +460,7 @@ def _publish(
     from summit_corpus.publish import DatasetWriter
     from summit_corpus.publish.kept_shards import KeptShards, document_keys, model_only_configs
     from summit_corpus.publish.splits import split_sizes
+    from summit_corpus.publish.staged_assignment import split_assignment
     from summit_corpus.validate import validate_corpus
 
     human, annotation_problems = read_human_layer(
@@ -470,7 +471,7 @@ def _publish(
     internal = {tables.FINGERPRINTS.name, tables.DROPPED_PREDICTIONS.name}
     published = {k: v for k, v in staged.files.items() if k not in internal}
     names = [*published, *(name for name in human if name not in published)]
-    assignment = staged_facts.split_assignment(staged)
+    assignment = split_assignment(staged)
     shutil.rmtree(tmp, ignore_errors=True)
     kept = None
     if previous is not None:
