@@ -354,3 +354,36 @@ class TestTitlesAndNames:
     ) -> None:
         """Someone's words followed by 'by' with no author, or by an apposition, stay QUOTEs."""
         assert quote in _quotes(_annotate(nlp, scheme, text))
+
+
+class TestSubheads:
+    """`rule/quote.v6`: a paragraph that is only a quotation in single marks is a subhead."""
+
+    def test_a_single_marked_paragraph_is_a_subhead(self, nlp: Language, scheme: Scheme) -> None:
+        """‘A long night ahead.’ on a line of its own opens a section: no QUOTE."""
+        text = (
+            "Campaign notes.\nThe polls closed at eight.\n‘A long night ahead.’\n"
+            "Volunteers stayed at the office until the last county reported."
+        )
+        assert _quotes(_annotate(nlp, scheme, text)) == []
+
+    @pytest.mark.parametrize(
+        ("text", "quote"),
+        [
+            pytest.param(
+                "Campaign notes.\n“A long night ahead.”\nVolunteers stayed until the end.",
+                "A long night ahead.",
+                id="double-marks-are-a-quotation",
+            ),
+            pytest.param(
+                "Campaign notes.\nShe told them it was ‘a long night ahead’ for everyone.",
+                "a long night ahead",
+                id="single-marks-inside-a-sentence",
+            ),
+        ],
+    )
+    def test_other_quotations_stay(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str
+    ) -> None:
+        """Double marks around a paragraph, or single marks inside a sentence, still quote."""
+        assert quote in _quotes(_annotate(nlp, scheme, text))

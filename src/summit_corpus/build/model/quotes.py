@@ -22,7 +22,8 @@ elision ("‘bout", "'90s") opens nothing.
 
 `quotes` then keeps the quotations that are someone's words, not titles (`titles`: a work
 with its author, a title-case quotation after a possessive or a word such as "on", before
-what it is or its star, or listed with a title), and snaps each inward to token boundaries;
+what it is or its star, or listed with a title) nor subheads (`is_subhead`: a paragraph
+that is only a quotation in single marks), and snaps each inward to token boundaries;
 once speakers are found, `is_label` tells the labels and titles that nothing in the text
 attributes to anyone (a quotation the text names, "titled"/"called", is attributed).
 """
@@ -324,6 +325,25 @@ def is_label(text: str, quote: ModelSpan, found_by: str, rule: QuoteRule) -> boo
     )
 
 
+def is_subhead(text: str, quote: Quotation) -> bool:
+    """Whether a quotation in single marks is its whole paragraph: a subhead that quotes a
+    phrase of the section it opens (‘A long night.’ on a line of its own), not a quotation.
+
+    text (str): The document text.
+    quote (Quotation): The quotation.
+    RETURNS (bool): True for a subhead.
+    """
+    if not quote.single:
+        return False
+    start = text.rfind("\n", 0, quote.start) + 1
+    end = text.find("\n", quote.end)
+    marks = " \t\xa0'‘’.?!"
+    return (
+        text[start : quote.start].strip(marks) == ""
+        and text[quote.end : len(text) if end < 0 else end].strip(marks) == ""
+    )
+
+
 def _named(text: str, start: int, rule: QuoteRule) -> bool:
     """Whether one of `rule.named_after` comes right before a quotation (an article between
     them allowed: "called an “inversion”")."""
@@ -349,7 +369,7 @@ def quotes(doc: Doc, text: str, scheme: Scheme) -> list[ModelSpan]:
     found = find_quotes(text, rule.marks, rule.single_marks, rule.elisions)
     skip = titles(text, found, rule)
     for i, quote in enumerate(found):
-        if i in skip:
+        if i in skip or is_subhead(text, quote):
             continue
         span = doc.char_span(quote.start, quote.end, alignment_mode="contract")
         if span is None or len(span) == 0:
