@@ -286,6 +286,11 @@ class TestTitlesAndNames:
                 "Books.\nHer memoir “Fields: A Farm Girl at the Bank” sold well in its first week.",
                 id="a-title-with-a-subtitle",
             ),
+            pytest.param(
+                "Glossary.\nThe memo was marked for internal use. “Tier two access” is the "
+                "lowest level of clearance.",
+                id="words-a-sentence-defines",
+            ),
         ],
     )
     def test_titles_are_no_quotes(self, nlp: Language, scheme: Scheme, text: str) -> None:
@@ -331,6 +336,15 @@ class TestTitlesAndNames:
         """A name given to something ("titled", "dubbed", "known as") is someone's naming:
         a QUOTE, neither a title nor a label."""
         assert _quotes(_annotate(nlp, scheme, text)) == [quote]
+
+    def test_a_sentence_ends_a_list(self, nlp: Language, scheme: Scheme) -> None:
+        """Quotations in two sentences are no list: a title in the second does not make the
+        first one a title."""
+        text = (
+            "Rally.\nThe senator told the crowd they would “Win It All.” “Night Shift” is a "
+            "drama she likes."
+        )
+        assert _quotes(_annotate(nlp, scheme, text)) == ["Win It All."]
 
     @pytest.mark.parametrize(
         ("text", "quote"),

@@ -22,10 +22,11 @@ elision ("‘bout", "'90s") opens nothing.
 
 `quotes` then keeps the quotations that are someone's words, not titles (`titles`: a work
 with its author, a title-case quotation after a possessive or a word such as "on", before
-what it is or its star, or listed with a title) nor subheads (`is_subhead`: a paragraph
-that is only a quotation in single marks), and snaps each inward to token boundaries;
-once speakers are found, `is_label` tells the labels and titles that nothing in the text
-attributes to anyone (a quotation the text names, "titled"/"called", is attributed).
+what it is or its star, listed with a title, or defined by its sentence) nor subheads
+(`is_subhead`: a paragraph that is only a quotation in single marks), and snaps each inward
+to token boundaries; once speakers are found, `is_label` tells the labels and titles that
+nothing in the text attributes to anyone (a quotation the text names, "titled"/"called", is
+attributed).
 """
 
 from __future__ import annotations
@@ -209,6 +210,9 @@ _BY_AUTHOR = re.compile(_COMMA + r"by\s+(?:the\s+)?[A-Z]")
 _NEXT_WORD = re.compile(r"[\s”\"'’]*([^\W_][\w-]*)")
 # After a title's closing mark: what it is ("“Night Shift,” a drama", "an HBO series").
 _APPOSITION = re.compile(_COMMA + r"an?\s")
+# After a quotation that opens a sentence: what it is ("“Night Shift” is a drama", "“Tier
+# two” was the lowest level"), a definition of the words, not the words.
+_DEFINED = re.compile(r"[\s”\"'’]*(?:is|was)\s+(?:a|an|the)\s")
 # Between two quotations of one list ("“Night Shift,” “Dawn” and “Dusk”").
 _LIST_GAP = re.compile(r"[\s”“\"'’‘,]*(?:(?:and|or|,)[\s”“\"'’‘]*)?")
 
@@ -219,7 +223,8 @@ def is_title(text: str, quote: Quotation, rule: QuoteRule) -> bool:
     small words), at most `rule.title_max_words` words (each part of a "Title: Subtitle"),
     right after a possessive ("NBC's") or one of `rule.title_after` ("on", "the podcast",
     "according to"), right before one of `rule.title_before` (the “Night Shift” star), or
-    before what it is ("“Night Shift,” a drama").
+    before what it is ("“Night Shift,” a drama"); or words a sentence opens with to define
+    them ("“Tier two” is the lowest level").
 
     text (str): The document text.
     quote (Quotation): The quotation.
@@ -229,6 +234,8 @@ def is_title(text: str, quote: Quotation, rule: QuoteRule) -> bool:
     line_end = text.find("\n", quote.end)
     after = text[quote.end : len(text) if line_end < 0 else line_end]
     if _BY_AUTHOR.match(text[quote.end - 1] + after) is not None:
+        return True
+    if _DEFINED.match(after) is not None and _opens_sentence(text, quote):
         return True
     if not _title_shaped(text, quote, rule):
         return False
@@ -247,6 +254,14 @@ def is_title(text: str, quote: Quotation, rule: QuoteRule) -> bool:
         return True
     lowered = " ".join(_WORD.findall(window.lower())[-2:])
     return any(" " in p and lowered.endswith(p) for p in rule.title_after)
+
+
+def _opens_sentence(text: str, quote: Quotation) -> bool:
+    """Whether a quotation opens its sentence: only marks between it and the paragraph's
+    start or the end of the sentence before."""
+    line_start = text.rfind("\n", 0, quote.start) + 1
+    before = text[line_start : quote.start].rstrip(" \t\xa0“”\"'‘’")
+    return before == "" or before[-1] in ".?!"
 
 
 def _title_shaped(text: str, quote: Quotation, rule: QuoteRule) -> bool:
@@ -271,8 +286,10 @@ def titles(text: str, found: Sequence[Quotation], rule: QuoteRule) -> set[int]:
     RETURNS (set[int]): Indices of the titles in `found`.
     """
     out = {i for i, quote in enumerate(found) if is_title(text, quote, rule)}
+    # Quotation i and the next are items of one list (no sentence ends between them).
     listed = [
         i + 1 < len(found)
+        and text[found[i].end - 1] not in ".?!"
         and _LIST_GAP.fullmatch(text, found[i].end, found[i + 1].start) is not None
         for i in range(len(found))
     ]
