@@ -138,6 +138,14 @@ class TestSpeakers:
                 "Lucas Ferreira",
                 id="a-rank-ner-takes-for-an-org-is-not-the-speaker",
             ),
+            pytest.param(
+                "What economists say.\nThe plan has its critics.\n“I worry that the plan will "
+                "raise prices for every family in the state.”\nMaria Lopez, Institute for "
+                "Fair Wages.",
+                "I worry that the plan will raise prices for every family in the state.",
+                "Maria Lopez",
+                id="a-credit-line-after-the-quotation",
+            ),
         ],
     )
     def test_speaker_of_a_news_quotation(
