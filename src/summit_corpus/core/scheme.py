@@ -189,11 +189,15 @@ class QuoteRule(_Frozen):
     # A quotation of at most `title_max_words` words in title case (every word capitalised
     # but `title_small_words`) after a possessive or one of `title_after` is a title.
     title_after: tuple[str, ...] = ()
+    # ... or right before one of `title_before` (the “Night Shift” star).
+    title_before: tuple[str, ...] = ()
     title_small_words: tuple[str, ...] = ()
     title_max_words: int = Field(default=0, ge=0)
     # A quotation of at most `label_max_words` words that nothing attributes to anyone is a
     # label or a scare quote, not someone's words.
     label_max_words: int = Field(default=0, ge=0)
+    # ... unless one of `named_after` comes right before it (an ad "titled", "called").
+    named_after: tuple[str, ...] = ()
 
     @field_validator("marks", "single_marks")
     @classmethod

@@ -138,6 +138,14 @@ class TestSpeakers:
                 "Lucas Ferreira",
                 id="a-rank-ner-takes-for-an-org-is-not-the-speaker",
             ),
+            pytest.param(
+                "What economists say.\nThe plan has its critics.\n“I worry that the plan will "
+                "raise prices for every family in the state.”\nMaria Lopez, Institute for "
+                "Fair Wages.",
+                "I worry that the plan will raise prices for every family in the state.",
+                "Maria Lopez",
+                id="a-credit-line-after-the-quotation",
+            ),
         ],
     )
     def test_speaker_of_a_news_quotation(
@@ -255,4 +263,149 @@ class TestQuotationsOverParagraphs:
     ) -> None:
         """A quotation no mark closes in its paragraph is a QUOTE to the paragraph's end (or
         to the new opening mark it runs into), whatever the next paragraph does."""
+        assert quote in _quotes(_annotate(nlp, scheme, text))
+
+
+class TestTitlesAndNames:
+    """`rule/quote.v6`: the shapes news gives a title in, and names the text gives."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            pytest.param(
+                "Weekend reading.\nThe pick of the week: “Snow falls early on the northern "
+                "lakes,” by Jane Doe.",
+                id="a-work-cited-with-its-author",
+            ),
+            pytest.param(
+                "Arrivals.\nThe “Night Shift” star Dana Cole arrived late on Tuesday.",
+                id="a-title-before-the-role-of-a-person-in-it",
+            ),
+            pytest.param(
+                "Schedules.\nNext month the network will air “Nights at County General,” a drama "
+                "about nurses.",
+                id="a-title-before-what-it-is",
+            ),
+            pytest.param(
+                "Early years.\nAccording to “The Long Road Home,” the senator grew up on a farm.",
+                id="a-title-after-according-to",
+            ),
+            pytest.param(
+                "Books.\nHer memoir “Fields: A Farm Girl at the Bank” sold well in its first week.",
+                id="a-title-with-a-subtitle",
+            ),
+            pytest.param(
+                "Glossary.\nThe memo was marked for internal use. “Tier two access” is the "
+                "lowest level of clearance.",
+                id="words-a-sentence-defines",
+            ),
+        ],
+    )
+    def test_titles_are_no_quotes(self, nlp: Language, scheme: Scheme, text: str) -> None:
+        """A title in any of these shapes is nobody's words."""
+        assert _quotes(_annotate(nlp, scheme, text)) == []
+
+    def test_a_show_told_is_no_quote(self, nlp: Language, scheme: Scheme) -> None:
+        """The show a speaker talks to is where the words went, not words."""
+        text = "Interviews.\n“We will win this state,” Smith told “Morning Desk.”"
+        assert _quotes(_annotate(nlp, scheme, text)) == ["We will win this state,"]
+
+    def test_titles_listed_with_a_title_are_titles(self, nlp: Language, scheme: Scheme) -> None:
+        """When one of a list of title-case quotations is a title, all of them are."""
+        text = (
+            "Television.\nFans of NBC's “Harbor Lights,” “Dawn Patrol” and “Dusk” will see "
+            "new episodes in March."
+        )
+        assert _quotes(_annotate(nlp, scheme, text)) == []
+
+    @pytest.mark.parametrize(
+        ("text", "quote"),
+        [
+            pytest.param(
+                "Advertising.\nThe campaign released an ad titled “Breakfast Time” on Monday.",
+                "Breakfast Time",
+                id="titled",
+            ),
+            pytest.param(
+                "Budget.\nThe plan, which some dubbed “the squeeze,” passed on Tuesday.",
+                "the squeeze,",
+                id="dubbed",
+            ),
+            pytest.param(
+                "Neighbourhoods.\nThe district is known as “the Hill” to everyone here.",
+                "the Hill",
+                id="known-as",
+            ),
+        ],
+    )
+    def test_a_name_the_text_gives_is_a_quote(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str
+    ) -> None:
+        """A name given to something ("titled", "dubbed", "known as") is someone's naming:
+        a QUOTE, neither a title nor a label."""
+        assert _quotes(_annotate(nlp, scheme, text)) == [quote]
+
+    def test_a_sentence_ends_a_list(self, nlp: Language, scheme: Scheme) -> None:
+        """Quotations in two sentences are no list: a title in the second does not make the
+        first one a title."""
+        text = (
+            "Rally.\nThe senator told the crowd they would “Win It All.” “Night Shift” is a "
+            "drama she likes."
+        )
+        assert _quotes(_annotate(nlp, scheme, text)) == ["Win It All."]
+
+    @pytest.mark.parametrize(
+        ("text", "quote"),
+        [
+            pytest.param(
+                "Rally.\nHe said, “We will win this state,” by all accounts the boldest claim "
+                "of the night.",
+                "We will win this state,",
+                id="by-and-no-author",
+            ),
+            pytest.param(
+                "Rally.\nThe senator told voters the bill was “a Trojan Horse,” a phrase she "
+                "has used before.",
+                "a Trojan Horse,",
+                id="said-words-before-an-apposition",
+            ),
+        ],
+    )
+    def test_words_like_a_title_stay_quotes(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str
+    ) -> None:
+        """Someone's words followed by 'by' with no author, or by an apposition, stay QUOTEs."""
+        assert quote in _quotes(_annotate(nlp, scheme, text))
+
+
+class TestSubheads:
+    """`rule/quote.v6`: a paragraph that is only a quotation in single marks is a subhead."""
+
+    def test_a_single_marked_paragraph_is_a_subhead(self, nlp: Language, scheme: Scheme) -> None:
+        """‘A long night ahead.’ on a line of its own opens a section: no QUOTE."""
+        text = (
+            "Campaign notes.\nThe polls closed at eight.\n‘A long night ahead.’\n"
+            "Volunteers stayed at the office until the last county reported."
+        )
+        assert _quotes(_annotate(nlp, scheme, text)) == []
+
+    @pytest.mark.parametrize(
+        ("text", "quote"),
+        [
+            pytest.param(
+                "Campaign notes.\n“A long night ahead.”\nVolunteers stayed until the end.",
+                "A long night ahead.",
+                id="double-marks-are-a-quotation",
+            ),
+            pytest.param(
+                "Campaign notes.\nShe told them it was ‘a long night ahead’ for everyone.",
+                "a long night ahead",
+                id="single-marks-inside-a-sentence",
+            ),
+        ],
+    )
+    def test_other_quotations_stay(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str
+    ) -> None:
+        """Double marks around a paragraph, or single marks inside a sentence, still quote."""
         assert quote in _quotes(_annotate(nlp, scheme, text))

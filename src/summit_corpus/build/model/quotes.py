@@ -1,4 +1,4 @@
-"""QUOTE (the scheme's `rules.quote`, `rule/quote.v5`): the text between paired quote marks.
+"""QUOTE (the scheme's `rules.quote`, `rule/quote.v6`): the text between paired quote marks.
 
 `find_quotes` works on the text alone, one paragraph (line) at a time, over every
 quotation-mark convention of news text:
@@ -20,9 +20,13 @@ letter or digit on its right. So an apostrophe ("Russia’s", "don't") is never 
 a straight quote glued to "=" (markup: `datetime="2015-12-02"`). A single mark that opens an
 elision ("‘bout", "'90s") opens nothing.
 
-`quotes` then keeps the quotations that are someone's words, not titles (`is_title`), and
-snaps each inward to token boundaries; once speakers are found, `is_label` tells the labels
-and titles that nothing in the text attributes to anyone.
+`quotes` then keeps the quotations that are someone's words, not titles (`titles`: a work
+with its author, a title-case quotation after a possessive or a word such as "on", before
+what it is or its star, listed with a title, or defined by its sentence) nor subheads
+(`is_subhead`: a paragraph that is only a quotation in single marks), and snaps each inward
+to token boundaries; once speakers are found, `is_label` tells the labels and titles that
+nothing in the text attributes to anyone (a quotation the text names, "titled"/"called", is
+attributed).
 """
 
 from __future__ import annotations
@@ -199,29 +203,105 @@ def _emit(
 
 _WORD = re.compile(r"[^\W_][\w’'.&-]*")
 _LAST_WORD = re.compile(r"([^\W_][\w’'.-]*|[^\w\s])\W*$")
+# A comma after a quotation, inside its closing mark or after it, read from its last character.
+_COMMA = r"(?:,[\s”\"'’]+|[^,][\s”\"'’]*,\s+)"
+# After a work: its author ("“Title,” by Jane Doe", "by Outlet's Jane Doe").
+_BY_AUTHOR = re.compile(_COMMA + r"by\s+(?:the\s+)?[A-Z]")
+_NEXT_WORD = re.compile(r"[\s”\"'’]*([^\W_][\w-]*)")
+# After a title's closing mark: what it is ("“Night Shift,” a drama", "an HBO series").
+_APPOSITION = re.compile(_COMMA + r"an?\s")
+# After a quotation that opens a sentence: what it is ("“Night Shift” is a drama", "“Tier
+# two” was the lowest level"), a definition of the words, not the words.
+_DEFINED = re.compile(r"[\s”\"'’]*(?:is|was)\s+(?:a|an|the)\s")
+# Between two quotations of one list ("“Night Shift,” “Dawn” and “Dusk”").
+_LIST_GAP = re.compile(r"[\s”“\"'’‘,]*(?:(?:and|or|,)[\s”“\"'’‘]*)?")
 
 
 def is_title(text: str, quote: Quotation, rule: QuoteRule) -> bool:
-    """Whether a quotation is a title, not someone's words: at most `rule.title_max_words`
-    words, each capitalised but the small words, right after a possessive ("NBC's") or one of
-    `rule.title_after` ("on", "the podcast").
+    """Whether a quotation is a title, not someone's words: a work cited with its author
+    ("“A Year in the Life,” by Jane Doe"); or in title case (every word capitalised but the
+    small words), at most `rule.title_max_words` words (each part of a "Title: Subtitle"),
+    right after a possessive ("NBC's") or one of `rule.title_after` ("on", "the podcast",
+    "according to"), right before one of `rule.title_before` (the “Night Shift” star), or
+    before what it is ("“Night Shift,” a drama"); or words a sentence opens with to define
+    them ("“Tier two” is the lowest level").
 
     text (str): The document text.
     quote (Quotation): The quotation.
     rule (QuoteRule): The scheme's quote rule.
     RETURNS (bool): True for a title.
     """
-    words = _WORD.findall(text, quote.start, quote.end)
-    if not words or len(words) > rule.title_max_words:
+    line_end = text.find("\n", quote.end)
+    after = text[quote.end : len(text) if line_end < 0 else line_end]
+    if _BY_AUTHOR.match(text[quote.end - 1] + after) is not None:
+        return True
+    if _DEFINED.match(after) is not None and _opens_sentence(text, quote):
+        return True
+    if not _title_shaped(text, quote, rule):
         return False
-    if not _title_case(words, rule):
-        return False
+    following = _NEXT_WORD.match(after)
+    if following is not None and following.group(1).lower() in rule.title_before:
+        return True
+    if _APPOSITION.match(text[quote.end - 1] + after) is not None:
+        return True
     line_start = text.rfind("\n", 0, quote.start) + 1
-    before = _LAST_WORD.search(text, max(line_start, quote.start - 60), quote.start - 1)
+    window = text[max(line_start, quote.start - 60) : quote.start - 1]
+    before = _LAST_WORD.search(window)
     if before is None:
         return False
     word = before.group(1).lower()
-    return word.endswith(("’s", "'s", "s’")) or word in rule.title_after
+    if word.endswith(("’s", "'s", "s’")) or word in rule.title_after:
+        return True
+    lowered = " ".join(_WORD.findall(window.lower())[-2:])
+    return any(" " in p and lowered.endswith(p) for p in rule.title_after)
+
+
+def _opens_sentence(text: str, quote: Quotation) -> bool:
+    """Whether a quotation opens its sentence: only marks between it and the paragraph's
+    start or the end of the sentence before."""
+    line_start = text.rfind("\n", 0, quote.start) + 1
+    before = text[line_start : quote.start].rstrip(" \t\xa0“”\"'‘’")
+    return before == "" or before[-1] in ".?!"
+
+
+def _title_shaped(text: str, quote: Quotation, rule: QuoteRule) -> bool:
+    """Whether a quotation is in title case, its first word too ("a Trojan Horse" is
+    words), at most `rule.title_max_words` words in each part of a "Title: Subtitle"."""
+    words = _WORD.findall(text, quote.start, quote.end)
+    parts = text[quote.start : quote.end].split(": ", 1)
+    if not words or any(len(_WORD.findall(p)) > rule.title_max_words for p in parts):
+        return False
+    if words[0][0].isalpha() and not words[0][0].isupper():
+        return False
+    return _title_case(words, rule)
+
+
+def titles(text: str, found: Sequence[Quotation], rule: QuoteRule) -> set[int]:
+    """The titles among quotations (`is_title`), and the title-shaped ones listed with a
+    title: “Night Shift,” “Dawn” and “Dusk” are three shows when one of them is.
+
+    text (str): The document text.
+    found (Sequence[Quotation]): The quotations, in text order.
+    rule (QuoteRule): The scheme's quote rule.
+    RETURNS (set[int]): Indices of the titles in `found`.
+    """
+    out = {i for i, quote in enumerate(found) if is_title(text, quote, rule)}
+    # Quotation i and the next are items of one list (no sentence ends between them).
+    listed = [
+        i + 1 < len(found)
+        and text[found[i].end - 1] not in ".?!"
+        and _LIST_GAP.fullmatch(text, found[i].end, found[i + 1].start) is not None
+        for i in range(len(found))
+    ]
+    shaped = {i for i, q in enumerate(found) if _title_shaped(text, q, rule)}
+    grown = True
+    while grown:
+        grown = False
+        for i in sorted(shaped - out):
+            if (i > 0 and listed[i - 1] and i - 1 in out) or (listed[i] and i + 1 in out):
+                out.add(i)
+                grown = True
+    return out
 
 
 def _title_case(words: Sequence[str], rule: QuoteRule) -> bool:
@@ -248,7 +328,7 @@ def is_label(text: str, quote: ModelSpan, found_by: str, rule: QuoteRule) -> boo
     rule (QuoteRule): The scheme's quote rule.
     RETURNS (bool): True for a label or a title.
     """
-    if found_by not in UNATTRIBUTED:
+    if found_by not in UNATTRIBUTED or _named(text, quote.start, rule):
         return False
     words = _WORD.findall(text, quote.start, quote.end)
     if found_by == "none" and len(words) <= rule.label_max_words:
@@ -262,6 +342,37 @@ def is_label(text: str, quote: ModelSpan, found_by: str, rule: QuoteRule) -> boo
     )
 
 
+def is_subhead(text: str, quote: Quotation) -> bool:
+    """Whether a quotation in single marks is its whole paragraph: a subhead that quotes a
+    phrase of the section it opens (‘A long night.’ on a line of its own), not a quotation.
+
+    text (str): The document text.
+    quote (Quotation): The quotation.
+    RETURNS (bool): True for a subhead.
+    """
+    if not quote.single:
+        return False
+    start = text.rfind("\n", 0, quote.start) + 1
+    end = text.find("\n", quote.end)
+    marks = " \t\xa0'‘’.?!"
+    return (
+        text[start : quote.start].strip(marks) == ""
+        and text[quote.end : len(text) if end < 0 else end].strip(marks) == ""
+    )
+
+
+def _named(text: str, start: int, rule: QuoteRule) -> bool:
+    """Whether one of `rule.named_after` comes right before a quotation (an article between
+    them allowed: "called an “inversion”")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    words = _WORD.findall(text[max(line_start, start - 40) : start].lower())[-3:]
+    if words and words[-1] in ("a", "an", "the"):
+        words = words[:-1]
+    return bool(words) and (
+        words[-1] in rule.named_after or " ".join(words[-2:]) in rule.named_after
+    )
+
+
 def quotes(doc: Doc, text: str, scheme: Scheme) -> list[ModelSpan]:
     """QUOTE spans: the quotations that are someone's words, snapped inward to tokens.
 
@@ -272,8 +383,10 @@ def quotes(doc: Doc, text: str, scheme: Scheme) -> list[ModelSpan]:
     """
     rule = scheme.rules.quote
     out = []
-    for quote in find_quotes(text, rule.marks, rule.single_marks, rule.elisions):
-        if is_title(text, quote, rule):
+    found = find_quotes(text, rule.marks, rule.single_marks, rule.elisions)
+    skip = titles(text, found, rule)
+    for i, quote in enumerate(found):
+        if i in skip or is_subhead(text, quote):
             continue
         span = doc.char_span(quote.start, quote.end, alignment_mode="contract")
         if span is None or len(span) == 0:

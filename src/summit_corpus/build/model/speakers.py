@@ -1,13 +1,14 @@
-"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v6`): who said each QUOTE.
+"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v7`): who said each QUOTE.
 
 `_speaker` tries, in order, where news says who speaks: the verb the quote hangs on in the
 parse ("X said", "said X, a ...", "X told reporters", "X, who ..., said", "“...,” X shot
 back"), the attributed quote it goes on from, the nearest speech verb or "according to X" in
 its sentences, a colon that introduces it (headlines, transcripts), a signature line after it
-("- Sanders."), the paragraph before, the subject of its main clause, and last a name near
-it (right after its closing mark, else the first before it). `mentions` turns the subject
-found into a span (names, pronouns, descriptions), and each quote's `found_by` says which
-of these found it, for `quotes.is_label`.
+("- Sanders."), the paragraph before, the subject of its main clause, a credit line after it
+("Dana Cole, Institute for Fair Wages."), and last a name near it (right after its closing
+mark, else the first before it). `mentions` turns the subject found into a span (names,
+pronouns, descriptions), and each quote's `found_by` says which of these found it, for
+`quotes.is_label`.
 """
 
 from __future__ import annotations
@@ -95,9 +96,11 @@ def _speaker(
        paragraph, or an "according to X" there.
     4. `continues`: a quote further on in an attributed quote's paragraph, no one else named
        between.
-    5. `colon`, `signature`, `previous_paragraph`, `main_clause`: the name before a colon
-       that introduces the quote ("Fallin: Trump Is ‘...’", transcripts); a signature line
-       after it ("- Sanders."); the paragraph before; the main clause's subject.
+    5. `colon`, `signature`, `previous_paragraph`, `main_clause`, `credit_line`: the name
+       before a colon that introduces the quote ("Fallin: Trump Is ‘...’", transcripts); a
+       signature line after it ("- Sanders."); the paragraph before; the main clause's
+       subject; a line after it that opens with a person's name and says who they are
+       ("Dana Cole, Institute for Fair Wages.").
     6. `nearest_name`: a PERSON right after the closing mark, else the first PERSON before
        the quote in its sentences, else the nearest one (then an ORG).
     """
@@ -121,6 +124,7 @@ def _speaker(
         ("signature", _signature_speaker),
         ("previous_paragraph", _previous_paragraph_speaker),
         ("main_clause", _main_clause_speaker),
+        ("credit_line", _credit_line_speaker),
     ):
         found = step(quote, lo, ctx, previous)
         if found is not None:
@@ -277,6 +281,27 @@ def _signature_speaker(
     if len(named) == 1 and named[0].start <= name.start_char + 1:
         return named[0]
     return add_name(name[-1], ctx) if all(t.pos_ == "PROPN" for t in name) else None
+
+
+def _credit_line_speaker(
+    quote: ModelSpan, lo: int, ctx: Context, previous: tuple[ModelSpan, ModelSpan] | None
+) -> ModelSpan | None:
+    """A quotation credited on the next line to a person named first there and then who
+    they are ("“...” / Dana Cole, Institute for Fair Wages." or "- Dana Cole, a voter."):
+    that person."""
+    text = ctx.text
+    start = text.find("\n", quote.end)
+    if start < 0 or text[quote.end : start].strip(" \t\xa0”\"'’.") != "":
+        return None
+    line = re.match(r"\n\s*(?:[-–—―]\s*)?([^\n]{1,100})(?=\n|$)", text[start:])
+    if line is None:
+        return None
+    at = start + line.start(1)
+    token = ctx.doc.char_span(at, at + 1, alignment_mode="expand")
+    span = None if token is None else ctx.by_token.get(token.start)
+    if span is None or span.label != "PERSON" or span.start != at:
+        return None
+    return span if text[span.end : span.end + 1] in (",", ".") else None
 
 
 def _colon_speaker(
