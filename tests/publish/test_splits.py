@@ -217,6 +217,21 @@ class TestNearDuplicateIndex:
             pairs = index.pairs(KnownPairs(frozenset(texts), tuple(expected)))
         assert pairs == near_duplicates(rest, config.near_duplicate)
 
+    def test_a_known_pair_with_an_edited_document_is_not_taken(self, config, synthetic_rows):
+        """A document edited since (not among the unchanged) loses its known pairs: they are
+        confirmed again from its new text."""
+        texts = {r["doc_id"]: r["text"] for r in synthetic_rows}
+        expected = near_duplicates(texts, config.near_duplicate)
+        edited = expected[0].b
+        now = texts | {edited: "An unrelated text about the weather in a small town today."}
+        known = KnownPairs(frozenset(texts) - {edited}, tuple(expected))
+        with NearDuplicateIndex(config.near_duplicate) as index:
+            for doc_id, text in now.items():
+                index.add(doc_id, text)
+            pairs = index.pairs(known)
+        assert pairs == near_duplicates(now, config.near_duplicate)
+        assert all(edited not in (p.a, p.b) for p in pairs)
+
     def test_texts_without_words_pair_with_nothing(self, config):
         """Two documents with no words share every MinHash band but are not near-duplicates."""
         assert near_duplicates({"a": "", "b": " ... ", "c": "one"}, config.near_duplicate) == []

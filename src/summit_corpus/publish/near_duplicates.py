@@ -189,8 +189,10 @@ class NearDuplicateIndex:
             self._mapped = None
         if known is None or not known.pairs:
             return found
-        present = set(self._ids)
-        taken = [p for p in known.pairs if p.a in present and p.b in present]
+        # Only pairs of two unchanged documents still there: a pair with an edited document is
+        # confirmed again (it is among the candidates `_pairs` looked at).
+        unchanged = known.among & set(self._ids)
+        taken = [p for p in known.pairs if p.a in unchanged and p.b in unchanged]
         return sorted(found + taken, key=lambda p: (p.a, p.b))
 
     def _pairs(self, among: frozenset[str]) -> list[NearDuplicatePair]:
