@@ -100,20 +100,21 @@ class TestRebuildIsAFromScratchBuild:
 
     def test_after_adding_an_article(self, project: dict[str, Path], tmp_path: Path) -> None:
         """A rebuild after one more article publishes the bytes a build from scratch does."""
-        source = synthetic.material(SEEDS)
-        extra = project["seeds"] / synthetic.NAME_FORMAT.format(index=10**6)
-        extra.write_bytes(synthetic.article(source, 10**6))
-        summary = build_corpus(
-            project["seeds"],
-            project["out"],
-            annotations=project["before"],
-            progress=False,
-            cache_dir=project["store"],
-        )
-        assert summary.parsed == 1
+        add_article(project["seeds"])
+        assert rebuild(project).parsed == 1
         fresh = tmp_path / "fresh"
         build_corpus(project["seeds"], fresh, annotations=project["before"], progress=False)
         assert corpus_bytes(project["out"]) == corpus_bytes(fresh)
+
+
+def rebuild(project: dict[str, Path], annotations: str = "before") -> BuildSummary:
+    return build_corpus(
+        project["seeds"],
+        project["out"],
+        annotations=project[annotations],
+        progress=False,
+        cache_dir=project["store"],
+    )
 
 
 def add_article(seeds: Path, index: int = 10**6) -> Path:
@@ -147,13 +148,7 @@ class TestChangedArticlesAreStagedAlone:
         for entry in project["store"].glob("*/??/*.arrow"):
             entry.unlink()
         add_article(project["seeds"])
-        summary = build_corpus(
-            project["seeds"],
-            project["out"],
-            annotations=project["before"],
-            progress=False,
-            cache_dir=project["store"],
-        )
+        summary = rebuild(project)
         assert (summary.parsed, summary.cache_hits) == (1, summary.rows["documents"] - 1)
         fresh = tmp_path / "fresh"
         build_corpus(project["seeds"], fresh, annotations=project["before"], progress=False)
@@ -175,7 +170,7 @@ class TestChangedArticlesAreStagedAlone:
         monkeypatch.setattr(ArticleCache, "get", spy)
         add_article(project["seeds"], 10**6)
         add_article(project["seeds"], 10**6 + 1)
-        summary = rebuild_summary(project)
+        summary = rebuild(project)
         assert summary.parsed == 2
         assert len(read) == summary.cache_hits == summary.rows["documents"] - 2
         fresh = tmp_path / "fresh"
@@ -193,7 +188,7 @@ class TestChangedArticlesAreStagedAlone:
             article.write_bytes(article.read_bytes() + b"\nOne more line of the story.\n")
         else:
             article.unlink()
-        summary = rebuild_summary(project)
+        summary = rebuild(project)
         assert summary.parsed == (1 if change == "edit" else 0)
         fresh = tmp_path / "fresh"
         build_corpus(project["seeds"], fresh, annotations=project["before"], progress=False)
@@ -208,7 +203,7 @@ class TestChangedArticlesAreStagedAlone:
         new = add_article(project["seeds"]).stem
         with pytest.MonkeyPatch.context() as patch:
             confirmed = confirmed_pairs(patch)
-            rebuild_summary(project)
+            rebuild(project)
         assert all(new in pair for pair in confirmed)
         with pytest.MonkeyPatch.context() as patch:
             confirmed = confirmed_pairs(patch)
@@ -217,16 +212,6 @@ class TestChangedArticlesAreStagedAlone:
             )
         assert any(new not in pair for pair in confirmed)
         assert corpus_bytes(project["out"]) == corpus_bytes(tmp_path / "fresh")
-
-
-def rebuild_summary(project: dict[str, Path]) -> BuildSummary:
-    return build_corpus(
-        project["seeds"],
-        project["out"],
-        annotations=project["before"],
-        progress=False,
-        cache_dir=project["store"],
-    )
 
 
 def written_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -240,16 +225,6 @@ def written_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(io.RowGroupWriter, "__init__", spy)
     return written
-
-
-def rebuild(project: dict[str, Path], annotations: str) -> None:
-    build_corpus(
-        project["seeds"],
-        project["out"],
-        annotations=project[annotations],
-        progress=False,
-        cache_dir=project["store"],
-    )
 
 
 class TestUnchangedShardsAreTaken:
