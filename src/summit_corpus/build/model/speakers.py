@@ -261,14 +261,23 @@ def _main_clause_speaker(
     return None
 
 
+def _end_of_quote_line(quote: ModelSpan, text: str) -> int | None:
+    """RETURNS (int | None): Where the line the quotation ends ends (its newline), when only
+    closing marks and a full stop follow the quotation there; None otherwise."""
+    start = text.find("\n", quote.end)
+    if start < 0 or text[quote.end : start].strip(" \t\xa0”\"'’.") != "":
+        return None
+    return start
+
+
 def _signature_speaker(
     quote: ModelSpan, lo: int, ctx: Context, previous: tuple[ModelSpan, ModelSpan] | None
 ) -> ModelSpan | None:
     """A quotation signed on the next line ("“...” / - Sanders."): the name of a paragraph
     that is a dash and a name only."""
     text = ctx.text
-    start = text.find("\n", quote.end)
-    if start < 0 or text[quote.end : start].strip(" \t\xa0”\"'’.") != "":
+    start = _end_of_quote_line(quote, text)
+    if start is None:
         return None
     line = re.match(r"\n\s*[-–—―]\s*([^\n]{1,60}?)\.?[ \t]*(?=\n|$)", text[start:])
     if line is None:
@@ -290,8 +299,8 @@ def _credit_line_speaker(
     they are ("“...” / Dana Cole, Institute for Fair Wages." or "- Dana Cole, a voter."):
     that person."""
     text = ctx.text
-    start = text.find("\n", quote.end)
-    if start < 0 or text[quote.end : start].strip(" \t\xa0”\"'’.") != "":
+    start = _end_of_quote_line(quote, text)
+    if start is None:
         return None
     line = re.match(r"\n\s*(?:[-–—―]\s*)?([^\n]{1,100})(?=\n|$)", text[start:])
     if line is None:
