@@ -131,6 +131,29 @@ class TestLocalEngine:
                 assert got[name].equals(want[name]), name
 
 
+class TestBatchWindows:
+    """How the articles are cut into the windows handed to the engine."""
+
+    def test_one_worker_gets_full_windows(self) -> None:
+        """In one process every window but the last holds `batch_size` articles."""
+        sizes = [len(w) for w in engines.batch_windows(list(range(100)), 32, 1)]
+        assert sizes == [32, 32, 32, 4]
+
+    def test_several_workers_get_small_windows_at_the_end(self) -> None:
+        """With 2 workers the last 2 x 2 batches' worth come in windows of 8, so that no
+        worker is left parsing a full batch while the other has nothing to do."""
+        windows = engines.batch_windows(list(range(300)), 32, 2)
+        sizes = [len(w) for w in windows]
+        assert sizes[:5] == [32, 32, 32, 32, 32] and sizes[5] == 12
+        assert sizes[6:] == [8] * 16
+        assert [a for w in windows for a in w] == list(range(300))  # every article once, in order
+
+    def test_a_small_corpus_is_all_tail(self) -> None:
+        """Fewer articles than the tail: every window is small, none is empty."""
+        windows = engines.batch_windows(list(range(10)), 32, 2)
+        assert [len(w) for w in windows] == [8, 2]
+
+
 class TestProcessCorpus:
     def test_staged_rows_do_not_depend_on_batch_size(self, tmp_path: Path) -> None:
         """Batches of 1 and of 4 articles stage the same tables."""
