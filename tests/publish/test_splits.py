@@ -12,6 +12,7 @@ from datasketch import MinHash, MinHashLSH
 from datasketch.hashfunc import sha1_hash32, sha1_hash64
 
 from summit_corpus.build import ingest, synthetic
+from summit_corpus.build.fingerprints import Fingerprinter, lsh_bands
 from summit_corpus.core import tables
 from summit_corpus.core.errors import SplitConfigError
 from summit_corpus.publish.near_duplicates import KnownPairs
@@ -179,6 +180,30 @@ class TestNearDuplicateIndex:
         strings = [s.encode("utf-8") for s in shingles(text, 3)]
         assert hashes.tolist() == sorted(sha1_hash64(s) for s in strings)
         assert sorted((hashes & 0xFFFFFFFF).tolist()) == sorted(sha1_hash32(s) for s in strings)
+
+    def test_minhash_values_are_datasketchs(self, config, synthetic_rows):
+        """The fingerprint's MinHash equals datasketch's MinHash (scheme "affine32", same seed)
+        of the shingles' 32-bit hashes, for every synthetic text and a text with no words."""
+        settings = config.near_duplicate
+        fingerprint = Fingerprinter(settings)
+        for text in [*(r["text"] for r in synthetic_rows[:50]), "", "-- ."]:
+            hashes, values = fingerprint(text)
+            sketch = MinHash(num_perm=settings.num_perm, seed=settings.minhash_seed)
+            sketch.update_batch([s.encode("utf-8") for s in shingles(text, 3)])
+            assert values.tolist() == sketch.hashvalues[: fingerprint.width].tolist()
+
+    @pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
+    @pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.8, 0.9, 0.95])
+    def test_bands_are_minhashlshs(self, threshold, num_perm):
+        """The band layout is the one MinHashLSH picks for the same threshold and num_perm,
+        and a layout MinHashLSH refuses (a single band) is refused too."""
+        try:
+            expected = list(MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges)
+        except ValueError:
+            with pytest.raises(ValueError, match="LSH band"):
+                lsh_bands(threshold, num_perm)
+            return
+        assert lsh_bands(threshold, num_perm) == expected
 
     def test_known_pairs_are_taken_and_only_new_documents_candidates_confirmed(
         self, config, synthetic_rows, monkeypatch
