@@ -109,11 +109,12 @@ def minhash32(
     if len(hashes) == 0:
         return values
     shift1, multiply1, shift2, multiply2 = _FMIX32
-    mixed = hashes.reshape(-1, 1)
+    mixed: npt.NDArray[np.uint32] = hashes.reshape(-1, 1)
     mixed = (mixed ^ (mixed >> shift1)) * multiply1
     mixed = (mixed ^ (mixed >> shift2)) * multiply2
     mixed = mixed ^ (mixed >> shift1)
-    return np.minimum(values, (mixed * a + b).min(axis=0))
+    smallest: npt.NDArray[np.uint32] = np.minimum(values, (mixed * a + b).min(axis=0))
+    return smallest
 
 
 def lsh_bands(threshold: float, num_perm: int) -> list[tuple[int, int]]:
