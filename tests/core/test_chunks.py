@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from summit_corpus.core.chunks import DocumentChunk, arrow_returns_memory, iter_chunks, prefetch
+from summit_corpus.core.chunks import DocumentChunk, arrow_returns_memory, iter_chunks
 
 
 def write(path: Path, rows: list[dict[str, object]], row_group_size: int = 3) -> Path:
@@ -144,45 +142,6 @@ class TestIterChunks:
         """A chunk must hold at least one document."""
         with pytest.raises(ValueError, match="'docs_per_chunk' must be >= 1"):
             next(iter_chunks(files, "documents", docs_per_chunk=0))
-
-
-class TestPrefetch:
-    def test_items_in_order(self) -> None:
-        """Every item comes once, in order."""
-        assert list(prefetch(iter(range(50)), depth=2)) == list(range(50))
-
-    def test_error_raised_at_its_item(self) -> None:
-        """An error of the source comes after the items before it."""
-
-        def source() -> Iterator[int]:
-            yield 1
-            yield 2
-            raise KeyError("broken file")
-
-        got = []
-        with pytest.raises(KeyError, match="broken file"):
-            for item in prefetch(source()):
-                got.append(item)
-        assert got == [1, 2]
-
-    def test_stopping_early_ends_the_thread(self) -> None:
-        """A consumer that stops early does not leave the producer running."""
-        before = threading.active_count()
-        items = prefetch(iter(range(1000)))
-        assert next(items) == 0
-        items.close()
-        assert threading.active_count() == before
-
-    def test_chunks_prefetched_equal_chunks(self, files: dict[str, Path]) -> None:
-        """Prefetched chunks are the chunks."""
-        plain = list(iter_chunks(files, "documents", docs_per_chunk=2))
-        ahead = list(prefetch(iter_chunks(files, "documents", docs_per_chunk=2)))
-        assert [c.first_rows for c in ahead] == [c.first_rows for c in plain]
-        assert all(
-            a.tables[n].equals(b.tables[n])
-            for a, b in zip(ahead, plain, strict=True)
-            for n in a.tables
-        )
 
 
 def _resident_mib() -> float:

@@ -14,13 +14,10 @@ documents) come in a final chunk with an empty driver table, so a validator stil
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,7 +25,6 @@ import pyarrow.compute as pc
 from summit_corpus.core.io import open_parquet
 
 DOC_ID = "doc_id"
-Item = TypeVar("Item")
 # Rows per record batch read from a non-driver file. A document has hundreds of token rows, so
 # this is a few documents' worth: small next to a chunk, large enough to keep reads vectorised.
 BATCH_ROWS = 8192
@@ -183,59 +179,6 @@ def iter_chunks(
         first = {name: c.position for name, c in cursors.items()}
         tables = {name: c.take_until(None) for name, c in cursors.items()}
         yield DocumentChunk(tables=tables, first_rows=first)
-
-
-def prefetch(items: Iterator[Item], depth: int = 1) -> Iterator[Item]:
-    """Yield the items of `items`, produced by a background thread up to `depth` items ahead.
-
-    Reading and decoding Parquet releases the GIL, so the next chunk is read while the caller
-    works on the current one; at most `depth` + 1 chunks are in memory at once. An exception
-    raised by `items` is raised here, at the item where it happened; if the caller stops early,
-    the thread stops at its next item.
-
-    items (Iterator[Item]): E.g. `iter_chunks(...)`.
-    depth (int): Items produced ahead of the caller (>= 1).
-    YIELDS (Item): The items, in order.
-    """
-    if depth < 1:
-        raise ValueError(f"'depth' must be >= 1 (got {depth!r})")
-    done = object()
-    slots: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(value: object) -> bool:
-        while not stop.is_set():
-            try:
-                slots.put(value, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put(("item", item)):
-                    return
-        except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
-            put(("error", error))
-            return
-        put(done)
-
-    thread = threading.Thread(target=produce, name="chunks-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            value = slots.get()
-            if value is done:
-                return
-            assert isinstance(value, tuple)
-            if value[0] == "error":
-                raise value[1]
-            yield value[1]
-    finally:
-        stop.set()
-        thread.join()
 
 
 def release_unused_memory() -> None:
