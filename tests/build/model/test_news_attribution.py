@@ -207,6 +207,27 @@ class TestNobodysWords:
     @pytest.mark.parametrize(
         ("text", "quote"),
         [
+            # a chant after "of": someone's words, not a title
+            (
+                "Rally report.\nThe crowd broke into chants of “USA! USA!” as the senator arrived.",
+                "USA! USA!",
+            ),
+            # what a sign reads: someone's words, not a label
+            (
+                "Rally report.\nA young voter held up a sign that read “Jobs Now” near the stage.",
+                "Jobs Now",
+            ),
+        ],
+    )
+    def test_chants_and_signs_are_quotes(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str
+    ) -> None:
+        """What a crowd chants or a sign reads is a QUOTE, neither a title nor a label."""
+        assert quote in _quotes(_annotate(nlp, scheme, text))
+
+    @pytest.mark.parametrize(
+        ("text", "quote"),
+        [
             # the same short words with a speech verb are someone's words
             ("Debate night.\nTrump called the debate “a disaster.”", "a disaster."),
             # a headline quotes in title case

@@ -1,4 +1,4 @@
-"""QUOTE (the scheme's `rules.quote`, `rule/quote.v6`): the text between paired quote marks.
+"""QUOTE (the scheme's `rules.quote`, `rule/quote.v7`): the text between paired quote marks.
 
 `find_quotes` works on the text alone, one paragraph (line) at a time, over every
 quotation-mark convention of news text:
@@ -26,7 +26,8 @@ what it is or its star, listed with a title, or defined by its sentence) nor sub
 (`is_subhead`: a paragraph that is only a quotation in single marks), and snaps each inward
 to token boundaries; once speakers are found, `is_label` tells the labels and titles that
 nothing in the text attributes to anyone (a quotation the text names, "titled"/"called", is
-attributed).
+attributed). What a crowd chants or a sign reads (`voiced_after`: "chants of", "read") is
+someone's words, neither a title nor a label.
 """
 
 from __future__ import annotations
@@ -231,6 +232,8 @@ def is_title(text: str, quote: Quotation, rule: QuoteRule) -> bool:
     rule (QuoteRule): The scheme's quote rule.
     RETURNS (bool): True for a title.
     """
+    if _after_any(text, quote.start, rule.voiced_after):
+        return False  # a chant, a sign's words: someone's words, never a title
     line_end = text.find("\n", quote.end)
     after = text[quote.end : len(text) if line_end < 0 else line_end]
     if _BY_AUTHOR.match(text[quote.end - 1] + after) is not None:
@@ -330,6 +333,8 @@ def is_label(text: str, quote: ModelSpan, found_by: str, rule: QuoteRule) -> boo
     """
     if found_by not in UNATTRIBUTED or _named(text, quote.start, rule):
         return False
+    if _after_any(text, quote.start, rule.voiced_after):
+        return False
     words = _WORD.findall(text, quote.start, quote.end)
     if found_by == "none" and len(words) <= rule.label_max_words:
         return True
@@ -364,13 +369,19 @@ def is_subhead(text: str, quote: Quotation) -> bool:
 def _named(text: str, start: int, rule: QuoteRule) -> bool:
     """Whether one of `rule.named_after` comes right before a quotation (an article between
     them allowed: "called an “inversion”")."""
+    return _after_any(text, start, rule.named_after, articles=True)
+
+
+def _after_any(text: str, start: int, cues: Sequence[str], articles: bool = False) -> bool:
+    """Whether one of `cues` (a word or two, lowercase) comes right before offset `start` on
+    its line; with `articles`, an article between them is allowed."""
+    if not cues:
+        return False
     line_start = text.rfind("\n", 0, start) + 1
     words = _WORD.findall(text[max(line_start, start - 40) : start].lower())[-3:]
-    if words and words[-1] in ("a", "an", "the"):
+    if articles and words and words[-1] in ("a", "an", "the"):
         words = words[:-1]
-    return bool(words) and (
-        words[-1] in rule.named_after or " ".join(words[-2:]) in rule.named_after
-    )
+    return bool(words) and (words[-1] in cues or " ".join(words[-2:]) in cues)
 
 
 def quotes(doc: Doc, text: str, scheme: Scheme) -> list[ModelSpan]:
