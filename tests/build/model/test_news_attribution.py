@@ -146,6 +146,42 @@ class TestSpeakers:
                 "Maria Lopez",
                 id="a-credit-line-after-the-quotation",
             ),
+            pytest.param(
+                "In response to the loss of life in the flood, Republican nominee Dale Harmon "
+                "issued the following statement:\n“Our prayers are with all those affected by "
+                "the terrible storm. This cannot go on.”",
+                "Our prayers are with all those affected by the terrible storm. This cannot go on.",
+                "Dale Harmon",
+                id="a-colon-paragraph-the-parser-runs-on-into-the-quotation",
+            ),
+            pytest.param(
+                "Trade talks.\n“We cannot afford another year like this one,” said Pentagon "
+                "spokesman Navy Capt. Rob Tellman, who was asked about the plan.",
+                "We cannot afford another year like this one,",
+                "Rob Tellman",
+                id="a-rank-ner-takes-for-an-org-with-the-name-after-it",
+            ),
+            pytest.param(
+                "The convention.\n“He did it in ’08 and he will do it again,” said former Nevada "
+                "Gov. and Democratic Governors Association Chairman Ed Maroni.",
+                "He did it in ’08 and he will do it again,",
+                "Ed Maroni",
+                id="a-title-the-parser-takes-for-the-subject-not-its-place",
+            ),
+            pytest.param(
+                "The convention.\n“He did it before and he will do it again,” said former Ohio "
+                "Gov. and party chairman Tobiah Vunderlake.",
+                "He did it before and he will do it again,",
+                "Tobiah Vunderlake",
+                id="a-title-is-no-name-of-its-own",
+            ),
+            pytest.param(
+                "Tax fight.\nSenator Dale Harmon said he expected that Americans will say “no” "
+                "to the new tax on fuel.",
+                "no",
+                "Dale Harmon",
+                id="a-plural-nationality-is-no-persons-name",
+            ),
         ],
     )
     def test_speaker_of_a_news_quotation(
@@ -184,6 +220,35 @@ class TestParserSlips:
         )
         pre = annotate_doc("doc", doc.text, doc, scheme)
         assert _speakers(pre) == {"We saw the plan,": "Alvarez"}
+
+    def test_a_name_after_the_verb_the_parser_hangs_elsewhere_speaks(self, scheme: Scheme):
+        """ "“...,” said ranking Democrat Elena Marz.": the parser may hang the name after
+        the verb on another word (a participle) and NER may miss it, taking only the title
+        before it (a NORP). The name right after the verb is the speaker, without the
+        title."""
+        words = ['"', "We", "will", "not", "wait", ",", '"', "said", "ranking", "Democrat"]
+        words += ["Elena", "Marz", "."]
+        spaces = [False, True, True, True, False, False, True, True, True, True, True]
+        spaces += [False, False]
+        heads = [7, 4, 4, 4, 7, 4, 7, 7, 7, 11, 11, 8, 7]
+        deps = ["punct", "nsubj", "aux", "neg", "ccomp", "punct", "punct", "ROOT", "ccomp"]
+        deps += ["compound", "compound", "dobj", "punct"]
+        pos = ["PUNCT", "PRON", "AUX", "PART", "VERB", "PUNCT", "PUNCT", "VERB", "VERB"]
+        pos += ["PROPN", "PROPN", "PROPN", "PUNCT"]
+        lemmas = ['"', "we", "will", "not", "wait", ",", '"', "say", "rank", "Democrat"]
+        lemmas += ["Elena", "Marz", "."]
+        doc = Doc(
+            Vocab(),
+            words=words,
+            spaces=spaces,
+            heads=heads,
+            deps=deps,
+            pos=pos,
+            lemmas=lemmas,
+            ents=[*["O"] * 9, "B-NORP", "O", "O", "O"],
+        )
+        pre = annotate_doc("doc", doc.text, doc, scheme)
+        assert _speakers(pre) == {"We will not wait,": "Elena Marz"}
 
 
 class TestNobodysWords:

@@ -1,4 +1,4 @@
-"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v7`): who said each QUOTE.
+"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v8`): who said each QUOTE.
 
 `_speaker` tries, in order, where news says who speaks: the verb the quote hangs on in the
 parse ("X said", "said X, a ...", "X told reporters", "X, who ..., said", "“...,” X shot
@@ -213,8 +213,14 @@ def _previous_paragraph_speaker(
     verbs = [t for t in tokens if t.i not in ctx.quote_tokens and is_speech_verb(t, ctx)]
     if colon:
         # A speech verb's subject, else the subject of the clause that ends at the colon
-        # ("Trump issued the following statement:").
-        roots = [t for t in tokens if t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX")]
+        # ("Trump issued the following statement:"): the paragraph's root, or a verb that
+        # hangs on a word outside it (spaCy runs the sentence on into the quotation).
+        roots = [
+            t
+            for t in tokens
+            if t.pos_ in ("VERB", "AUX")
+            and (t.dep_ == "ROOT" or not prev_start <= t.head.idx < end)
+        ]
         for verb in [*reversed(verbs), *reversed(roots)]:
             found = verb_speaker(verb, ctx)
             if found is not None:
