@@ -353,7 +353,7 @@ class TestQuotationsOverParagraphs:
 
 
 class TestTitlesAndNames:
-    """`rule/quote.v6`: the shapes news gives a title in, and names the text gives."""
+    """`rule/quote.v7`: the shapes news gives a title in, and names the text gives."""
 
     @pytest.mark.parametrize(
         "text",
@@ -379,6 +379,16 @@ class TestTitlesAndNames:
             pytest.param(
                 "Books.\nHer memoir “Fields: A Farm Girl at the Bank” sold well in its first week.",
                 id="a-title-with-a-subtitle",
+            ),
+            pytest.param(
+                "Books.\nThe story is told in Mark Dorn's book “Backfire: The Long Fight for the "
+                "Soul of the Family Firm,” which came out in May.",
+                id="a-book-with-a-long-subtitle",
+            ),
+            pytest.param(
+                'Campaign news.\n<tweet tweet-author="@danacole" tweet-date="May 2, 2016\n">'
+                "Great crowd in Toledo tonight. Thank you all for coming!\n",
+                id="a-mark-that-ends-a-markup-attribute",
             ),
             pytest.param(
                 "Glossary.\nThe memo was marked for internal use. “Tier two access” is the "
@@ -462,6 +472,24 @@ class TestTitlesAndNames:
     ) -> None:
         """Someone's words followed by 'by' with no author, or by an apposition, stay QUOTEs."""
         assert quote in _quotes(_annotate(nlp, scheme, text))
+
+
+class TestMarks:
+    def test_a_closing_mark_glued_to_the_next_word_closes(
+        self, nlp: Language, scheme: Scheme
+    ) -> None:
+        """A straight mark after a comma with the space after it left out ('state,"Dana')
+        closes the quotation: the attribution after it is no quotation."""
+        text = (
+            'Campaign news.\n"We will fight for every vote in this state,"Dana Cole, who chairs '
+            'the group, said in a statement. "More and more people are with us."'
+        )
+        pre = _annotate(nlp, scheme, text)
+        assert _quotes(pre) == [
+            "We will fight for every vote in this state,",
+            "More and more people are with us.",
+        ]
+        assert _speakers(pre)["We will fight for every vote in this state,"] == "Dana Cole"
 
 
 class TestSubheads:

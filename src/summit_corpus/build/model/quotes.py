@@ -17,12 +17,14 @@ quotation-mark convention of news text:
 Whether a mark opens or closes is read from its neighbours: an opening mark has no letter or
 digit on its left and no space on its right; a closing mark has no space on its left and no
 letter or digit on its right. So an apostrophe ("Russia’s", "don't") is never a mark, nor is
-a straight quote glued to "=" (markup: `datetime="2015-12-02"`). A single mark that opens an
-elision ("‘bout", "'90s") opens nothing.
+a straight quote glued to "=" or ">" (markup: `datetime="2015-12-02">`). A single mark that
+opens an elision ("‘bout", "'90s") opens nothing. A double mark after a comma or a full stop
+and glued to the next word closes too (the space after it left out: `state,"Dana Cole`).
 
 `quotes` then keeps the quotations that are someone's words, not titles (`titles`: a work
-with its author, a title-case quotation after a possessive or a word such as "on", before
-what it is or its star, listed with a title, or defined by its sentence) nor subheads
+with its author, a title-case quotation (a book's subtitle may be longer) after a possessive
+or a word such as "on", before what it is or its star, listed with a title, or defined by
+its sentence) nor subheads
 (`is_subhead`: a paragraph that is only a quotation in single marks), and snaps each inward
 to token boundaries; once speakers are found, `is_label` tells the labels and titles that
 nothing in the text attributes to anyone (a quotation the text names, "titled"/"called", is
@@ -141,6 +143,9 @@ class _Finder:
                 _can_close(before, following)
                 or mark in _ALWAYS_CLOSES
                 or (not single and before.isspace() and following.isspace())  # "... ''  said"
+                # A double mark after a comma or a full stop with the space after it left
+                # out ("... audiences,"Dana Cole said") closes (and may open: `said,"Look`).
+                or (not single and before in ",.?!" and following.isalpha())
             )
             role = (_OPEN if opens else 0) | (_CLOSE if closes else 0)
             if role:
@@ -182,8 +187,9 @@ class _Finder:
 
 
 def _can_open(before: str, following: str) -> bool:
+    # A mark before ">" closes a markup attribute (`tweet-date="...">`), never a quotation.
     return (before.isspace() or before in _BEFORE_OPEN or before in "“‘\"'") and not (
-        following.isspace() or is_blank(following)
+        following.isspace() or is_blank(following) or following == ">"
     )
 
 
@@ -272,7 +278,10 @@ def _title_shaped(text: str, quote: Quotation, rule: QuoteRule) -> bool:
     words), at most `rule.title_max_words` words in each part of a "Title: Subtitle"."""
     words = _WORD.findall(text, quote.start, quote.end)
     parts = text[quote.start : quote.end].split(": ", 1)
-    if not words or any(len(_WORD.findall(p)) > rule.title_max_words for p in parts):
+    # A book's subtitle runs longer than a title ("Backfire: The Long Battle for the Soul of
+    # the Firm"): after a "Title:", twice the words.
+    longest = [rule.title_max_words, 2 * rule.title_max_words]
+    if not words or any(len(_WORD.findall(p)) > n for p, n in zip(parts, longest, strict=False)):
         return False
     if words[0][0].isalpha() and not words[0][0].isupper():
         return False
