@@ -250,6 +250,80 @@ class TestParserSlips:
         pre = annotate_doc("doc", doc.text, doc, scheme)
         assert _speakers(pre) == {"We will not wait,": "Elena Marz"}
 
+    @staticmethod
+    def _second_mention(after: list[str], heads: list[int], deps: list[str], pos: list[str]):
+        """ "Bill Skelly ran it.\nJo Brand came later. “We had data,” ...": a person named in
+        the paragraph before, someone else in the quote's paragraph, and `after` the
+        closing mark (the parse of the tokens from 'had' on given as heads, deps, pos)."""
+        words = ["Bill", "Skelly", "ran", "it", ".", "\n", "Jo", "Brand", "came", "later"]
+        words += [".", "“", "We", "had", "data", ",", "”", *after]
+        spaces = [True, True, True, False, False, False, True, True, True, False, True, False]
+        spaces += [True, True, False, False, True, *[True] * (len(after) - 2), False, False]
+        all_heads = [1, 2, 2, 2, 2, 4, 7, 8, 8, 8, 8, 13, 13, *heads]
+        all_deps = ["compound", "nsubj", "ROOT", "dobj", "punct", "dep", "compound", "nsubj"]
+        all_deps += ["ROOT", "advmod", "punct", "punct", "nsubj", *deps]
+        all_pos = ["PROPN", "PROPN", "VERB", "PRON", "PUNCT", "SPACE", "PROPN", "PROPN", "VERB"]
+        all_pos += ["ADV", "PUNCT", "PUNCT", "PRON", *pos]
+        return words, spaces, all_heads, all_deps, all_pos
+
+    @pytest.mark.parametrize(
+        ("after", "heads", "deps", "pos", "ent"),
+        [
+            # "said Skelly.": the tagger takes the surname for an adverb, NER misses it
+            (
+                ["said", "Skelly", "."],
+                [17, 13, 17, 17, 17, 17, 17],
+                ["ccomp", "dobj", "punct", "punct", "ROOT", "advmod", "punct"],
+                ["VERB", "NOUN", "PUNCT", "PUNCT", "VERB", "ADV", "PUNCT"],
+                "O",
+            ),
+            # "Skelly said.": NER takes the surname for an ORG
+            (
+                ["Skelly", "said", "."],
+                [18, 13, 18, 18, 18, 18, 18],
+                ["ccomp", "dobj", "punct", "punct", "nsubj", "ROOT", "punct"],
+                ["VERB", "NOUN", "PUNCT", "PUNCT", "PROPN", "VERB", "PUNCT"],
+                "ORG",
+            ),
+        ],
+    )
+    def test_a_persons_surname_speaks_whatever_the_tagger_made_of_it(
+        self,
+        scheme: Scheme,
+        after: list[str],
+        heads: list[int],
+        deps: list[str],
+        pos: list[str],
+        ent: str,
+    ) -> None:
+        """The last word of a person named before is that person again, as a PERSON span,
+        when it is the speech verb's subject, though the tagger took it for an adverb or NER
+        for an ORG; not the person named nearest the quote."""
+        words, spaces, all_heads, all_deps, all_pos = self._second_mention(after, heads, deps, pos)
+        surname = 17 + after.index("Skelly")
+        ents = ["B-PERSON", "I-PERSON", *["O"] * 4, "B-PERSON", "I-PERSON", *["O"] * 12]
+        if ent != "O":
+            ents[surname] = f"B-{ent}"
+        lemmas = [w.lower() if w != "said" else "say" for w in words]
+        doc = Doc(
+            Vocab(),
+            words=words,
+            spaces=spaces,
+            heads=all_heads,
+            deps=all_deps,
+            pos=all_pos,
+            lemmas=lemmas,
+            ents=ents,
+        )
+        pre = annotate_doc("doc", doc.text, doc, scheme)
+        spans = {s["span_id"]: s for s in pre.spans}
+        (speaker,) = [spans[r["tail_span_id"]] for r in pre.relations if r["label"] == "speaker"]
+        assert (speaker["text"], speaker["label"], speaker["start"]) == (
+            "Skelly",
+            "PERSON",
+            doc[surname].idx,
+        )
+
 
 class TestNobodysWords:
     @pytest.mark.parametrize(

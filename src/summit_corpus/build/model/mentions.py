@@ -6,7 +6,8 @@ PERSON span of the rule; a pronoun or a description ("the senator") is the most 
 source before it (the subject of a speech or source verb, or a quote's speaker), linked at its
 nearest mention. A place or outlet that only modifies a description ("the Vermont senator")
 is never the speaker, nor is a title the parser takes for the subject ("Gov.", an ORG 'Navy
-Capt'): the person named after it is. A plural ("Democrats") never becomes a PERSON.
+Capt'): the person named after it is. A plural ("Democrats") never becomes a PERSON; the
+surname of a person named before does, whatever the tagger or NER took it for.
 `Context` holds what the search needs about one document.
 """
 
@@ -265,7 +266,7 @@ def _name_right_of(verb: Token, ctx: Context) -> list[Token]:
         span = ctx.by_token.get(token.i)
         if span is not None and span.label == "PERSON":
             return [doc[span.last - 1]]
-        if token.pos_ == "PROPN" and span is None:
+        if span is None and (token.pos_ == "PROPN" or _known_surname(token, ctx)):
             run = [*run, token] if run and run[-1].i == token.i - 1 else [token]
         else:
             run = []
@@ -338,11 +339,23 @@ def named(token: Token, ctx: Context) -> ModelSpan | None:
         titled = _person_after_title(token, span, ctx)
         if titled is not None:
             return titled
+    if (
+        span is not None
+        and span.label in ("ORG", "GPE")
+        and span.last - span.first == 1
+        and _known_surname(token, ctx)
+    ):
+        # "Bill Skelly ... Skelly said" with the second 'Skelly' an ORG: the person again.
+        return _as_person(span, ctx)
     if span is not None and span.label in SPEAKER_LABELS:
         return span
     if span is not None and span.label == "NORP" and token.pos_ == "PROPN":
         return _relabel(span, ctx)
-    if span is None and looks_like_name(token, ctx) and not _is_title(token):
+    if (
+        span is None
+        and (looks_like_name(token, ctx) or _known_surname(token, ctx))
+        and not _is_title(token)
+    ):
         added = add_name(token, ctx)
         if added is not None:
             return added
@@ -398,6 +411,18 @@ def _person_after_title(token: Token, span: ModelSpan | None, ctx: Context) -> M
     return None
 
 
+def _known_surname(token: Token, ctx: Context) -> bool:
+    """Whether a capitalised word is the last word of a PERSON named before it ("Bill
+    Skelly" ... "said Skelly"), whatever the tagger took it for (an adverb, a verb)."""
+    text = token.text
+    if not text[:1].isupper() or not text.isalpha():
+        return False
+    return any(
+        s.label == "PERSON" and s.last <= token.i and ctx.text[s.start : s.end].split()[-1] == text
+        for s in ctx.spans
+    )
+
+
 def _is_title(token: Token) -> bool:
     """An abbreviated title ("Gov.", "Capt.", "Sen."), no name."""
     text = token.text
@@ -430,11 +455,15 @@ def _relabel(span: ModelSpan, ctx: Context) -> ModelSpan | None:
         doc[i].pos_ == "PROPN" and doc[i].tag_ != "NNPS" for i in range(span.first, span.last)
     ):
         return None
+    return _as_person(span, ctx)
+
+
+def _as_person(span: ModelSpan, ctx: Context) -> ModelSpan:
+    """A PERSON span of this rule in place of `span` (which is dropped)."""
     person = ModelSpan(span.start, span.end, "PERSON", ctx.name, span.first, span.last)
     for i in range(span.first, span.last):
         ctx.by_token[i] = person
-    ctx.spans.append(person)
-    ctx.spans.sort(key=lambda s: s.key)
+    ctx.spans = sorted([*(s for s in ctx.spans if s.key != span.key), person], key=lambda s: s.key)
     ctx.added.append(person)
     ctx.replaced.append(span)
     return person
