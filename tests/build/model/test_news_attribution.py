@@ -182,6 +182,20 @@ class TestSpeakers:
                 "Dale Harmon",
                 id="a-plural-nationality-is-no-persons-name",
             ),
+            pytest.param(
+                "The debate.\nThe two candidates clashed on taxes.\nJohn Harmon: “Our plan cuts "
+                "taxes for every family.” Maria Lopez: “Your plan cuts taxes for the rich.”",
+                "Your plan cuts taxes for the rich.",
+                "Maria Lopez",
+                id="a-name-and-colon-right-before-the-quote-after-an-attributed-one",
+            ),
+            pytest.param(
+                "Columnist George Will had harsh words for the field.\n“The campaign has "
+                "become a circus,” Will wrote.",
+                "The campaign has become a circus,",
+                "Will",
+                id="a-surname-the-tagger-takes-for-a-verb-before-the-speech-verb",
+            ),
         ],
     )
     def test_speaker_of_a_news_quotation(

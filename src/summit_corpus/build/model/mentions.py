@@ -234,6 +234,9 @@ def _name_left_of(verb: Token, ctx: Context) -> list[Token]:
     found: list[Token] = []
     for i in range(verb.i - 1, -1, -1):
         token = ctx.doc[i]
+        if i not in ctx.by_token and _known_surname(token, ctx):
+            # "“...” Will wrote": a surname the tagger took for a verb, right before it.
+            return found or [token]
         if token.pos_ in ("VERB", "AUX") or "\n" in token.text or token.text in ".?!":
             break
         if i in ctx.quote_tokens:
