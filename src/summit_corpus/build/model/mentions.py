@@ -69,6 +69,8 @@ class Context:
     source_at: list[int] = field(default_factory=list)
     source_span: list[ModelSpan] = field(default_factory=list)
     added: list[ModelSpan] = field(default_factory=list)
+    # The last word of each PERSON -> the token after its first mention (`_known_surname`).
+    surname_at: dict[str, int] = field(default_factory=dict)
     replaced: list[ModelSpan] = field(default_factory=list)
 
 
@@ -420,10 +422,17 @@ def _known_surname(token: Token, ctx: Context) -> bool:
     text = token.text
     if not text[:1].isupper() or not text.isalpha():
         return False
-    return any(
-        s.label == "PERSON" and s.last <= token.i and ctx.text[s.start : s.end].split()[-1] == text
-        for s in ctx.spans
-    )
+    if not ctx.surname_at:
+        for span in ctx.spans:
+            _note_surname(span, ctx)
+    at = ctx.surname_at.get(text)
+    return at is not None and at <= token.i
+
+
+def _note_surname(span: ModelSpan, ctx: Context) -> None:
+    if span.label == "PERSON":
+        word = ctx.text[span.start : span.end].split()[-1]
+        ctx.surname_at[word] = min(ctx.surname_at.get(word, span.last), span.last)
 
 
 def _is_title(token: Token) -> bool:
@@ -467,6 +476,8 @@ def _as_person(span: ModelSpan, ctx: Context) -> ModelSpan:
     for i in range(span.first, span.last):
         ctx.by_token[i] = person
     ctx.spans = sorted([*(s for s in ctx.spans if s.key != span.key), person], key=lambda s: s.key)
+    if ctx.surname_at:
+        _note_surname(person, ctx)
     ctx.added.append(person)
     ctx.replaced.append(span)
     return person
@@ -504,6 +515,8 @@ def add_name(token: Token, ctx: Context) -> ModelSpan | None:
         ctx.by_token[i] = span
     ctx.spans.append(span)
     ctx.spans.sort(key=lambda s: s.key)
+    if ctx.surname_at:
+        _note_surname(span, ctx)
     ctx.added.append(span)
     return span
 
