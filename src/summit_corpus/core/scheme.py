@@ -198,6 +198,9 @@ class QuoteRule(_Frozen):
     label_max_words: int = Field(default=0, ge=0)
     # ... unless one of `named_after` comes right before it (an ad "titled", "called").
     named_after: tuple[str, ...] = ()
+    # A quotation right after one of `voiced_after` (a crowd's "chants of", a sign that
+    # "read") is someone's words: neither a title nor a label.
+    voiced_after: tuple[str, ...] = ()
 
     @field_validator("marks", "single_marks")
     @classmethod

@@ -146,6 +146,56 @@ class TestSpeakers:
                 "Maria Lopez",
                 id="a-credit-line-after-the-quotation",
             ),
+            pytest.param(
+                "In response to the loss of life in the flood, Republican nominee Dale Harmon "
+                "issued the following statement:\n“Our prayers are with all those affected by "
+                "the terrible storm. This cannot go on.”",
+                "Our prayers are with all those affected by the terrible storm. This cannot go on.",
+                "Dale Harmon",
+                id="a-colon-paragraph-the-parser-runs-on-into-the-quotation",
+            ),
+            pytest.param(
+                "Trade talks.\n“We cannot afford another year like this one,” said Pentagon "
+                "spokesman Navy Capt. Rob Tellman, who was asked about the plan.",
+                "We cannot afford another year like this one,",
+                "Rob Tellman",
+                id="a-rank-ner-takes-for-an-org-with-the-name-after-it",
+            ),
+            pytest.param(
+                "The convention.\n“He did it in ’08 and he will do it again,” said former Nevada "
+                "Gov. and Democratic Governors Association Chairman Ed Maroni.",
+                "He did it in ’08 and he will do it again,",
+                "Ed Maroni",
+                id="a-title-the-parser-takes-for-the-subject-not-its-place",
+            ),
+            pytest.param(
+                "The convention.\n“He did it before and he will do it again,” said former Ohio "
+                "Gov. and party chairman Tobiah Vunderlake.",
+                "He did it before and he will do it again,",
+                "Tobiah Vunderlake",
+                id="a-title-is-no-name-of-its-own",
+            ),
+            pytest.param(
+                "Tax fight.\nSenator Dale Harmon said he expected that Americans will say “no” "
+                "to the new tax on fuel.",
+                "no",
+                "Dale Harmon",
+                id="a-plural-nationality-is-no-persons-name",
+            ),
+            pytest.param(
+                "The debate.\nThe two candidates clashed on taxes.\nJohn Harmon: “Our plan cuts "
+                "taxes for every family.” Maria Lopez: “Your plan cuts taxes for the rich.”",
+                "Your plan cuts taxes for the rich.",
+                "Maria Lopez",
+                id="a-name-and-colon-right-before-the-quote-after-an-attributed-one",
+            ),
+            pytest.param(
+                "Columnist George Will had harsh words for the field.\n“The campaign has "
+                "become a circus,” Will wrote.",
+                "The campaign has become a circus,",
+                "Will",
+                id="a-surname-the-tagger-takes-for-a-verb-before-the-speech-verb",
+            ),
         ],
     )
     def test_speaker_of_a_news_quotation(
@@ -185,6 +235,109 @@ class TestParserSlips:
         pre = annotate_doc("doc", doc.text, doc, scheme)
         assert _speakers(pre) == {"We saw the plan,": "Alvarez"}
 
+    def test_a_name_after_the_verb_the_parser_hangs_elsewhere_speaks(self, scheme: Scheme):
+        """ "“...,” said ranking Democrat Elena Marz.": the parser may hang the name after
+        the verb on another word (a participle) and NER may miss it, taking only the title
+        before it (a NORP). The name right after the verb is the speaker, without the
+        title."""
+        words = ['"', "We", "will", "not", "wait", ",", '"', "said", "ranking", "Democrat"]
+        words += ["Elena", "Marz", "."]
+        spaces = [False, True, True, True, False, False, True, True, True, True, True]
+        spaces += [False, False]
+        heads = [7, 4, 4, 4, 7, 4, 7, 7, 7, 11, 11, 8, 7]
+        deps = ["punct", "nsubj", "aux", "neg", "ccomp", "punct", "punct", "ROOT", "ccomp"]
+        deps += ["compound", "compound", "dobj", "punct"]
+        pos = ["PUNCT", "PRON", "AUX", "PART", "VERB", "PUNCT", "PUNCT", "VERB", "VERB"]
+        pos += ["PROPN", "PROPN", "PROPN", "PUNCT"]
+        lemmas = ['"', "we", "will", "not", "wait", ",", '"', "say", "rank", "Democrat"]
+        lemmas += ["Elena", "Marz", "."]
+        doc = Doc(
+            Vocab(),
+            words=words,
+            spaces=spaces,
+            heads=heads,
+            deps=deps,
+            pos=pos,
+            lemmas=lemmas,
+            ents=[*["O"] * 9, "B-NORP", "O", "O", "O"],
+        )
+        pre = annotate_doc("doc", doc.text, doc, scheme)
+        assert _speakers(pre) == {"We will not wait,": "Elena Marz"}
+
+    @staticmethod
+    def _second_mention(after: list[str], heads: list[int], deps: list[str], pos: list[str]):
+        """ "Bill Skelly ran it.\nJo Brand came later. “We had data,” ...": a person named in
+        the paragraph before, someone else in the quote's paragraph, and `after` the
+        closing mark (the parse of the tokens from 'had' on given as heads, deps, pos)."""
+        words = ["Bill", "Skelly", "ran", "it", ".", "\n", "Jo", "Brand", "came", "later"]
+        words += [".", "“", "We", "had", "data", ",", "”", *after]
+        spaces = [True, True, True, False, False, False, True, True, True, False, True, False]
+        spaces += [True, True, False, False, True, *[True] * (len(after) - 2), False, False]
+        all_heads = [1, 2, 2, 2, 2, 4, 7, 8, 8, 8, 8, 13, 13, *heads]
+        all_deps = ["compound", "nsubj", "ROOT", "dobj", "punct", "dep", "compound", "nsubj"]
+        all_deps += ["ROOT", "advmod", "punct", "punct", "nsubj", *deps]
+        all_pos = ["PROPN", "PROPN", "VERB", "PRON", "PUNCT", "SPACE", "PROPN", "PROPN", "VERB"]
+        all_pos += ["ADV", "PUNCT", "PUNCT", "PRON", *pos]
+        return words, spaces, all_heads, all_deps, all_pos
+
+    @pytest.mark.parametrize(
+        ("after", "heads", "deps", "pos", "ent"),
+        [
+            # "said Skelly.": the tagger takes the surname for an adverb, NER misses it
+            (
+                ["said", "Skelly", "."],
+                [17, 13, 17, 17, 17, 17, 17],
+                ["ccomp", "dobj", "punct", "punct", "ROOT", "advmod", "punct"],
+                ["VERB", "NOUN", "PUNCT", "PUNCT", "VERB", "ADV", "PUNCT"],
+                "O",
+            ),
+            # "Skelly said.": NER takes the surname for an ORG
+            (
+                ["Skelly", "said", "."],
+                [18, 13, 18, 18, 18, 18, 18],
+                ["ccomp", "dobj", "punct", "punct", "nsubj", "ROOT", "punct"],
+                ["VERB", "NOUN", "PUNCT", "PUNCT", "PROPN", "VERB", "PUNCT"],
+                "ORG",
+            ),
+        ],
+    )
+    def test_a_persons_surname_speaks_whatever_the_tagger_made_of_it(
+        self,
+        scheme: Scheme,
+        after: list[str],
+        heads: list[int],
+        deps: list[str],
+        pos: list[str],
+        ent: str,
+    ) -> None:
+        """The last word of a person named before is that person again, as a PERSON span,
+        when it is the speech verb's subject, though the tagger took it for an adverb or NER
+        for an ORG; not the person named nearest the quote."""
+        words, spaces, all_heads, all_deps, all_pos = self._second_mention(after, heads, deps, pos)
+        surname = 17 + after.index("Skelly")
+        ents = ["B-PERSON", "I-PERSON", *["O"] * 4, "B-PERSON", "I-PERSON", *["O"] * 12]
+        if ent != "O":
+            ents[surname] = f"B-{ent}"
+        lemmas = [w.lower() if w != "said" else "say" for w in words]
+        doc = Doc(
+            Vocab(),
+            words=words,
+            spaces=spaces,
+            heads=all_heads,
+            deps=all_deps,
+            pos=all_pos,
+            lemmas=lemmas,
+            ents=ents,
+        )
+        pre = annotate_doc("doc", doc.text, doc, scheme)
+        spans = {s["span_id"]: s for s in pre.spans}
+        (speaker,) = [spans[r["tail_span_id"]] for r in pre.relations if r["label"] == "speaker"]
+        assert (speaker["text"], speaker["label"], speaker["start"]) == (
+            "Skelly",
+            "PERSON",
+            doc[surname].idx,
+        )
+
 
 class TestNobodysWords:
     @pytest.mark.parametrize(
@@ -203,6 +356,27 @@ class TestNobodysWords:
     ) -> None:
         """A label, scare quote or title nothing attributes to anyone is not a QUOTE."""
         assert _quotes(_annotate(nlp, scheme, text)) == []
+
+    @pytest.mark.parametrize(
+        ("text", "quote"),
+        [
+            # a chant after "of": someone's words, not a title
+            (
+                "Rally report.\nThe crowd broke into chants of “USA! USA!” as the senator arrived.",
+                "USA! USA!",
+            ),
+            # what a sign reads: someone's words, not a label
+            (
+                "Rally report.\nA young voter held up a sign that read “Jobs Now” near the stage.",
+                "Jobs Now",
+            ),
+        ],
+    )
+    def test_chants_and_signs_are_quotes(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str
+    ) -> None:
+        """What a crowd chants or a sign reads is a QUOTE, neither a title nor a label."""
+        assert quote in _quotes(_annotate(nlp, scheme, text))
 
     @pytest.mark.parametrize(
         ("text", "quote"),
@@ -267,7 +441,7 @@ class TestQuotationsOverParagraphs:
 
 
 class TestTitlesAndNames:
-    """`rule/quote.v6`: the shapes news gives a title in, and names the text gives."""
+    """`rule/quote.v7`: the shapes news gives a title in, and names the text gives."""
 
     @pytest.mark.parametrize(
         "text",
@@ -293,6 +467,16 @@ class TestTitlesAndNames:
             pytest.param(
                 "Books.\nHer memoir “Fields: A Farm Girl at the Bank” sold well in its first week.",
                 id="a-title-with-a-subtitle",
+            ),
+            pytest.param(
+                "Books.\nThe story is told in Mark Dorn's book “Backfire: The Long Fight for the "
+                "Soul of the Family Firm,” which came out in May.",
+                id="a-book-with-a-long-subtitle",
+            ),
+            pytest.param(
+                'Campaign news.\n<tweet tweet-author="@danacole" tweet-date="May 2, 2016\n">'
+                "Great crowd in Toledo tonight. Thank you all for coming!\n",
+                id="a-mark-that-ends-a-markup-attribute",
             ),
             pytest.param(
                 "Glossary.\nThe memo was marked for internal use. “Tier two access” is the "
@@ -376,6 +560,24 @@ class TestTitlesAndNames:
     ) -> None:
         """Someone's words followed by 'by' with no author, or by an apposition, stay QUOTEs."""
         assert quote in _quotes(_annotate(nlp, scheme, text))
+
+
+class TestMarks:
+    def test_a_closing_mark_glued_to_the_next_word_closes(
+        self, nlp: Language, scheme: Scheme
+    ) -> None:
+        """A straight mark after a comma with the space after it left out ('state,"Dana')
+        closes the quotation: the attribution after it is no quotation."""
+        text = (
+            'Campaign news.\n"We will fight for every vote in this state,"Dana Cole, who chairs '
+            'the group, said in a statement. "More and more people are with us."'
+        )
+        pre = _annotate(nlp, scheme, text)
+        assert _quotes(pre) == [
+            "We will fight for every vote in this state,",
+            "More and more people are with us.",
+        ]
+        assert _speakers(pre)["We will fight for every vote in this state,"] == "Dana Cole"
 
 
 class TestSubheads:

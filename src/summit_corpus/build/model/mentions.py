@@ -1,11 +1,14 @@
-"""Mentions for the speaker rule (`rule/speaker.v7`): which span a subject token stands for.
+"""Mentions for the speaker rule (`rule/speaker.v8`): which span a subject token stands for.
 
 `speakers` decides where a quote's speaker is said (`speakers._speaker`); this module turns
 the token found there into a span: a name is its span; a proper noun NER missed becomes a
 PERSON span of the rule; a pronoun or a description ("the senator") is the most recent named
 source before it (the subject of a speech or source verb, or a quote's speaker), linked at its
 nearest mention. A place or outlet that only modifies a description ("the Vermont senator")
-is never the speaker. `Context` holds what the search needs about one document.
+is never the speaker, nor is a title the parser takes for the subject ("Gov.", an ORG 'Navy
+Capt'): the person named after it is. A plural ("Democrats") never becomes a PERSON; the
+surname of a person named before does, whatever the tagger or NER took it for.
+`Context` holds what the search needs about one document.
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ class Context:
     source_at: list[int] = field(default_factory=list)
     source_span: list[ModelSpan] = field(default_factory=list)
     added: list[ModelSpan] = field(default_factory=list)
+    # The last word of each PERSON -> the token after its first mention (`_known_surname`).
+    surname_at: dict[str, int] = field(default_factory=dict)
     replaced: list[ModelSpan] = field(default_factory=list)
 
 
@@ -209,6 +214,8 @@ def _subjects(verb: Token, ctx: Context) -> list[Token]:
         ][:1]
     if not subjects:
         subjects += _name_left_of(verb, ctx)
+    if not subjects:
+        subjects += _name_right_of(verb, ctx)
     # Names before descriptions: "Russia's deputy foreign minister, Sergey Ryabkov stated";
     # a person before another name ("said Army Capt. X": NER takes "Army Capt" for an ORG).
     subjects.sort(
@@ -229,6 +236,9 @@ def _name_left_of(verb: Token, ctx: Context) -> list[Token]:
     found: list[Token] = []
     for i in range(verb.i - 1, -1, -1):
         token = ctx.doc[i]
+        if i not in ctx.by_token and _known_surname(token, ctx):
+            # "“...” Will wrote": a surname the tagger took for a verb, right before it.
+            return found or [token]
         if token.pos_ in ("VERB", "AUX") or "\n" in token.text or token.text in ".?!":
             break
         if i in ctx.quote_tokens:
@@ -237,6 +247,35 @@ def _name_left_of(verb: Token, ctx: Context) -> list[Token]:
         if span is not None and span.label == "PERSON":
             found = [ctx.doc[span.last - 1]]
     return found
+
+
+def _name_right_of(verb: Token, ctx: Context) -> list[Token]:
+    """The name right after a verb that follows a closing mark and has no subject in the
+    parse ("“...,” said Oversight ranking Democrat Elijah Cummings (D-Md.).": the parser hung
+    the name on another word): the last word of the first PERSON, else of the last run of
+    proper nouns, among the words between the verb and the next punctuation, quote or line
+    end."""
+    doc = ctx.doc
+    before = verb.i - 1
+    while before >= 0 and doc[before].pos_ == "PUNCT" and before not in ctx.quote_tokens:
+        before -= 1
+    if before < 0 or before not in ctx.quote_tokens or before < verb.i - 3:
+        return []
+    run: list[Token] = []
+    for token in doc[verb.i + 1 : verb.i + 9]:
+        if token.pos_ in ("PUNCT", "SPACE") or token.i in ctx.quote_tokens:
+            # The name ends the phrase ("said X, a ...", "said X."), not a clause after it.
+            return run[-1:]
+        if token.pos_ in ("SCONJ", "ADP", "PRON", "AUX"):
+            return []
+        span = ctx.by_token.get(token.i)
+        if span is not None and span.label == "PERSON":
+            return [doc[span.last - 1]]
+        if span is None and (token.pos_ == "PROPN" or _known_surname(token, ctx)):
+            run = [*run, token] if run and run[-1].i == token.i - 1 else [token]
+        else:
+            run = []
+    return []
 
 
 def same_line(a: Token, b: Token, ctx: Context) -> bool:
@@ -301,11 +340,27 @@ def named(token: Token, ctx: Context) -> ModelSpan | None:
     noun ("the Vermont senator": no name of a speaker).
     """
     span = ctx.by_token.get(token.i)
+    if span is None or span.label != "PERSON":
+        titled = _person_after_title(token, span, ctx)
+        if titled is not None:
+            return titled
+    if (
+        span is not None
+        and span.label in ("ORG", "GPE")
+        and span.last - span.first == 1
+        and _known_surname(token, ctx)
+    ):
+        # "Bill Skelly ... Skelly said" with the second 'Skelly' an ORG: the person again.
+        return _as_person(span, ctx)
     if span is not None and span.label in SPEAKER_LABELS:
         return span
     if span is not None and span.label == "NORP" and token.pos_ == "PROPN":
         return _relabel(span, ctx)
-    if span is None and looks_like_name(token, ctx):
+    if (
+        span is None
+        and (looks_like_name(token, ctx) or _known_surname(token, ctx))
+        and not _is_title(token)
+    ):
         added = add_name(token, ctx)
         if added is not None:
             return added
@@ -338,6 +393,56 @@ def named(token: Token, ctx: Context) -> ModelSpan | None:
     return None
 
 
+def _person_after_title(token: Token, span: ModelSpan | None, ctx: Context) -> ModelSpan | None:
+    """The person a title before their name stands for, when the parser takes the title for
+    the subject: an abbreviated title ("former Pennsylvania Gov. and DNC Chairman Ed
+    Rendell") or a place or organisation NER took with it ("Navy Capt. Jeff Davis": an ORG
+    'Navy Capt'). The first PERSON within a few proper nouns (and titles) after it, on its
+    line."""
+    if span is None and not _is_title(token):
+        return None
+    doc = ctx.doc
+    end = token.i + 1 if span is None else span.last
+    for i in range(end, min(end + 7, len(doc))):
+        found = ctx.by_token.get(i)
+        if found is not None and found.label == "PERSON":
+            return found if same_line(doc[i], token, ctx) else None
+        if i in ctx.quote_tokens or not (
+            doc[i].pos_ in ("PROPN", "NOUN", "ADJ", "CCONJ")
+            or doc[i].text == "."
+            or doc[i].text[:1].isdigit()
+        ):
+            return None
+    return None
+
+
+def _known_surname(token: Token, ctx: Context) -> bool:
+    """Whether a capitalised word is the last word of a PERSON named before it ("Bill
+    Skelly" ... "said Skelly"), whatever the tagger took it for (an adverb, a verb)."""
+    text = token.text
+    if not text[:1].isupper() or not text.isalpha():
+        return False
+    if not ctx.surname_at:
+        for span in ctx.spans:
+            _note_surname(span, ctx)
+    at = ctx.surname_at.get(text)
+    return at is not None and at <= token.i
+
+
+def _note_surname(span: ModelSpan, ctx: Context) -> None:
+    if span.label == "PERSON":
+        word = ctx.text[span.start : span.end].split()[-1]
+        ctx.surname_at[word] = min(ctx.surname_at.get(word, span.last), span.last)
+
+
+def _is_title(token: Token) -> bool:
+    """An abbreviated title ("Gov.", "Capt.", "Sen."), no name."""
+    text = token.text
+    return token.lower_ in _TITLE_WORDS or (
+        text.endswith(".") and text[:1].isupper() and text[:-1].isalpha() and len(text) <= 6
+    )
+
+
 def looks_like_name(token: Token, ctx: Context) -> bool:
     """A proper noun, or a capitalised singular noun the tagger took for a common one
     ("Trump asked"), that is no title or description."""
@@ -357,13 +462,22 @@ def _relabel(span: ModelSpan, ctx: Context) -> ModelSpan | None:
     """A NORP span of proper nouns that speaks ("Cuban said") is a person's name: it becomes
     a PERSON span of this rule (the NORP span is dropped)."""
     doc = ctx.doc
-    if not all(doc[i].pos_ == "PROPN" for i in range(span.first, span.last)):
+    # A plural ("Democrats", "Americans") is a group, never one person's name.
+    if not all(
+        doc[i].pos_ == "PROPN" and doc[i].tag_ != "NNPS" for i in range(span.first, span.last)
+    ):
         return None
+    return _as_person(span, ctx)
+
+
+def _as_person(span: ModelSpan, ctx: Context) -> ModelSpan:
+    """A PERSON span of this rule in place of `span` (which is dropped)."""
     person = ModelSpan(span.start, span.end, "PERSON", ctx.name, span.first, span.last)
     for i in range(span.first, span.last):
         ctx.by_token[i] = person
-    ctx.spans.append(person)
-    ctx.spans.sort(key=lambda s: s.key)
+    ctx.spans = sorted([*(s for s in ctx.spans if s.key != span.key), person], key=lambda s: s.key)
+    if ctx.surname_at:
+        _note_surname(person, ctx)
     ctx.added.append(person)
     ctx.replaced.append(span)
     return person
@@ -374,11 +488,14 @@ def add_name(token: Token, ctx: Context) -> ModelSpan | None:
     joined to it as one name; None when a word of it already belongs to a span."""
     first = last = token.i
     doc = ctx.doc
+    # A word NER took into another span is no part of the name ("Democrat Elijah Cummings":
+    # 'Democrat' a NORP).
     while (
         first > 0
         and doc[first - 1].pos_ == "PROPN"
         and doc[first - 1].head.i in range(first, last + 1)
         and doc[first - 1].dep_ in _NAME_DEPS
+        and first - 1 not in ctx.by_token
     ):
         first -= 1
     while doc[first].lower_ in _TITLE_WORDS and first < last:
@@ -398,6 +515,8 @@ def add_name(token: Token, ctx: Context) -> ModelSpan | None:
         ctx.by_token[i] = span
     ctx.spans.append(span)
     ctx.spans.sort(key=lambda s: s.key)
+    if ctx.surname_at:
+        _note_surname(span, ctx)
     ctx.added.append(span)
     return span
 

@@ -1,4 +1,4 @@
-"""QUOTE (the scheme's `rules.quote`, `rule/quote.v6`): the text between paired quote marks.
+"""QUOTE (the scheme's `rules.quote`, `rule/quote.v7`): the text between paired quote marks.
 
 `find_quotes` works on the text alone, one paragraph (line) at a time, over every
 quotation-mark convention of news text:
@@ -17,16 +17,19 @@ quotation-mark convention of news text:
 Whether a mark opens or closes is read from its neighbours: an opening mark has no letter or
 digit on its left and no space on its right; a closing mark has no space on its left and no
 letter or digit on its right. So an apostrophe ("Russia’s", "don't") is never a mark, nor is
-a straight quote glued to "=" (markup: `datetime="2015-12-02"`). A single mark that opens an
-elision ("‘bout", "'90s") opens nothing.
+a straight quote glued to "=" or ">" (markup: `datetime="2015-12-02">`). A single mark that
+opens an elision ("‘bout", "'90s") opens nothing. A double mark after a comma or a full stop
+and glued to the next word closes too (the space after it left out: `state,"Dana Cole`).
 
 `quotes` then keeps the quotations that are someone's words, not titles (`titles`: a work
-with its author, a title-case quotation after a possessive or a word such as "on", before
-what it is or its star, listed with a title, or defined by its sentence) nor subheads
+with its author, a title-case quotation (a book's subtitle may be longer) after a possessive
+or a word such as "on", before what it is or its star, listed with a title, or defined by
+its sentence) nor subheads
 (`is_subhead`: a paragraph that is only a quotation in single marks), and snaps each inward
 to token boundaries; once speakers are found, `is_label` tells the labels and titles that
 nothing in the text attributes to anyone (a quotation the text names, "titled"/"called", is
-attributed).
+attributed). What a crowd chants or a sign reads (`voiced_after`: "chants of", "read") is
+someone's words, neither a title nor a label.
 """
 
 from __future__ import annotations
@@ -140,6 +143,9 @@ class _Finder:
                 _can_close(before, following)
                 or mark in _ALWAYS_CLOSES
                 or (not single and before.isspace() and following.isspace())  # "... ''  said"
+                # A double mark after a comma or a full stop with the space after it left
+                # out ("... audiences,"Dana Cole said") closes (and may open: `said,"Look`).
+                or (not single and before in ",.?!" and following.isalpha())
             )
             role = (_OPEN if opens else 0) | (_CLOSE if closes else 0)
             if role:
@@ -181,8 +187,9 @@ class _Finder:
 
 
 def _can_open(before: str, following: str) -> bool:
+    # A mark before ">" closes a markup attribute (`tweet-date="...">`), never a quotation.
     return (before.isspace() or before in _BEFORE_OPEN or before in "“‘\"'") and not (
-        following.isspace() or is_blank(following)
+        following.isspace() or is_blank(following) or following == ">"
     )
 
 
@@ -231,6 +238,8 @@ def is_title(text: str, quote: Quotation, rule: QuoteRule) -> bool:
     rule (QuoteRule): The scheme's quote rule.
     RETURNS (bool): True for a title.
     """
+    if _after_any(text, quote.start, rule.voiced_after):
+        return False  # a chant, a sign's words: someone's words, never a title
     line_end = text.find("\n", quote.end)
     after = text[quote.end : len(text) if line_end < 0 else line_end]
     if _BY_AUTHOR.match(text[quote.end - 1] + after) is not None:
@@ -269,7 +278,10 @@ def _title_shaped(text: str, quote: Quotation, rule: QuoteRule) -> bool:
     words), at most `rule.title_max_words` words in each part of a "Title: Subtitle"."""
     words = _WORD.findall(text, quote.start, quote.end)
     parts = text[quote.start : quote.end].split(": ", 1)
-    if not words or any(len(_WORD.findall(p)) > rule.title_max_words for p in parts):
+    # A book's subtitle runs longer than a title ("Backfire: The Long Battle for the Soul of
+    # the Firm"): after a "Title:", twice the words.
+    longest = [rule.title_max_words, 2 * rule.title_max_words]
+    if not words or any(len(_WORD.findall(p)) > n for p, n in zip(parts, longest, strict=False)):
         return False
     if words[0][0].isalpha() and not words[0][0].isupper():
         return False
@@ -330,6 +342,8 @@ def is_label(text: str, quote: ModelSpan, found_by: str, rule: QuoteRule) -> boo
     """
     if found_by not in UNATTRIBUTED or _named(text, quote.start, rule):
         return False
+    if _after_any(text, quote.start, rule.voiced_after):
+        return False
     words = _WORD.findall(text, quote.start, quote.end)
     if found_by == "none" and len(words) <= rule.label_max_words:
         return True
@@ -364,13 +378,19 @@ def is_subhead(text: str, quote: Quotation) -> bool:
 def _named(text: str, start: int, rule: QuoteRule) -> bool:
     """Whether one of `rule.named_after` comes right before a quotation (an article between
     them allowed: "called an “inversion”")."""
+    return _after_any(text, start, rule.named_after, articles=True)
+
+
+def _after_any(text: str, start: int, cues: Sequence[str], articles: bool = False) -> bool:
+    """Whether one of `cues` (a word or two, lowercase) comes right before offset `start` on
+    its line; with `articles`, an article between them is allowed."""
+    if not cues:
+        return False
     line_start = text.rfind("\n", 0, start) + 1
     words = _WORD.findall(text[max(line_start, start - 40) : start].lower())[-3:]
-    if words and words[-1] in ("a", "an", "the"):
+    if articles and words and words[-1] in ("a", "an", "the"):
         words = words[:-1]
-    return bool(words) and (
-        words[-1] in rule.named_after or " ".join(words[-2:]) in rule.named_after
-    )
+    return bool(words) and (words[-1] in cues or " ".join(words[-2:]) in cues)
 
 
 def quotes(doc: Doc, text: str, scheme: Scheme) -> list[ModelSpan]:

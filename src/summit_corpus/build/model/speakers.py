@@ -1,8 +1,9 @@
-"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v7`): who said each QUOTE.
+"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v8`): who said each QUOTE.
 
 `_speaker` tries, in order, where news says who speaks: the verb the quote hangs on in the
 parse ("X said", "said X, a ...", "X told reporters", "X, who ..., said", "“...,” X shot
-back"), the attributed quote it goes on from, the nearest speech verb or "according to X" in
+back"), a name and a colon right before it ("Bush: “...”"), the attributed quote it goes
+on from, the nearest speech verb or "according to X" in
 its sentences, a colon that introduces it (headlines, transcripts), a signature line after it
 ("- Sanders."), the paragraph before, the subject of its main clause, a credit line after it
 ("Dana Cole, Institute for Fair Wages."), and last a name near it (right after its closing
@@ -89,7 +90,8 @@ def _speaker(
 
     1. `parse`: walk up the parse from the quote's tokens: the first speech verb outside the
        quote with a subject (or, for "X quoted Y as saying", an object) gives the speaker;
-       else the verb the quote is the clausal complement of, whatever the verb.
+       else the verb the quote is the clausal complement of, whatever the verb. `colon`: a
+       PERSON and a colon right before the opening mark ("Bush: “...”").
     2. `continues`: a quote right after an attributed quote in its paragraph (its sentence
        or the next) goes on with that quote's words.
     3. `nearby_verb`: the nearest speech verb outside quotes in the quote's sentences and
@@ -110,6 +112,11 @@ def _speaker(
     if found is not None:
         return found, "parse"
     lo, hi = _paragraph_sentences(quote, ctx)
+    # "Clinton: “...” Bush: “...”": a name and a colon right before the opening mark say who
+    # speaks, though an attributed quote comes just before.
+    found = _name_colon_before(quote, ctx)
+    if found is not None:
+        return found, "colon"
     # Right after an attributed quote, the quotation goes on: before a verb nearby that is
     # someone else's ("“...,” Lieberman told the Journal, after de Blasio stated ... “...”").
     if previous is not None and _continues(previous, quote, ctx, within=1):
@@ -213,8 +220,14 @@ def _previous_paragraph_speaker(
     verbs = [t for t in tokens if t.i not in ctx.quote_tokens and is_speech_verb(t, ctx)]
     if colon:
         # A speech verb's subject, else the subject of the clause that ends at the colon
-        # ("Trump issued the following statement:").
-        roots = [t for t in tokens if t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX")]
+        # ("Trump issued the following statement:"): the paragraph's root, or a verb that
+        # hangs on a word outside it (spaCy runs the sentence on into the quotation).
+        roots = [
+            t
+            for t in tokens
+            if t.pos_ in ("VERB", "AUX")
+            and (t.dep_ == "ROOT" or not prev_start <= t.head.idx < end)
+        ]
         for verb in [*reversed(verbs), *reversed(roots)]:
             found = verb_speaker(verb, ctx)
             if found is not None:
@@ -339,6 +352,18 @@ def _colon_speaker(
                 return span if span.label in SPEAKER_LABELS else None
             return add_name(before, ctx) if looks_like_name(before, ctx) else None
     return None
+
+
+def _name_colon_before(quote: ModelSpan, ctx: Context) -> ModelSpan | None:
+    """The PERSON named right before a colon and the quote's opening mark ("Bush: “...”")."""
+    doc = ctx.doc
+    at = quote.first - 1
+    while at >= 0 and doc[at].is_quote and at >= quote.first - 2:
+        at -= 1
+    if at < 1 or doc[at].text != ":" or not same_line(doc[at], doc[quote.first], ctx):
+        return None
+    span = ctx.by_token.get(at - 1)
+    return span if span is not None and span.label == "PERSON" else None
 
 
 def _nearby_verb_speaker(quote: ModelSpan, lo: int, hi: int, ctx: Context) -> ModelSpan | None:
