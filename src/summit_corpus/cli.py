@@ -9,6 +9,11 @@ from pathlib import Path
 
 import typer
 
+from summit_corpus.core import allocator
+
+# Before any command loads pyarrow: Arrow's allocator hands freed memory back (core/allocator.py).
+allocator.arrow_hands_memory_back()
+
 app = typer.Typer(
     help="Summit News Corpus: build, validate, annotate and publish the corpus.",
     no_args_is_help=True,
@@ -79,7 +84,7 @@ def build(
     ),
     batch_size: int = typer.Option(32, min=1, help="Articles per batch sent to a worker."),
     chunk_documents: int = typer.Option(
-        500, min=1, help="Documents published and validated at a time (bounds memory)."
+        500, min=1, help="Documents validated at a time, half as many published (bounds memory)."
     ),
 ) -> None:
     """Build, validate and publish the corpus from the raw articles in SEEDS."""

@@ -171,6 +171,39 @@ class TestDeterminismAndAtomicity:
         assert leftovers(tmp_path) == []
 
 
+class TestMemoryBounds:
+    def test_the_writer_takes_half_the_documents_validation_takes(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With chunk_documents=4, documents are published 2 at a time and validated 4 at a
+        time (a published chunk's working set is the larger), and the corpus is the one a
+        single chunk gives."""
+        import summit_corpus.validate as validation
+        from summit_corpus.core import chunks
+
+        seeds = copy_seeds(tmp_path, count=5)
+        whole = tmp_path / "whole"
+        build.build_corpus(seeds, whole, annotations=None, progress=False, chunk_documents=500)
+        published, validated = [], []
+        read, validate = chunks.iter_chunks, validation.validate_corpus
+
+        def reading(files, driver, docs_per_chunk=500, columns=None):  # type: ignore[no-untyped-def]
+            published.append(docs_per_chunk)
+            return read(files, driver, docs_per_chunk, columns)
+
+        def validating(corpus, **options):  # type: ignore[no-untyped-def]
+            validated.append(options["docs_per_chunk"])
+            return validate(corpus, **options)
+
+        monkeypatch.setattr(chunks, "iter_chunks", reading)
+        monkeypatch.setattr(validation, "validate_corpus", validating)
+        out = tmp_path / "chunked"
+        build.build_corpus(seeds, out, annotations=None, progress=False, chunk_documents=4)
+        assert published == [2] and validated == [4]
+        data = [p for p in manifest(whole) if p.startswith("data/")]
+        assert {p: manifest(out)[p] for p in data} == {p: manifest(whole)[p] for p in data}
+
+
 class TestCommand:
     def test_help_lists_the_commands(self) -> None:
         """`corpus --help` names every command group."""

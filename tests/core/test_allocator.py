@@ -3,6 +3,7 @@ in again; afterwards glibc's defaults are back."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -52,3 +53,41 @@ def test_by_default_a_freed_block_goes_back_to_the_kernel() -> None:
     kept, faults, restored = _rounds("default")
     assert (kept, restored) == ("False", "False")
     assert faults > 4 * 10_000
+
+
+_ARROW_POOL = """
+import os, sys
+import summit_corpus.cli  # the `corpus` command's module, as its entry point loads it
+import pyarrow as pa
+print(pa.default_memory_pool().backend_name, os.environ["JE_ARROW_MALLOC_CONF"])
+"""
+
+
+def _arrow_pool(**environment: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in allocator.ARROW_ENVIRONMENT}
+    out = subprocess.run(
+        [sys.executable, "-c", _ARROW_POOL],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**env, **environment},
+    )
+    return out.stdout.strip()
+
+
+def test_a_corpus_process_gives_arrow_jemalloc_handing_pages_back() -> None:
+    """The `corpus` command sets Arrow's pool to jemalloc, whose freed pages go back within
+    100 ms (`arrow_hands_memory_back`), before pyarrow is loaded; its workers inherit it."""
+    assert _arrow_pool() == "jemalloc dirty_decay_ms:100,muzzy_decay_ms:0"
+
+
+def test_a_pool_the_user_chose_is_kept() -> None:
+    """ARROW_DEFAULT_MEMORY_POOL set by the user wins."""
+    assert _arrow_pool(ARROW_DEFAULT_MEMORY_POOL="system").startswith("system ")
+
+
+def test_once_pyarrow_is_loaded_nothing_is_set() -> None:
+    """Set after pyarrow is loaded, the variables would only mislead: they are left alone."""
+    import pyarrow  # noqa: F401 - loaded, as in this test process
+
+    assert allocator.arrow_hands_memory_back() is False
