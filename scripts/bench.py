@@ -375,6 +375,9 @@ def _measure_main(kind: str, raw_args: str) -> None:
     if kind == "spacy":
         result = measure_spacy(Path(args["seeds"]))
     elif kind == "build":
+        from summit_corpus.core import allocator
+
+        allocator.arrow_hands_memory_back()  # as the `corpus` command does, before pyarrow loads
         workers = args["workers"]
         result = measure_build(
             Path(args["seeds"]),
