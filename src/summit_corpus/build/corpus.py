@@ -451,9 +451,9 @@ def _publish(
 
     The staged tables are sorted by doc_id, so they are read `publish_chunk(chunk_documents)`
     documents at a time, each chunk with every row of its documents (the human layer's rows
-    merged in), and the published files `chunk_documents` at a time: memory holds one chunk,
-    whatever the size of the corpus. `datasheet` (relative to the corpus
-    folder) is rendered into it before the manifest is written. `store` (the cache folder)
+    merged in), and the published files are validated `chunk_documents` documents at a time:
+    memory holds one chunk, whatever the size of the corpus. `datasheet` (relative to the
+    corpus folder) is rendered into it before the manifest is written. `store` (the cache folder)
     keeps what validation checked of each shard and the datasheet's PNGs; the shards of
     `previous` (the corpus replaced) whose sources did not change are taken, not written.
     """
