@@ -274,13 +274,19 @@ def _main_clause_speaker(
     return None
 
 
-def _end_of_quote_line(quote: ModelSpan, text: str) -> int | None:
-    """RETURNS (int | None): Where the line the quotation ends ends (its newline), when only
-    closing marks and a full stop follow the quotation there; None otherwise."""
+# The line after a quotation that signs it ("- Sanders.") or credits it ("Dana Cole, a voter.").
+_SIGNATURE_LINE = re.compile(r"\n\s*[-–—―]\s*([^\n]{1,60}?)\.?[ \t]*(?=\n|$)")
+_CREDIT_LINE = re.compile(r"\n\s*(?:[-–—―]\s*)?([^\n]{1,100})(?=\n|$)")
+
+
+def _line_after_quote(quote: ModelSpan, text: str, line: re.Pattern[str]) -> re.Match[str] | None:
+    """RETURNS (re.Match | None): `line` matched from the end of the line the quotation ends
+    (its newline), when only closing marks and a full stop follow the quotation there; None
+    otherwise. Its offsets are the text's."""
     start = text.find("\n", quote.end)
     if start < 0 or text[quote.end : start].strip(" \t\xa0”\"'’.") != "":
         return None
-    return start
+    return line.match(text, start)
 
 
 def _signature_speaker(
@@ -288,14 +294,10 @@ def _signature_speaker(
 ) -> ModelSpan | None:
     """A quotation signed on the next line ("“...” / - Sanders."): the name of a paragraph
     that is a dash and a name only."""
-    text = ctx.text
-    start = _end_of_quote_line(quote, text)
-    if start is None:
-        return None
-    line = re.match(r"\n\s*[-–—―]\s*([^\n]{1,60}?)\.?[ \t]*(?=\n|$)", text[start:])
+    line = _line_after_quote(quote, ctx.text, _SIGNATURE_LINE)
     if line is None:
         return None
-    name = ctx.doc.char_span(start + line.start(1), start + line.end(1), alignment_mode="expand")
+    name = ctx.doc.char_span(line.start(1), line.end(1), alignment_mode="expand")
     if name is None:
         return None
     spans = {ctx.by_token[t.i] for t in name if t.i in ctx.by_token}
@@ -312,13 +314,10 @@ def _credit_line_speaker(
     they are ("“...” / Dana Cole, Institute for Fair Wages." or "- Dana Cole, a voter."):
     that person."""
     text = ctx.text
-    start = _end_of_quote_line(quote, text)
-    if start is None:
-        return None
-    line = re.match(r"\n\s*(?:[-–—―]\s*)?([^\n]{1,100})(?=\n|$)", text[start:])
+    line = _line_after_quote(quote, text, _CREDIT_LINE)
     if line is None:
         return None
-    at = start + line.start(1)
+    at = line.start(1)
     token = ctx.doc.char_span(at, at + 1, alignment_mode="expand")
     span = None if token is None else ctx.by_token.get(token.start)
     if span is None or span.label != "PERSON" or span.start != at:
