@@ -69,8 +69,9 @@ class Context:
     source_at: list[int] = field(default_factory=list)
     source_span: list[ModelSpan] = field(default_factory=list)
     added: list[ModelSpan] = field(default_factory=list)
-    # The last word of each PERSON -> the token after its first mention (`_known_surname`).
-    surname_at: dict[str, int] = field(default_factory=dict)
+    # The last word of each PERSON -> the token after its first mention (`_known_surname`);
+    # None until first asked for.
+    surname_at: dict[str, int] | None = None
     replaced: list[ModelSpan] = field(default_factory=list)
 
 
@@ -422,7 +423,8 @@ def _known_surname(token: Token, ctx: Context) -> bool:
     text = token.text
     if not text[:1].isupper() or not text.isalpha():
         return False
-    if not ctx.surname_at:
+    if ctx.surname_at is None:  # made once; the spans added later are noted as they come
+        ctx.surname_at = {}
         for span in ctx.spans:
             _note_surname(span, ctx)
     at = ctx.surname_at.get(text)
@@ -430,7 +432,8 @@ def _known_surname(token: Token, ctx: Context) -> bool:
 
 
 def _note_surname(span: ModelSpan, ctx: Context) -> None:
-    if span.label == "PERSON":
+    """Add a PERSON span's last word to the surname index, once the index is made."""
+    if span.label == "PERSON" and ctx.surname_at is not None:
         word = ctx.text[span.start : span.end].split()[-1]
         ctx.surname_at[word] = min(ctx.surname_at.get(word, span.last), span.last)
 
@@ -476,8 +479,7 @@ def _as_person(span: ModelSpan, ctx: Context) -> ModelSpan:
     for i in range(span.first, span.last):
         ctx.by_token[i] = person
     ctx.spans = sorted([*(s for s in ctx.spans if s.key != span.key), person], key=lambda s: s.key)
-    if ctx.surname_at:
-        _note_surname(person, ctx)
+    _note_surname(person, ctx)
     ctx.added.append(person)
     ctx.replaced.append(span)
     return person
@@ -515,8 +517,7 @@ def add_name(token: Token, ctx: Context) -> ModelSpan | None:
         ctx.by_token[i] = span
     ctx.spans.append(span)
     ctx.spans.sort(key=lambda s: s.key)
-    if ctx.surname_at:
-        _note_surname(span, ctx)
+    _note_surname(span, ctx)
     ctx.added.append(span)
     return span
 
