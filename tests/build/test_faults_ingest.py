@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fault_helpers import SEEDS, copy_seeds, corpus_command
 
-from summit_corpus.build import ingest, seeds
+from summit_corpus.build import faults, ingest, seeds
 from summit_corpus.build.corpus import build_corpus
 from summit_corpus.core.errors import BuildError, InputError, printable
 
@@ -130,6 +130,54 @@ class TestUnreadable:
         )
         assert "Traceback" not in result.stderr
         assert not (tmp_path / "corpus").exists()
+
+
+class TestFilesChangedDuringTheBuild:
+    """The seeds folder is listed with each file's hash, not its bytes; an article's bytes are
+    read again when its batch is sent, and must be the ones it was listed with."""
+
+    def test_listing_holds_hashes_not_bytes(self, tmp_path: Path) -> None:
+        found = seeds.read_seeds(copy_seeds(tmp_path, 2))
+        for article in found.articles:
+            assert not hasattr(article, "data")
+            assert article.read().sha256 == article.sha256
+
+    def test_an_article_edited_mid_build_fails_it_and_keeps_the_corpus(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Its rows would not be the ones its cache key and provenance name: the build stops
+        with one line naming the file, and the corpus built before stays as it was."""
+        folder = copy_seeds(tmp_path, 3)
+        out = tmp_path / "corpus"
+
+        def build() -> None:
+            build_corpus(
+                folder, out, annotations=None, progress=False, workers=1, batch_size=1, cache=False
+            )
+
+        build()
+        before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        last = sorted(folder.iterdir())[-1]
+        original = faults.point
+
+        def edit_after_first_batch(name: str) -> None:
+            if name == "staging.batch":
+                last.write_bytes(last.read_bytes() + b"An edit.\n")
+            original(name)
+
+        monkeypatch.setattr(faults, "point", edit_after_first_batch)
+        with pytest.raises(InputError) as raised:
+            build()
+        assert raised.value.rule == "unchanged"
+        assert str(raised.value).startswith(f"{printable(last)}: rule 'unchanged'")
+        assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+
+    def test_an_article_deleted_mid_build_is_named(self, tmp_path: Path) -> None:
+        article = seeds.read_seeds(copy_seeds(tmp_path, 1)).articles[0]
+        article.path.unlink()
+        with pytest.raises(InputError, match="rule 'readable'") as raised:
+            article.read()
+        assert raised.value.path == article.path
 
 
 class TestEncodings:

@@ -154,10 +154,10 @@ def namespace(pipeline_version: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
-def article_key(source_file: str, data: bytes) -> str:
-    """RETURNS (str): The cache key of an article: hash of its source path and its bytes' hash."""
-    sha = hashlib.sha256(data).hexdigest()
-    return hashlib.sha256(f"{source_file}\0{sha}".encode()).hexdigest()
+def article_key(source_file: str, sha256: str) -> str:
+    """RETURNS (str): The cache key of an article: hash of its source path and its bytes'
+    hash (`sha256`)."""
+    return hashlib.sha256(f"{source_file}\0{sha256}".encode()).hexdigest()
 
 
 @dataclass(slots=True)
@@ -182,15 +182,15 @@ class ArticleCache:
     def __post_init__(self) -> None:
         self._folder = self.root / namespace(self.version)
 
-    def path(self, raw: ingest.RawArticle) -> Path:
+    def path(self, raw: ingest.ArticleSource) -> Path:
         """RETURNS (Path): Where `raw`'s entry lives (whether or not it exists)."""
-        key = article_key(raw.source_file, raw.data)
+        key = article_key(raw.source_file, raw.sha256)
         return self._folder / key[:2] / f"{key}.arrow"
 
-    def get(self, raw: ingest.RawArticle) -> dict[str, pa.Table] | None:
+    def get(self, raw: ingest.ArticleSource) -> dict[str, pa.Table] | None:
         """Read one article's rows, if its entry is intact and made for this article.
 
-        raw (ingest.RawArticle): The article.
+        raw (ingest.ArticleSource): The article.
         RETURNS (dict[str, pa.Table] | None): Table name -> rows; None when not cached or the
             entry is damaged (a damaged entry is deleted, counted in `damaged`, and the
             article parsed again).
@@ -211,10 +211,10 @@ class ArticleCache:
         self.hits += 1
         return entry
 
-    def put(self, raw: ingest.RawArticle, rows: Mapping[str, pa.Table]) -> None:
+    def put(self, raw: ingest.ArticleSource, rows: Mapping[str, pa.Table]) -> None:
         """Store one article's rows (atomically: readers see the old entry or the new one).
 
-        raw (ingest.RawArticle): The article.
+        raw (ingest.ArticleSource): The article.
         rows (Mapping[str, pa.Table]): Table name -> this article's rows.
         """
         path = self.path(raw)

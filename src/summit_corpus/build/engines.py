@@ -337,7 +337,7 @@ class Staged:
 
 
 def process_corpus(
-    raws: Sequence[ingest.RawArticle],
+    raws: Sequence[ingest.ArticleSource],
     engine: Engine,
     staging: Path,
     *,
@@ -353,7 +353,7 @@ def process_corpus(
     does not grow with the number of articles, and the staged rows are the same whatever the
     engine, the number of workers or the cache held.
 
-    raws (Sequence[ingest.RawArticle]): The raw files (without duplicates).
+    raws (Sequence[ingest.ArticleSource]): The raw files (without duplicates).
     engine (Engine): Where uncached articles are processed.
     staging (Path): Folder for the staging files (created; the caller deletes it).
     cache (ArticleCache | None): Per-article cache; None parses every article.
@@ -431,13 +431,13 @@ class _StagingRun:
         self.cache = cache
         self.advance = advance
         self.reader = _CacheReader(cache) if cache is not None else None
-        self.queue: deque[tuple[list[ingest.RawArticle], list[bool]]] = deque()
+        self.queue: deque[tuple[list[ingest.ArticleSource], list[bool]]] = deque()
         self.errors: list[str] = []
         self.hits = 0
         self.parsed = 0
         self.repaired = 0
 
-    def misses(self, windows: list[list[ingest.RawArticle]]) -> Iterator[pa.Table]:
+    def misses(self, windows: list[list[ingest.ArticleSource]]) -> Iterator[pa.Table]:
         """YIELDS (pa.Table): Per window with uncached articles, their raw table for the
         engine; every window is queued, in order, with which of its articles are cached."""
         for window in windows:
@@ -448,7 +448,7 @@ class _StagingRun:
                 self.parsed += len(missing)
                 yield pipeline.raw_table(missing)
 
-    def emit(self, window: list[ingest.RawArticle], cached: list[bool], result: Any) -> None:
+    def emit(self, window: list[ingest.ArticleSource], cached: list[bool], result: Any) -> None:
         """Write one window's rows: the engine's `result` for its parsed articles (cached as
         they come back) and the cache entries of the others."""
         parts: dict[str, list[pa.Table]] = {t.name: [] for t in pipeline.PER_ARTICLE_TABLES}
@@ -470,7 +470,7 @@ class _StagingRun:
 
     def _take_parsed(
         self,
-        window: list[ingest.RawArticle],
+        window: list[ingest.ArticleSource],
         cached: list[bool],
         result: Any,
         parts: dict[str, list[pa.Table]],
@@ -492,7 +492,7 @@ class _StagingRun:
 
     def _take_cached(
         self,
-        window: list[ingest.RawArticle],
+        window: list[ingest.ArticleSource],
         cached: list[bool],
         parts: dict[str, list[pa.Table]],
     ) -> None:
@@ -530,13 +530,13 @@ class _CacheReader:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="summit-cache")
         self._pending: dict[str, Future[dict[str, pa.Table] | None]] = {}
 
-    def read_ahead(self, window: Sequence[ingest.RawArticle], cached: Sequence[bool]) -> None:
+    def read_ahead(self, window: Sequence[ingest.ArticleSource], cached: Sequence[bool]) -> None:
         """Start reading the entries of a window's cached articles (once each)."""
         for raw, hit in zip(window, cached, strict=True):
             if hit and raw.source_file not in self._pending:
                 self._pending[raw.source_file] = self._pool.submit(self._cache.get, raw)
 
-    def get(self, raw: ingest.RawArticle) -> dict[str, pa.Table] | None:
+    def get(self, raw: ingest.ArticleSource) -> dict[str, pa.Table] | None:
         """RETURNS (dict[str, pa.Table] | None): The article's entry (as `ArticleCache.get`)."""
         future = self._pending.pop(raw.source_file, None)
         return future.result() if future is not None else self._cache.get(raw)

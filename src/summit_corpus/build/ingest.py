@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from summit_corpus.build.encoding import BOM, decode
 from summit_corpus.core.errors import Errors, InputError, printable
@@ -132,6 +132,37 @@ _MAX_HEADER_PROSE_LINES = 2
 _MAX_HEADLINE_CHARS = 200
 
 
+def doc_id_of(source_file: str) -> str:
+    """RETURNS (str): The stable id of the raw file at `source_file`: the relative path
+    without its extension."""
+    if "." in Path(source_file).name:
+        return source_file.rsplit(".", 1)[0]
+    return source_file
+
+
+class ArticleSource(Protocol):
+    """A raw article file as the build lists it, with or without its bytes in hand
+    (`RawArticle`, `seeds.ArticleFile`): what the cache, the staged sets and the engines need
+    to know of it, and `read` for its bytes."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def source_file(self) -> str: ...
+
+    @property
+    def doc_id(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def content_sha256(self) -> str: ...
+
+    def read(self) -> RawArticle: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RawArticle:
     """A raw file as read from disk.
@@ -148,13 +179,21 @@ class RawArticle:
     @property
     def doc_id(self) -> str:
         """RETURNS (str): Stable id: the relative path without its extension."""
-        if "." in Path(self.source_file).name:
-            return self.source_file.rsplit(".", 1)[0]
-        return self.source_file
+        return doc_id_of(self.source_file)
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def content_sha256(self) -> str:
+        """RETURNS (str): SHA-256 of the bytes after a byte order mark, which does not make
+        different content."""
+        return hashlib.sha256(self.data.removeprefix(BOM.encode("utf-8"))).hexdigest()
+
+    def read(self) -> RawArticle:
+        """RETURNS (RawArticle): Itself: its bytes are in hand."""
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +289,7 @@ def discover(seeds_dir: Path) -> list[RawArticle]:
     found = read_seeds(seeds_dir)
     if found.problems:
         raise found.problems[0]
-    return found.articles
+    return [article.read() for article in found.articles]
 
 
 def split_lines(text: str) -> list[tuple[str, str]]:

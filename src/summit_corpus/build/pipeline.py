@@ -161,10 +161,12 @@ class ArticleResult:
     error: dict[str, Any] | None = None
 
 
-def raw_table(raws: Sequence[ingest.RawArticle]) -> pa.Table:
-    """RETURNS (pa.Table): Raw articles as an Arrow table of RAW_SCHEMA."""
+def raw_table(raws: Sequence[ingest.ArticleSource]) -> pa.Table:
+    """RETURNS (pa.Table): Raw articles as an Arrow table of RAW_SCHEMA, their bytes read
+    now (`ArticleSource.read`)."""
+    read = [raw.read() for raw in raws]
     return pa.table(
-        {"source_file": [r.source_file for r in raws], "data": [r.data for r in raws]},
+        {"source_file": [r.source_file for r in read], "data": [r.data for r in read]},
         schema=RAW_SCHEMA,
     )
 

@@ -60,16 +60,16 @@ MERGE_MAX_ARTICLES = 256
 _CODE = ("engines.py", "staging.py", "reuse.py")
 
 
-def staged_key(raws: Sequence[ingest.RawArticle]) -> str:
+def staged_key(raws: Sequence[ingest.ArticleSource]) -> str:
     """RETURNS (str): The key of a corpus's staged set: its articles and the staging code."""
     return set_key(article_keys(raws))
 
 
-def article_keys(raws: Sequence[ingest.RawArticle]) -> list[tuple[str, str]]:
+def article_keys(raws: Sequence[ingest.ArticleSource]) -> list[tuple[str, str]]:
     """RETURNS (list[tuple[str, str]]): (doc_id, cache key) of each article, in doc_id order
     (the order of the staged rows)."""
     ordered = sorted(raws, key=lambda r: (r.doc_id, r.source_file))
-    return [(raw.doc_id, article_key(raw.source_file, raw.data)) for raw in ordered]
+    return [(raw.doc_id, article_key(raw.source_file, raw.sha256)) for raw in ordered]
 
 
 def set_key(articles: Sequence[tuple[str, str]]) -> str:

@@ -48,6 +48,10 @@ class Errors:
         "{path}: rule 'doc_id_pattern': the file name gives doc_id {doc_id}, but a doc_id may "
         "hold only ASCII letters, digits, '_', '.', '-' and '/'. Rename the file."
     )
+    E014 = (
+        "{path}: rule 'unchanged': the file changed while the build ran (its bytes are not the "
+        "ones the seeds folder was listed with). Build again once nothing writes to --seeds."
+    )
     # build
     E101 = "build failed: {count} raw file(s) rejected; the previous corpus was left as it was."
     E102 = "build failed: the new corpus is invalid ({count} failure(s)); the previous corpus was left as it was."
