@@ -401,6 +401,55 @@ class TestNobodysWords:
         """What is attributed, in a headline, or more than a label stays a QUOTE."""
         assert quote in _quotes(_annotate(nlp, scheme, text))
 
+    @pytest.mark.parametrize(
+        ("text", "quote"),
+        [
+            # the writer speaks: "I said"
+            ("Court notes.\nThe clerk looked up. “Okay,” I said, and sat down.", "Okay,"),
+            # a share of those polled says it
+            (
+                "Poll.\nMost voters in the county said they were “very worried” about jobs.",
+                "very worried",
+            ),
+        ],
+    )
+    def test_words_a_speech_verb_gives_to_no_one_named_stay(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str
+    ) -> None:
+        """A short quotation a speech verb attributes to someone unnamed ("I", "most voters")
+        is someone's words, no label, though no relation can point to its speaker."""
+        pre = _annotate(nlp, scheme, text)
+        assert quote in _quotes(pre)
+        assert quote not in _speakers(pre)
+
+
+class TestHeadlines:
+    @pytest.mark.parametrize(
+        ("text", "quote", "speaker"),
+        [
+            pytest.param(
+                "DNC issues ‘deep and sincere apology’ to Dana Maddox.\n"
+                "The committee wrote to the senator on Monday.",
+                "deep and sincere apology",
+                "DNC",
+                id="the-organisation-it-opens-with-not-the-name-after-the-quote",
+            ),
+            pytest.param(
+                "Pruitt 'glad to finish' fight with Corbin.\n"
+                "Senator Ed Pruitt spoke in Ohio on Monday.",
+                "glad to finish",
+                "Pruitt",
+                id="a-surname-ner-missed-is-the-person-the-story-names",
+            ),
+        ],
+    )
+    def test_a_headline_quote_is_its_opening_names(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str, speaker: str
+    ) -> None:
+        """A quotation in the headline is the words of the person the headline opens with,
+        not of the name nearest it; a surname NER missed there is the person the story names."""
+        assert _speakers(_annotate(nlp, scheme, text))[quote] == speaker
+
 
 class TestQuotationsOverParagraphs:
     @pytest.mark.parametrize(

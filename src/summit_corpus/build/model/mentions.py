@@ -1,4 +1,4 @@
-"""Mentions for the speaker rule (`rule/speaker.v8`): which span a subject token stands for.
+"""Mentions for the speaker rule (`rule/speaker.v9`): which span a subject token stands for.
 
 `speakers` decides where a quote's speaker is said (`speakers._speaker`); this module turns
 the token found there into a span: a name is its span; a proper noun NER missed becomes a
@@ -417,9 +417,10 @@ def _person_after_title(token: Token, span: ModelSpan | None, ctx: Context) -> M
     return None
 
 
-def _known_surname(token: Token, ctx: Context) -> bool:
+def _known_surname(token: Token, ctx: Context, anywhere: bool = False) -> bool:
     """Whether a capitalised word is the last word of a PERSON named before it ("Bill
-    Skelly" ... "said Skelly"), whatever the tagger took it for (an adverb, a verb)."""
+    Skelly" ... "said Skelly"), whatever the tagger took it for (an adverb, a verb); with
+    `anywhere`, of a PERSON named anywhere in the text."""
     text = token.text
     if not text[:1].isupper() or not text.isalpha():
         return False
@@ -428,7 +429,13 @@ def _known_surname(token: Token, ctx: Context) -> bool:
         for span in ctx.spans:
             _note_surname(span, ctx)
     at = ctx.surname_at.get(text)
-    return at is not None and at <= token.i
+    return at is not None and (anywhere or at <= token.i)
+
+
+def surname_named_later(token: Token, ctx: Context) -> bool:
+    """Whether a word in no span is the surname of a person the text names, before or after
+    it (a headline's "Pence blames ..." before the story's "Mike Pence")."""
+    return token.i not in ctx.by_token and _known_surname(token, ctx, anywhere=True)
 
 
 def _note_surname(span: ModelSpan, ctx: Context) -> None:
