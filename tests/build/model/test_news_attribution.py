@@ -451,6 +451,21 @@ class TestHeadlines:
         assert _speakers(_annotate(nlp, scheme, text))[quote] == speaker
 
 
+class TestParagraphsOfQuotation:
+    def test_the_subject_of_the_paragraph_before_speaks(
+        self, nlp: Language, scheme: Scheme
+    ) -> None:
+        """A paragraph that is all quotation, after one about a named person with no verb of
+        saying, is that person's words: the subject of its last main clause."""
+        text = (
+            "Budget talks.\nSenator Dana Maddox is upbeat about the plan's chances in the "
+            "spring.\n“Not only can it pass in the spring, it is the one bill both parties "
+            "can sign.”"
+        )
+        quote = "Not only can it pass in the spring, it is the one bill both parties can sign."
+        assert _speakers(_annotate(nlp, scheme, text))[quote] == "Dana Maddox"
+
+
 class TestQuotationsOverParagraphs:
     @pytest.mark.parametrize(
         ("text", "quote"),

@@ -307,6 +307,20 @@ def _previous_paragraph_speaker(
             found = verb_speaker(verb, ctx)
             if found is not None:
                 return found
+        # "Viguerie is upbeat about Cruz's chances. / “Not only can Ted Cruz win ...”": with
+        # no speech verb there, the named subject of the paragraph's last main clause.
+        return _last_main_subject(tokens, ctx)
+    return None
+
+
+def _last_main_subject(tokens: Sequence[Token], ctx: Context) -> ModelSpan | None:
+    """The PERSON or ORG that is the subject of the last sentence root among `tokens`."""
+    for root in reversed([t for t in tokens if t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX")]):
+        for subject in (c for c in root.children if c.dep_ in SUBJECT_DEPS):
+            found = mention(subject, ctx)
+            if found is not None and found.label in ("PERSON", "ORG"):
+                return found
+        return None
     return None
 
 
