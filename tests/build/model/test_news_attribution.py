@@ -235,6 +235,35 @@ class TestParserSlips:
         pre = annotate_doc("doc", doc.text, doc, scheme)
         assert _speakers(pre) == {"We saw the plan,": "Alvarez"}
 
+    def test_the_name_and_verb_right_after_the_closing_mark_speak(self, scheme: Scheme):
+        """ "“...,” Diaz said after Ruiz said it.": the parser may hang the quotation on the
+        later clause's speech verb; the name and speech verb right after the closing mark of
+        a quotation that ends in a comma attribute it all the same."""
+        words = ['"', "We", "never", "said", "it", ",", '"', "Diaz", "said", "after", "Ruiz"]
+        words += ["said", "it", "."]
+        spaces = [False, True, True, True, False, False, True, True, True, True, True]
+        spaces += [True, False, False]
+        heads = [3, 3, 3, 11, 3, 3, 3, 8, 8, 11, 11, 8, 11, 8]
+        deps = ["punct", "nsubj", "neg", "ccomp", "dobj", "punct", "punct", "nsubj", "ROOT"]
+        deps += ["mark", "nsubj", "advcl", "dobj", "punct"]
+        pos = ["PUNCT", "PRON", "ADV", "VERB", "PRON", "PUNCT", "PUNCT", "PROPN", "VERB"]
+        pos += ["SCONJ", "PROPN", "VERB", "PRON", "PUNCT"]
+        lemmas = ['"', "we", "never", "say", "it", ",", '"', "Diaz", "say", "after", "Ruiz"]
+        lemmas += ["say", "it", "."]
+        ents = ["O"] * 7 + ["B-PERSON", "O", "O", "B-PERSON", "O", "O", "O"]
+        doc = Doc(
+            Vocab(),
+            words=words,
+            spaces=spaces,
+            heads=heads,
+            deps=deps,
+            pos=pos,
+            lemmas=lemmas,
+            ents=ents,
+        )
+        pre = annotate_doc("doc", doc.text, doc, scheme)
+        assert _speakers(pre) == {"We never said it,": "Diaz"}
+
     def test_a_name_after_the_verb_the_parser_hangs_elsewhere_speaks(self, scheme: Scheme):
         """ "“...,” said ranking Democrat Elena Marz.": the parser may hang the name after
         the verb on another word (a participle) and NER may miss it, taking only the title

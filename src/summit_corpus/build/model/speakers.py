@@ -113,6 +113,9 @@ def _speaker(
     # spaCy may run a sentence over a line break; the attribution is in the quote's paragraph.
     para_start, para_end = _paragraph(ctx.text, quote)
     opener = _headline_opener(quote, ctx)
+    found = _right_after(quote, ctx)
+    if found is not None:
+        return found, "parse"
     found = _parse_speaker(quote, ctx, para_start, para_end)
     if found is not None:
         # "Cruz: Trump Would Put Liberals On Court, ‘...’": the headline's "Name:" speaks.
@@ -204,6 +207,48 @@ def _headline(
         return found, how
     span = opener if isinstance(opener, ModelSpan) else add_name(opener, ctx)
     return (found, how) if span is None else (span, "headline")
+
+
+def _right_after(quote: ModelSpan, ctx: Context) -> ModelSpan | None:
+    """The speaker of the attribution right after a quotation that ends in a comma, a
+    question or an exclamation mark ("“...,” Trump said, after Quick said ...", "“...?”
+    asked Dunn, now a partner ..."): a PERSON and a speech verb, or a speech verb and the
+    person its noun phrase names ("said Cruz constituent Dan Golvach": Golvach), with only
+    punctuation before them. The parse may hang the quotation on another clause's verb."""
+    doc, text = ctx.doc, ctx.text
+    if text[quote.end - 1 : quote.end] not in (",", "?", "!"):
+        return None
+    # A fragment after a word ("what Judge Ray called “distasteful,” Santilli wrote") is part
+    # of a sentence that goes on, not a quotation the words after it attribute.
+    before = text[text.rfind("\n", 0, quote.start) + 1 : quote.start].rstrip(" \t\xa0“\"'‘")
+    if before and before[-1] not in ".?!:;,—–-”’\"')":
+        return None
+    at = quote.last
+    while (
+        at < min(len(doc), quote.last + 3)
+        and (doc[at].is_punct or doc[at].pos_ == "PUNCT")
+        and "\n" not in doc[at].text
+    ):
+        at += 1
+    if at == quote.last or at >= len(doc) - 1:
+        return None
+    span = ctx.by_token.get(at)
+    if span is not None and span.label == "PERSON":
+        verb = span.last
+        if verb + 1 >= len(doc) or not is_speech_verb(doc[verb], ctx):
+            return None
+        # "“...,” Trump said: “...”": the verb introduces the next quotation.
+        return None if doc[verb + 1].text == ":" else span
+    if not is_speech_verb(doc[at], ctx):
+        return None
+    found = None
+    for token in doc[at + 1 : at + 8]:
+        named = ctx.by_token.get(token.i)
+        if named is not None and named.label == "PERSON":
+            found = named
+        elif token.pos_ not in ("PROPN", "NOUN", "ADJ", "PART") and named is None:
+            break
+    return found
 
 
 def _parse_speaker(
