@@ -470,6 +470,13 @@ class TestHeadlines:
                 "Pruitt",
                 id="a-surname-ner-missed-is-the-person-the-story-names",
             ),
+            pytest.param(
+                "The Latest: Rivers declares ‘revolution,’ ignores losses.\n"
+                "Senator Ann Rivers spoke in Ohio on Monday.",
+                "revolution,",
+                "Rivers",
+                id="a-speech-verbs-subject-the-story-names-later",
+            ),
         ],
     )
     def test_a_headline_quote_is_its_opening_names(

@@ -359,7 +359,11 @@ def named(token: Token, ctx: Context) -> ModelSpan | None:
         return _relabel(span, ctx)
     if (
         span is None
-        and (looks_like_name(token, ctx) or _known_surname(token, ctx))
+        and (
+            looks_like_name(token, ctx)
+            # A headline names a person before the story does ("Sanders declares ...").
+            or _known_surname(token, ctx, anywhere=ctx.text.find("\n", 0, token.idx) < 0)
+        )
         and not _is_title(token)
     ):
         added = add_name(token, ctx)
