@@ -173,7 +173,7 @@ def _headline_opener(quote: ModelSpan, ctx: Context) -> ModelSpan | Token | None
     after it: a PERSON ("Sanders: Endorsements prove Clinton ‘...’", "McCain Challenger Kelli
     Ward: ..." with 'McCain Challenger' an ORG), an ORG ("DNC issues ‘...’"), or the first
     word when it is the surname of a person the text names (NER misses names in headlines:
-    "Pence blames ..."; `_opener_span` makes it a PERSON span). None otherwise."""
+    "Pence blames ..."; `_headline` makes it a PERSON span). None otherwise."""
     text = ctx.text
     if text.find("\n", 0, quote.start) >= 0:
         return None
@@ -235,10 +235,10 @@ def _right_after(quote: ModelSpan, ctx: Context) -> ModelSpan | None:
     span = ctx.by_token.get(at)
     if span is not None and span.label == "PERSON":
         verb = span.last
-        if verb + 1 >= len(doc) or not is_speech_verb(doc[verb], ctx):
+        if verb >= len(doc) or not is_speech_verb(doc[verb], ctx):
             return None
         # "“...,” Trump said: “...”": the verb introduces the next quotation.
-        return None if doc[verb + 1].text == ":" else span
+        return None if doc[verb + 1 : verb + 2].text == ":" else span
     if not is_speech_verb(doc[at], ctx):
         return None
     found = None
