@@ -264,6 +264,35 @@ class TestParserSlips:
         pre = annotate_doc("doc", doc.text, doc, scheme)
         assert _speakers(pre) == {"We never said it,": "Diaz"}
 
+    def test_a_name_ner_cut_at_a_no_break_space_is_the_whole_name(self, scheme: Scheme):
+        """ "“...,” said Stu\\xa0Burke.": NER may end the name at the no-break space; the
+        speaker is the whole name, a PERSON span of the rule."""
+        words = ['"', "We", "won", ",", '"', "said", "Stu", "\xa0", "Burke", "."]
+        spaces = [False, True, False, False, True, True, False, False, False, False]
+        heads = [2, 2, 5, 2, 5, 5, 5, 6, 6, 5]
+        deps = ["punct", "nsubj", "ccomp", "punct", "punct", "ROOT", "nsubj", "dep", "appos"]
+        deps += ["punct"]
+        pos = ["PUNCT", "PRON", "VERB", "PUNCT", "PUNCT", "VERB", "PROPN", "SPACE", "PROPN"]
+        pos += ["PUNCT"]
+        lemmas = ['"', "we", "win", ",", '"', "say", "Stu", "\xa0", "Burke", "."]
+        ents = ["O"] * 6 + ["B-PERSON", "O", "O", "O"]
+        doc = Doc(
+            Vocab(),
+            words=words,
+            spaces=spaces,
+            heads=heads,
+            deps=deps,
+            pos=pos,
+            lemmas=lemmas,
+            ents=ents,
+        )
+        pre = annotate_doc("doc", doc.text, doc, scheme)
+        assert _speakers(pre) == {"We won,": "Stu\xa0Burke"}
+        person = [s for s in pre.spans if s["label"] == "PERSON"]
+        assert [(s["text"], s["source"]) for s in person] == [
+            ("Stu\xa0Burke", scheme.rules.speaker.name)
+        ]
+
     def test_a_name_after_the_verb_the_parser_hangs_elsewhere_speaks(self, scheme: Scheme):
         """ "“...,” said ranking Democrat Elena Marz.": the parser may hang the name after
         the verb on another word (a participle) and NER may miss it, taking only the title

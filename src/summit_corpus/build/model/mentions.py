@@ -484,16 +484,41 @@ def _relabel(span: ModelSpan, ctx: Context) -> ModelSpan | None:
     return _as_person(span, ctx)
 
 
+def join_split_names(ctx: Context) -> None:
+    """A PERSON that NER cut at a space other than a plain one ("Stu\\xa0Burguiere" gives
+    'Stu') is the whole name: a PERSON span of this rule over both words, in its place."""
+    doc = ctx.doc
+    for span in [s for s in ctx.spans if s.label == "PERSON" and s.last + 1 < len(doc)]:
+        gap, word = doc[span.last], doc[span.last + 1]
+        if (
+            gap.pos_ == "SPACE"
+            and "\n" not in gap.text
+            and word.pos_ == "PROPN"
+            and word.text.isalpha()
+            and word.text[:1].isupper()
+            and word.i not in ctx.by_token
+            and word.i not in ctx.quote_tokens
+        ):
+            end = word.idx + len(word)
+            whole = ModelSpan(span.start, end, "PERSON", ctx.name, span.first, word.i + 1)
+            _replace(span, whole, ctx)
+
+
 def _as_person(span: ModelSpan, ctx: Context) -> ModelSpan:
     """A PERSON span of this rule in place of `span` (which is dropped)."""
     person = ModelSpan(span.start, span.end, "PERSON", ctx.name, span.first, span.last)
-    for i in range(span.first, span.last):
+    _replace(span, person, ctx)
+    return person
+
+
+def _replace(span: ModelSpan, person: ModelSpan, ctx: Context) -> None:
+    """Put the PERSON span `person` of this rule in the place of `span` (dropped)."""
+    for i in range(person.first, person.last):
         ctx.by_token[i] = person
     ctx.spans = sorted([*(s for s in ctx.spans if s.key != span.key), person], key=lambda s: s.key)
     _note_surname(person, ctx)
     ctx.added.append(person)
     ctx.replaced.append(span)
-    return person
 
 
 def add_name(token: Token, ctx: Context) -> ModelSpan | None:

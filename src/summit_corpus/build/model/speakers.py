@@ -30,6 +30,7 @@ from summit_corpus.build.model.mentions import (
     add_source,
     collect_sources,
     is_speech_verb,
+    join_split_names,
     looks_like_name,
     make_context,
     mention,
@@ -73,6 +74,7 @@ def speakers(
     if not quotes:
         return Speakers([], [], [], {})
     ctx = make_context(doc, text, scheme, spans, quotes)
+    join_split_names(ctx)
     collect_sources(ctx)
     out: list[Relation] = []
     found_by: dict[tuple[int, int, str], str] = {}
