@@ -235,6 +235,64 @@ class TestParserSlips:
         pre = annotate_doc("doc", doc.text, doc, scheme)
         assert _speakers(pre) == {"We saw the plan,": "Alvarez"}
 
+    def test_the_name_and_verb_right_after_the_closing_mark_speak(self, scheme: Scheme):
+        """ "“...,” Diaz said after Ruiz said it.": the parser may hang the quotation on the
+        later clause's speech verb; the name and speech verb right after the closing mark of
+        a quotation that ends in a comma attribute it all the same."""
+        words = ['"', "We", "never", "said", "it", ",", '"', "Diaz", "said", "after", "Ruiz"]
+        words += ["said", "it", "."]
+        spaces = [False, True, True, True, False, False, True, True, True, True, True]
+        spaces += [True, False, False]
+        heads = [3, 3, 3, 11, 3, 3, 3, 8, 8, 11, 11, 8, 11, 8]
+        deps = ["punct", "nsubj", "neg", "ccomp", "dobj", "punct", "punct", "nsubj", "ROOT"]
+        deps += ["mark", "nsubj", "advcl", "dobj", "punct"]
+        pos = ["PUNCT", "PRON", "ADV", "VERB", "PRON", "PUNCT", "PUNCT", "PROPN", "VERB"]
+        pos += ["SCONJ", "PROPN", "VERB", "PRON", "PUNCT"]
+        lemmas = ['"', "we", "never", "say", "it", ",", '"', "Diaz", "say", "after", "Ruiz"]
+        lemmas += ["say", "it", "."]
+        ents = ["O"] * 7 + ["B-PERSON", "O", "O", "B-PERSON", "O", "O", "O"]
+        doc = Doc(
+            Vocab(),
+            words=words,
+            spaces=spaces,
+            heads=heads,
+            deps=deps,
+            pos=pos,
+            lemmas=lemmas,
+            ents=ents,
+        )
+        pre = annotate_doc("doc", doc.text, doc, scheme)
+        assert _speakers(pre) == {"We never said it,": "Diaz"}
+
+    def test_a_name_ner_cut_at_a_no_break_space_is_the_whole_name(self, scheme: Scheme):
+        """ "“...,” said Stu\\xa0Burke.": NER may end the name at the no-break space; the
+        speaker is the whole name, a PERSON span of the rule."""
+        words = ['"', "We", "won", ",", '"', "said", "Stu", "\xa0", "Burke", "."]
+        spaces = [False, True, False, False, True, True, False, False, False, False]
+        heads = [2, 2, 5, 2, 5, 5, 5, 6, 6, 5]
+        deps = ["punct", "nsubj", "ccomp", "punct", "punct", "ROOT", "nsubj", "dep", "appos"]
+        deps += ["punct"]
+        pos = ["PUNCT", "PRON", "VERB", "PUNCT", "PUNCT", "VERB", "PROPN", "SPACE", "PROPN"]
+        pos += ["PUNCT"]
+        lemmas = ['"', "we", "win", ",", '"', "say", "Stu", "\xa0", "Burke", "."]
+        ents = ["O"] * 6 + ["B-PERSON", "O", "O", "O"]
+        doc = Doc(
+            Vocab(),
+            words=words,
+            spaces=spaces,
+            heads=heads,
+            deps=deps,
+            pos=pos,
+            lemmas=lemmas,
+            ents=ents,
+        )
+        pre = annotate_doc("doc", doc.text, doc, scheme)
+        assert _speakers(pre) == {"We won,": "Stu\xa0Burke"}
+        person = [s for s in pre.spans if s["label"] == "PERSON"]
+        assert [(s["text"], s["source"]) for s in person] == [
+            ("Stu\xa0Burke", scheme.rules.speaker.name)
+        ]
+
     def test_a_name_after_the_verb_the_parser_hangs_elsewhere_speaks(self, scheme: Scheme):
         """ "“...,” said ranking Democrat Elena Marz.": the parser may hang the name after
         the verb on another word (a participle) and NER may miss it, taking only the title
@@ -400,6 +458,77 @@ class TestNobodysWords:
     ) -> None:
         """What is attributed, in a headline, or more than a label stays a QUOTE."""
         assert quote in _quotes(_annotate(nlp, scheme, text))
+
+    @pytest.mark.parametrize(
+        ("text", "quote"),
+        [
+            # the writer speaks: "I said"
+            ("Court notes.\nThe clerk looked up. “Okay,” I said, and sat down.", "Okay,"),
+            # a share of those polled says it
+            (
+                "Poll.\nMost voters in the county said they were “very worried” about jobs.",
+                "very worried",
+            ),
+        ],
+    )
+    def test_words_a_speech_verb_gives_to_no_one_named_stay(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str
+    ) -> None:
+        """A short quotation a speech verb attributes to someone unnamed ("I", "most voters")
+        is someone's words, no label, though no relation can point to its speaker."""
+        pre = _annotate(nlp, scheme, text)
+        assert quote in _quotes(pre)
+        assert quote not in _speakers(pre)
+
+
+class TestHeadlines:
+    @pytest.mark.parametrize(
+        ("text", "quote", "speaker"),
+        [
+            pytest.param(
+                "DNC issues ‘deep and sincere apology’ to Dana Maddox.\n"
+                "The committee wrote to the senator on Monday.",
+                "deep and sincere apology",
+                "DNC",
+                id="the-organisation-it-opens-with-not-the-name-after-the-quote",
+            ),
+            pytest.param(
+                "Pruitt 'glad to finish' fight with Corbin.\n"
+                "Senator Ed Pruitt spoke in Ohio on Monday.",
+                "glad to finish",
+                "Pruitt",
+                id="a-surname-ner-missed-is-the-person-the-story-names",
+            ),
+            pytest.param(
+                "The Latest: Rivers declares ‘revolution,’ ignores losses.\n"
+                "Senator Ann Rivers spoke in Ohio on Monday.",
+                "revolution,",
+                "Rivers",
+                id="a-speech-verbs-subject-the-story-names-later",
+            ),
+        ],
+    )
+    def test_a_headline_quote_is_its_opening_names(
+        self, nlp: Language, scheme: Scheme, text: str, quote: str, speaker: str
+    ) -> None:
+        """A quotation in the headline is the words of the person the headline opens with,
+        not of the name nearest it; a surname NER missed there is the person the story names."""
+        assert _speakers(_annotate(nlp, scheme, text))[quote] == speaker
+
+
+class TestParagraphsOfQuotation:
+    def test_the_subject_of_the_paragraph_before_speaks(
+        self, nlp: Language, scheme: Scheme
+    ) -> None:
+        """A paragraph that is all quotation, after one about a named person with no verb of
+        saying, is that person's words: the subject of its last main clause."""
+        text = (
+            "Budget talks.\nSenator Dana Maddox is upbeat about the plan's chances in the "
+            "spring.\n“Not only can it pass in the spring, it is the one bill both parties "
+            "can sign.”"
+        )
+        quote = "Not only can it pass in the spring, it is the one bill both parties can sign."
+        assert _speakers(_annotate(nlp, scheme, text))[quote] == "Dana Maddox"
 
 
 class TestQuotationsOverParagraphs:

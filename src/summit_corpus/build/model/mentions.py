@@ -1,4 +1,4 @@
-"""Mentions for the speaker rule (`rule/speaker.v8`): which span a subject token stands for.
+"""Mentions for the speaker rule (`rule/speaker.v9`): which span a subject token stands for.
 
 `speakers` decides where a quote's speaker is said (`speakers._speaker`); this module turns
 the token found there into a span: a name is its span; a proper noun NER missed becomes a
@@ -359,7 +359,11 @@ def named(token: Token, ctx: Context) -> ModelSpan | None:
         return _relabel(span, ctx)
     if (
         span is None
-        and (looks_like_name(token, ctx) or _known_surname(token, ctx))
+        and (
+            looks_like_name(token, ctx)
+            # A headline names a person before the story does ("Sanders declares ...").
+            or _known_surname(token, ctx, anywhere=ctx.text.find("\n", 0, token.idx) < 0)
+        )
         and not _is_title(token)
     ):
         added = add_name(token, ctx)
@@ -417,9 +421,10 @@ def _person_after_title(token: Token, span: ModelSpan | None, ctx: Context) -> M
     return None
 
 
-def _known_surname(token: Token, ctx: Context) -> bool:
+def _known_surname(token: Token, ctx: Context, anywhere: bool = False) -> bool:
     """Whether a capitalised word is the last word of a PERSON named before it ("Bill
-    Skelly" ... "said Skelly"), whatever the tagger took it for (an adverb, a verb)."""
+    Skelly" ... "said Skelly"), whatever the tagger took it for (an adverb, a verb); with
+    `anywhere`, of a PERSON named anywhere in the text."""
     text = token.text
     if not text[:1].isupper() or not text.isalpha():
         return False
@@ -428,7 +433,13 @@ def _known_surname(token: Token, ctx: Context) -> bool:
         for span in ctx.spans:
             _note_surname(span, ctx)
     at = ctx.surname_at.get(text)
-    return at is not None and at <= token.i
+    return at is not None and (anywhere or at <= token.i)
+
+
+def surname_named_later(token: Token, ctx: Context) -> bool:
+    """Whether a word in no span is the surname of a person the text names, before or after
+    it (a headline's "Pence blames ..." before the story's "Mike Pence")."""
+    return token.i not in ctx.by_token and _known_surname(token, ctx, anywhere=True)
 
 
 def _note_surname(span: ModelSpan, ctx: Context) -> None:
@@ -473,16 +484,41 @@ def _relabel(span: ModelSpan, ctx: Context) -> ModelSpan | None:
     return _as_person(span, ctx)
 
 
+def join_split_names(ctx: Context) -> None:
+    """A PERSON that NER cut at a space other than a plain one ("Stu\\xa0Burguiere" gives
+    'Stu') is the whole name: a PERSON span of this rule over both words, in its place."""
+    doc = ctx.doc
+    for span in [s for s in ctx.spans if s.label == "PERSON" and s.last + 1 < len(doc)]:
+        gap, word = doc[span.last], doc[span.last + 1]
+        if (
+            gap.pos_ == "SPACE"
+            and "\n" not in gap.text
+            and word.pos_ == "PROPN"
+            and word.text.isalpha()
+            and word.text[:1].isupper()
+            and word.i not in ctx.by_token
+            and word.i not in ctx.quote_tokens
+        ):
+            end = word.idx + len(word)
+            whole = ModelSpan(span.start, end, "PERSON", ctx.name, span.first, word.i + 1)
+            _replace(span, whole, ctx)
+
+
 def _as_person(span: ModelSpan, ctx: Context) -> ModelSpan:
     """A PERSON span of this rule in place of `span` (which is dropped)."""
     person = ModelSpan(span.start, span.end, "PERSON", ctx.name, span.first, span.last)
-    for i in range(span.first, span.last):
+    _replace(span, person, ctx)
+    return person
+
+
+def _replace(span: ModelSpan, person: ModelSpan, ctx: Context) -> None:
+    """Put the PERSON span `person` of this rule in the place of `span` (dropped)."""
+    for i in range(person.first, person.last):
         ctx.by_token[i] = person
     ctx.spans = sorted([*(s for s in ctx.spans if s.key != span.key), person], key=lambda s: s.key)
     _note_surname(person, ctx)
     ctx.added.append(person)
     ctx.replaced.append(span)
-    return person
 
 
 def add_name(token: Token, ctx: Context) -> ModelSpan | None:

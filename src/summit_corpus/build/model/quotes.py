@@ -1,4 +1,4 @@
-"""QUOTE (the scheme's `rules.quote`, `rule/quote.v7`): the text between paired quote marks.
+"""QUOTE (the scheme's `rules.quote`, `rule/quote.v8`): the text between paired quote marks.
 
 `find_quotes` works on the text alone, one paragraph (line) at a time, over every
 quotation-mark convention of news text:
@@ -323,7 +323,8 @@ def _title_case(words: Sequence[str], rule: QuoteRule) -> bool:
 
 
 # How a speaker is found (`speakers._speaker`) when nothing in the text attributes the quote:
-# no speaker at all, or one taken from position alone.
+# no speaker at all, or one taken from position alone. ("unnamed": a speech verb with a
+# subject that names no one, "“Okay,” I said", attributes it: not in this set.)
 UNATTRIBUTED = frozenset({"none", "nearest_name", "previous_paragraph"})
 
 

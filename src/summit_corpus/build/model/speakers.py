@@ -1,4 +1,4 @@
-"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v8`): who said each QUOTE.
+"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v9`): who said each QUOTE.
 
 `_speaker` tries, in order, where news says who speaks: the verb the quote hangs on in the
 parse ("X said", "said X, a ...", "X told reporters", "X, who ..., said", "“...,” X shot
@@ -7,7 +7,10 @@ on from, the nearest speech verb or "according to X" in
 its sentences, a colon that introduces it (headlines, transcripts), a signature line after it
 ("- Sanders."), the paragraph before, the subject of its main clause, a credit line after it
 ("Dana Cole, Institute for Fair Wages."), and last a name near it (right after its closing
-mark, else the first before it). `mentions` turns the subject found into a span (names,
+mark, else the first before it). In the headline, the name the headline opens with
+speaks ("Maddox: Endorsements prove Corbin ‘...’") unless a speech verb's subject does.
+A quote no one named says, though a speech verb attributes it ("“Okay,” I said"), is found
+"unnamed". `mentions` turns the subject found into a span (names,
 pronouns, descriptions), and each quote's `found_by` says which of these found it, for
 `quotes.is_label`.
 """
@@ -27,10 +30,12 @@ from summit_corpus.build.model.mentions import (
     add_source,
     collect_sources,
     is_speech_verb,
+    join_split_names,
     looks_like_name,
     make_context,
     mention,
     same_line,
+    surname_named_later,
     verb_speaker,
 )
 from summit_corpus.build.model.spans import SPEAKER_LABELS, ModelSpan, Relation
@@ -69,6 +74,7 @@ def speakers(
     if not quotes:
         return Speakers([], [], [], {})
     ctx = make_context(doc, text, scheme, spans, quotes)
+    join_split_names(ctx)
     collect_sources(ctx)
     out: list[Relation] = []
     found_by: dict[tuple[int, int, str], str] = {}
@@ -108,8 +114,15 @@ def _speaker(
     """
     # spaCy may run a sentence over a line break; the attribution is in the quote's paragraph.
     para_start, para_end = _paragraph(ctx.text, quote)
+    opener = _headline_opener(quote, ctx)
+    found = _right_after(quote, ctx)
+    if found is not None:
+        return found, "parse"
     found = _parse_speaker(quote, ctx, para_start, para_end)
     if found is not None:
+        # "Cruz: Trump Would Put Liberals On Court, ‘...’": the headline's "Name:" speaks.
+        if opener is not None and ctx.text[_end(opener) : _end(opener) + 1] == ":":
+            return _headline(opener, ctx, found, "parse")
         return found, "parse"
     lo, hi = _paragraph_sentences(quote, ctx)
     # "Clinton: “...” Bush: “...”": a name and a colon right before the opening mark say who
@@ -117,6 +130,8 @@ def _speaker(
     found = _name_colon_before(quote, ctx)
     if found is not None:
         return found, "colon"
+    if opener is not None and previous is not None:  # a quote before it in the headline
+        return _headline(opener, ctx, previous[1], "continues")
     # Right after an attributed quote, the quotation goes on: before a verb nearby that is
     # someone else's ("“...,” Lieberman told the Journal, after de Blasio stated ... “...”").
     if previous is not None and _continues(previous, quote, ctx, within=1):
@@ -135,9 +150,107 @@ def _speaker(
     ):
         found = step(quote, lo, ctx, previous)
         if found is not None:
-            return found, how
+            return _headline(opener, ctx, found, how)
     found = _nearby_name(quote, lo, hi, ctx)
-    return found, "none" if found is None else "nearest_name"
+    if found is not None:
+        # "Pence blames media for Trump's ‘...’ flap": a headline's words are its subject's.
+        return _headline(opener, ctx, found, "nearest_name")
+    return None, "unnamed" if _unnamed_speech(quote, lo, hi, ctx) else "none"
+
+
+def _unnamed_speech(quote: ModelSpan, lo: int, hi: int, ctx: Context) -> bool:
+    """Whether a speech verb in the quote's sentences has a subject that names no one ("“Okay,”
+    I said", "most said they were “very worried”", "Someone called it a “quiet revolution”"):
+    the text attributes the quote, to no one a relation can point to."""
+    return any(
+        t.i not in ctx.quote_tokens
+        and is_speech_verb(t, ctx)
+        and any(c.dep_ in SUBJECT_DEPS and c.i not in ctx.quote_tokens for c in t.children)
+        for t in ctx.doc[lo:hi]
+    )
+
+
+def _headline_opener(quote: ModelSpan, ctx: Context) -> ModelSpan | Token | None:
+    """What a headline opens with, when the quote is in the headline (the text's first line)
+    after it: a PERSON ("Sanders: Endorsements prove Clinton ‘...’", "McCain Challenger Kelli
+    Ward: ..." with 'McCain Challenger' an ORG), an ORG ("DNC issues ‘...’"), or the first
+    word when it is the surname of a person the text names (NER misses names in headlines:
+    "Pence blames ..."; `_headline` makes it a PERSON span). None otherwise."""
+    text = ctx.text
+    if text.find("\n", 0, quote.start) >= 0:
+        return None
+    start = len(text) - len(text.lstrip(" \t\xa0"))
+    spans = [s for s in ctx.spans if s.last <= quote.first]
+    for n, span in enumerate(spans):
+        if span.start > start:
+            break
+        if span.start != start or span.label not in ("PERSON", "ORG"):
+            return None
+        after = spans[n + 1] if n + 1 < len(spans) else None
+        if span.label == "ORG" and after is not None and after.label == "PERSON":
+            return after if text[span.end : after.start] == " " else span
+        return span
+    first = ctx.doc.char_span(start, start + 1, alignment_mode="expand")
+    if first is None or first.start >= quote.first or not surname_named_later(first[0], ctx):
+        return None
+    return first[0]
+
+
+def _end(opener: ModelSpan | Token) -> int:
+    return opener.end if isinstance(opener, ModelSpan) else opener.idx + len(opener)
+
+
+def _headline(
+    opener: ModelSpan | Token | None, ctx: Context, found: ModelSpan, how: str
+) -> tuple[ModelSpan, str]:
+    """The headline's opener as the speaker (made a PERSON span if it is a word), else
+    `found`, found `how`."""
+    if opener is None:
+        return found, how
+    span = opener if isinstance(opener, ModelSpan) else add_name(opener, ctx)
+    return (found, how) if span is None else (span, "headline")
+
+
+def _right_after(quote: ModelSpan, ctx: Context) -> ModelSpan | None:
+    """The speaker of the attribution right after a quotation that ends in a comma, a
+    question or an exclamation mark ("“...,” Trump said, after Quick said ...", "“...?”
+    asked Dunn, now a partner ..."): a PERSON and a speech verb, or a speech verb and the
+    person its noun phrase names ("said Cruz constituent Dan Golvach": Golvach), with only
+    punctuation before them. The parse may hang the quotation on another clause's verb."""
+    doc, text = ctx.doc, ctx.text
+    if text[quote.end - 1 : quote.end] not in (",", "?", "!"):
+        return None
+    # A fragment after a word ("what Judge Ray called “distasteful,” Santilli wrote") is part
+    # of a sentence that goes on, not a quotation the words after it attribute.
+    before = text[text.rfind("\n", 0, quote.start) + 1 : quote.start].rstrip(" \t\xa0“\"'‘")
+    if before and before[-1] not in ".?!:;,—–-”’\"')":
+        return None
+    at = quote.last
+    while (
+        at < min(len(doc), quote.last + 3)
+        and (doc[at].is_punct or doc[at].pos_ == "PUNCT")
+        and "\n" not in doc[at].text
+    ):
+        at += 1
+    if at == quote.last or at >= len(doc) - 1:
+        return None
+    span = ctx.by_token.get(at)
+    if span is not None and span.label == "PERSON":
+        verb = span.last
+        if verb >= len(doc) or not is_speech_verb(doc[verb], ctx):
+            return None
+        # "“...,” Trump said: “...”": the verb introduces the next quotation.
+        return None if doc[verb + 1 : verb + 2].text == ":" else span
+    if not is_speech_verb(doc[at], ctx):
+        return None
+    found = None
+    for token in doc[at + 1 : at + 8]:
+        named = ctx.by_token.get(token.i)
+        if named is not None and named.label == "PERSON":
+            found = named
+        elif token.pos_ not in ("PROPN", "NOUN", "ADJ", "PART") and named is None:
+            break
+    return found
 
 
 def _parse_speaker(
@@ -241,6 +354,20 @@ def _previous_paragraph_speaker(
             found = verb_speaker(verb, ctx)
             if found is not None:
                 return found
+        # "Viguerie is upbeat about Cruz's chances. / “Not only can Ted Cruz win ...”": with
+        # no speech verb there, the named subject of the paragraph's last main clause.
+        return _last_main_subject(tokens, ctx)
+    return None
+
+
+def _last_main_subject(tokens: Sequence[Token], ctx: Context) -> ModelSpan | None:
+    """The PERSON or ORG that is the subject of the last sentence root among `tokens`."""
+    for root in reversed([t for t in tokens if t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX")]):
+        for subject in (c for c in root.children if c.dep_ in SUBJECT_DEPS):
+            found = mention(subject, ctx)
+            if found is not None and found.label in ("PERSON", "ORG"):
+                return found
+        return None
     return None
 
 
