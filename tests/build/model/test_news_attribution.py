@@ -60,6 +60,12 @@ class TestSpeakers:
                 id="a-speech-verb-after-the-opening-mark-is-no-outer-report",
             ),
             pytest.param(
+                "On Friday, Corbin was asked by host Dana Maddox, “Will you run again?”",
+                "Will you run again?",
+                "Dana Maddox",
+                id="a-passive-speech-verbs-agent-speaks",
+            ),
+            pytest.param(
                 "“Thanks for welcoming these refugees,” said master of ceremonies Asab Tabchi, "
                 "a Syrian engineer.",
                 "Thanks for welcoming these refugees,",

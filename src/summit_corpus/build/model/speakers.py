@@ -97,8 +97,9 @@ def _speaker(
 
     1. `parse`: walk up the parse from the quote's tokens: the first speech verb outside the
        quote with a subject (or, for "X quoted Y as saying", an object) gives the speaker
-       (when that verb comes before the quote, the outermost speech verb whose reported
-       clause holds it: `_outer_speaker`);
+       (a passive one's agent, "X was asked by Y": `_agent`; when that verb comes before
+       the quote, the outermost speech verb whose reported clause holds it:
+       `_outer_speaker`);
        else the verb the quote is the clausal complement of, whatever the verb. `colon`: a
        PERSON and a colon right before the opening mark ("Bush: “...”").
     2. `continues`: a quote right after an attributed quote in its paragraph (its sentence
@@ -272,11 +273,24 @@ def _parse_speaker(
                 break
             seen.add(ancestor.i)
             if is_speech_verb(ancestor, ctx):
-                found = verb_speaker(ancestor, ctx)
+                found = _agent(ancestor, ctx) or verb_speaker(ancestor, ctx)
                 if found is not None:
                     return _outer_speaker(ancestor, found, quote, ctx, para_start, para_end)
     governing = _governing_verb(quote, ctx, para_start, para_end)
     return None if governing is None else verb_speaker(governing, ctx)
+
+
+def _agent(verb: Token, ctx: Context) -> ModelSpan | None:
+    """Who speaks through a passive speech verb with an agent: "Corbin was asked by host
+    Dana Maddox, “...”" is Maddox's question, not Corbin's (the passive subject)."""
+    if not any(c.dep_ == "nsubjpass" for c in verb.children):
+        return None
+    for c in verb.children:
+        if c.dep_ == "agent":
+            for t in c.children:
+                if t.dep_ == "pobj" and t.i not in ctx.quote_tokens:
+                    return mention(t, ctx)
+    return None
 
 
 def _outer_speaker(
@@ -530,7 +544,7 @@ def _nearby_verb_speaker(quote: ModelSpan, lo: int, hi: int, ctx: Context) -> Mo
         )
     )
     for verb in candidates:
-        found = verb_speaker(verb, ctx)
+        found = _agent(verb, ctx) or verb_speaker(verb, ctx)
         if found is not None:
             return found
     return None
