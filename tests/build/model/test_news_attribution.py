@@ -41,6 +41,31 @@ class TestSpeakers:
                 id="any-verb-the-quote-is-the-complement-of",
             ),
             pytest.param(
+                "Rep. Dana Ruiz said Corbin called on members to be “closely coordinated.”",
+                "closely coordinated.",
+                "Dana Ruiz",
+                id="a-reported-report-is-the-outer-speakers",
+            ),
+            pytest.param(
+                "In an interview, Mr. Ruiz said Mr. Corbin had told the donors that he would "
+                "not allow “any daylight” between the two parties.",
+                "any daylight",
+                "Ruiz",
+                id="a-reported-report-deeper-in-the-clause",
+            ),
+            pytest.param(
+                "Corbin cannot say that “from his own desk,” Maddox added.",
+                "from his own desk,",
+                "Maddox",
+                id="a-speech-verb-after-the-opening-mark-is-no-outer-report",
+            ),
+            pytest.param(
+                "On Friday, Corbin was asked by host Dana Maddox, “Will you run again?”",
+                "Will you run again?",
+                "Dana Maddox",
+                id="a-passive-speech-verbs-agent-speaks",
+            ),
+            pytest.param(
                 "“Thanks for welcoming these refugees,” said master of ceremonies Asab Tabchi, "
                 "a Syrian engineer.",
                 "Thanks for welcoming these refugees,",

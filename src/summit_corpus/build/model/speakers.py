@@ -1,12 +1,13 @@
-"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v9`): who said each QUOTE.
+"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v10`): who said each QUOTE.
 
 `_speaker` tries, in order, where news says who speaks: the verb the quote hangs on in the
 parse ("X said", "said X, a ...", "X told reporters", "X, who ..., said", "“...,” X shot
-back"), a name and a colon right before it ("Bush: “...”"), the attributed quote it goes
-on from, the nearest speech verb or "according to X" in
-its sentences, a colon that introduces it (headlines, transcripts), a signature line after it
-("- Sanders."), the paragraph before, the subject of its main clause, a credit line after it
-("Dana Cole, Institute for Fair Wages."), and last a name near it (right after its closing
+back"; of a report another speech verb reports, "X said Y called it “...”", the outermost),
+a name and a colon right before it ("Bush: “...”"), the attributed quote it goes on from,
+the nearest speech verb or "according to X" in its sentences, a colon that introduces it
+(headlines, transcripts), a signature line after it ("- Sanders."), the paragraph before,
+the subject of its main clause, a credit line after it ("Dana Cole, Institute for Fair
+Wages."), and last a name near it (right after its closing
 mark, else the first before it). In the headline, the name the headline opens with
 speaks ("Maddox: Endorsements prove Corbin ‘...’") unless a speech verb's subject does.
 A quote no one named says, though a speech verb attributes it ("“Okay,” I said"), is found
@@ -95,7 +96,10 @@ def _speaker(
     """Find who said a quote, and how (one of `HOW`).
 
     1. `parse`: walk up the parse from the quote's tokens: the first speech verb outside the
-       quote with a subject (or, for "X quoted Y as saying", an object) gives the speaker;
+       quote with a subject (or, for "X quoted Y as saying", an object) gives the speaker
+       (a passive one's agent, "X was asked by Y": `_agent`; when that verb comes before
+       the quote, the outermost speech verb whose reported clause holds it:
+       `_outer_speaker`);
        else the verb the quote is the clausal complement of, whatever the verb. `colon`: a
        PERSON and a colon right before the opening mark ("Bush: “...”").
     2. `continues`: a quote right after an attributed quote in its paragraph (its sentence
@@ -269,11 +273,44 @@ def _parse_speaker(
                 break
             seen.add(ancestor.i)
             if is_speech_verb(ancestor, ctx):
-                found = verb_speaker(ancestor, ctx)
+                found = _agent(ancestor, ctx) or verb_speaker(ancestor, ctx)
                 if found is not None:
-                    return found
+                    return _outer_speaker(ancestor, found, quote, ctx, para_start, para_end)
     governing = _governing_verb(quote, ctx, para_start, para_end)
     return None if governing is None else verb_speaker(governing, ctx)
+
+
+def _agent(verb: Token, ctx: Context) -> ModelSpan | None:
+    """Who speaks through a passive speech verb with an agent: "Corbin was asked by host
+    Dana Maddox, “...”" is Maddox's question, not Corbin's (the passive subject)."""
+    if not any(c.dep_ == "nsubjpass" for c in verb.children):
+        return None
+    for c in verb.children:
+        if c.dep_ == "agent":
+            for t in c.children:
+                if t.dep_ == "pobj" and t.i not in ctx.quote_tokens:
+                    return mention(t, ctx)
+    return None
+
+
+def _outer_speaker(
+    verb: Token, found: ModelSpan, quote: ModelSpan, ctx: Context, para_start: int, para_end: int
+) -> ModelSpan:
+    """The speaker of the outermost speech verb whose reported clause holds `verb`, when
+    `verb` comes before the quote: "Israel said Clinton called on members to be “...”" and
+    "Ross said Obama had told leaders ''...''" are the reporter's account, the words his
+    ("Clinton", "Obama" only the ones they tell of). A speech verb after the opening mark
+    ("... that “...,” Lewandowski added") attributes the quote itself and stays."""
+    if verb.i > quote.first:
+        return found
+    token = verb
+    while token.dep_ == "ccomp" and token.head.i != token.i:
+        token = token.head
+        if not para_start <= token.idx < para_end or token.i in ctx.quote_tokens:
+            break
+        if is_speech_verb(token, ctx):
+            found = verb_speaker(token, ctx) or found
+    return found
 
 
 def _governing_verb(quote: ModelSpan, ctx: Context, para_start: int, para_end: int) -> Token | None:
@@ -507,7 +544,7 @@ def _nearby_verb_speaker(quote: ModelSpan, lo: int, hi: int, ctx: Context) -> Mo
         )
     )
     for verb in candidates:
-        found = verb_speaker(verb, ctx)
+        found = _agent(verb, ctx) or verb_speaker(verb, ctx)
         if found is not None:
             return found
     return None
