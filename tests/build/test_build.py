@@ -172,6 +172,18 @@ class TestDeterminismAndAtomicity:
 
 
 class TestMemoryBounds:
+    def test_the_command_and_the_library_take_the_same_chunk_of_documents(self) -> None:
+        """`corpus build` states its default without importing the build (a fast --help), so
+        the two defaults are compared here."""
+        import inspect
+
+        from summit_corpus import cli
+        from summit_corpus.core.chunks import DOCS_PER_CHUNK
+
+        option = inspect.signature(cli.build).parameters["chunk_documents"].default
+        library = inspect.signature(build.build_corpus).parameters["chunk_documents"].default
+        assert option.default == library == DOCS_PER_CHUNK
+
     def test_the_writer_takes_half_the_documents_validation_takes(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -187,7 +199,7 @@ class TestMemoryBounds:
         published, validated = [], []
         read, validate = chunks.iter_chunks, validation.validate_corpus
 
-        def reading(files, driver, docs_per_chunk=500, columns=None):  # type: ignore[no-untyped-def]
+        def reading(files, driver, docs_per_chunk=250, columns=None):  # type: ignore[no-untyped-def]
             published.append(docs_per_chunk)
             return read(files, driver, docs_per_chunk, columns)
 

@@ -38,7 +38,12 @@ from numpy.typing import NDArray
 
 from summit_corpus.core import layout
 from summit_corpus.core import tables as T
-from summit_corpus.core.chunks import DocumentChunk, iter_chunks, release_unused_memory
+from summit_corpus.core.chunks import (
+    DOCS_PER_CHUNK,
+    DocumentChunk,
+    iter_chunks,
+    release_unused_memory,
+)
 from summit_corpus.core.io import open_parquet
 from summit_corpus.validate.arrays import _bools
 from summit_corpus.validate.context import DEFINITIONS, _Scheme, _scheme, _scheme_vocabularies
@@ -66,7 +71,7 @@ def validate_corpus(
     corpus_dir: Path,
     vocabularies: Mapping[str, Any] | None = None,
     *,
-    docs_per_chunk: int = 500,
+    docs_per_chunk: int = DOCS_PER_CHUNK,
     memo: Path | None = None,
 ) -> ValidationReport:
     """Validate a corpus folder: every table file, every cross-table rule, the manifest.
