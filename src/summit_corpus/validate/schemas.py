@@ -18,6 +18,7 @@ from typing import Any
 
 import pandera.pyarrow as pdr
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from summit_corpus.core import tables as T
 from summit_corpus.validate.context import _Frame
@@ -71,16 +72,23 @@ def rule_schema(definition: T.Table, frame: _Frame, rules: Sequence[_Rule]) -> p
     return pdr.DataFrameSchema(checks=checks, name=definition.name)
 
 
-def _as_check(rule: _Rule, frame: _Frame) -> Callable[[Any], pa.Array]:
+def _as_check(rule: _Rule, frame: _Frame) -> Callable[[Any], pa.Array | bool]:
     # A weak reference: pandera caches check functions (an lru_cache of 1,024 in its
     # narwhals backend), and a strong one would keep every chunk's tables alive in it.
     ref = weakref.ref(frame)
 
-    def run(data: Any) -> pa.Array:
+    def run(data: Any) -> pa.Array | bool:
         # `data.table` is `frame.table` plus the row-number column; the rule reads the
         # frame so that arrays shared by several rules are computed once.
         live = ref()
         assert live is not None, "the frame outlives its schema's validation"
-        return pa.array(rule.check(live), pa.bool_())
+        passed = pa.array(rule.check(live), pa.bool_())
+        # A rule that holds on every row answers True: for a boolean column pandera joins it
+        # to the whole table and filters the failures out of it, which is most of a passing
+        # rule's cost (1.4 of 5.2 s validating 2,500 articles). A failing rule keeps the
+        # column, from which the rows that fail are read.
+        if passed.null_count == 0 and pc.all(passed).as_py() is not False:
+            return True
+        return passed
 
     return run
