@@ -490,7 +490,8 @@ def _credit_line_speaker(
     at = line.start(1)
     token = ctx.doc.char_span(at, at + 1, alignment_mode="expand")
     span = None if token is None else ctx.by_token.get(token.start)
-    if span is None or span.label != "PERSON" or span.start != at:
+    # NER may take the dash glued to the name into it ("-Dana Cole, a voter.").
+    if span is None or span.label != "PERSON" or text[span.start : at].strip("-–—― \t\xa0"):
         return None
     return span if text[span.end : span.end + 1] in (",", ".") else None
 
