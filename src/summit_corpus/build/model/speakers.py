@@ -661,10 +661,18 @@ def _continues(
         return 0 <= gap <= within
     if 0 <= gap <= 1:
         return True
+    # A name in the speaker's own phrase is no one else ("said Dana Cole, a Democrat who flew
+    # to Ohio with the family of Ruiz. “...”": Ruiz is who Cole is).
+    phrase = (
+        {t.i for t in ctx.doc[speaker.last - 1].subtree}
+        if before.last <= speaker.first < quote.first
+        else set()
+    )
     return gap > 1 and not any(
         s.label == "PERSON"
         and before.last <= s.first
         and s.last <= quote.first
         and ctx.text[s.start : s.end] not in ctx.text[speaker.start : speaker.end]
+        and s.first not in phrase
         for s in ctx.spans
     )
