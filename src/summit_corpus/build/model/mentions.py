@@ -1,4 +1,4 @@
-"""Mentions for the speaker rule (`rule/speaker.v10`): which span a subject token stands for.
+"""Mentions for the speaker rule (`rule/speaker.v11`): which span a subject token stands for.
 
 `speakers` decides where a quote's speaker is said (`speakers._speaker`); this module turns
 the token found there into a span: a name is its span; a proper noun NER missed becomes a
@@ -519,6 +519,36 @@ def _replace(span: ModelSpan, person: ModelSpan, ctx: Context) -> None:
     _note_surname(person, ctx)
     ctx.added.append(person)
     ctx.replaced.append(span)
+
+
+def person_over(first: int, last: int, ctx: Context) -> ModelSpan | None:
+    """A PERSON span of this rule over tokens `first` to `last` (exclusive), in place of the
+    one span NER made of them and at most the word before ("Stated Cole" for 'Cole'); the
+    span itself when it is that PERSON already; None when other spans or a quote hold them."""
+    doc = ctx.doc
+    if any(i in ctx.quote_tokens for i in range(first, last)):
+        return None
+    held = {ctx.by_token[i] for i in range(first, last) if i in ctx.by_token}
+    if len(held) > 1:
+        return None
+    old = held.pop() if held else None
+    if old is not None and old.first == first and old.last == last and old.label == "PERSON":
+        return old
+    if old is not None and not (first - 1 <= old.first and old.last <= last):
+        return None
+    start, end = doc[first].idx, doc[last - 1].idx + len(doc[last - 1])
+    person = ModelSpan(start, end, "PERSON", ctx.name, first, last)
+    if old is not None:
+        for i in range(old.first, old.last):
+            ctx.by_token.pop(i, None)
+        _replace(old, person, ctx)
+        return person
+    for i in range(first, last):
+        ctx.by_token[i] = person
+    ctx.spans = sorted([*ctx.spans, person], key=lambda s: s.key)
+    _note_surname(person, ctx)
+    ctx.added.append(person)
+    return person
 
 
 def add_name(token: Token, ctx: Context) -> ModelSpan | None:

@@ -1,4 +1,4 @@
-"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v10`): who said each QUOTE.
+"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v11`): who said each QUOTE.
 
 `_speaker` tries, in order, where news says who speaks: the verb the quote hangs on in the
 parse ("X said", "said X, a ...", "X told reporters", "X, who ..., said", "“...,” X shot
@@ -35,6 +35,7 @@ from summit_corpus.build.model.mentions import (
     looks_like_name,
     make_context,
     mention,
+    person_over,
     same_line,
     surname_named_later,
     verb_speaker,
@@ -368,6 +369,11 @@ def _previous_paragraph_speaker(
     )
     tokens = [] if paragraph is None else list(paragraph)
     verbs = [t for t in tokens if t.i not in ctx.quote_tokens and is_speech_verb(t, ctx)]
+    if colon and tokens and tokens[-1].text == ":":
+        # "Stated Cole: / “...”": the inverted verb's name speaks.
+        found = _inverted_name(tokens[-1].i, ctx)
+        if found is not None:
+            return found
     if colon:
         # A speech verb's subject, else the subject of the clause that ends at the colon
         # ("Trump issued the following statement:"): the paragraph's root, or a verb that
@@ -484,7 +490,8 @@ def _credit_line_speaker(
     at = line.start(1)
     token = ctx.doc.char_span(at, at + 1, alignment_mode="expand")
     span = None if token is None else ctx.by_token.get(token.start)
-    if span is None or span.label != "PERSON" or span.start != at:
+    # NER may take the dash glued to the name into it ("-Dana Cole, a voter.").
+    if span is None or span.label != "PERSON" or text[span.start : at].strip("-–—― \t\xa0"):
         return None
     return span if text[span.end : span.end + 1] in (",", ".") else None
 
@@ -525,8 +532,47 @@ def _name_colon_before(quote: ModelSpan, ctx: Context) -> ModelSpan | None:
         at -= 1
     if at < 1 or doc[at].text != ":" or not same_line(doc[at], doc[quote.first], ctx):
         return None
+    inverted = _inverted_name(at, ctx)
+    if inverted is not None:
+        return inverted
     span = ctx.by_token.get(at - 1)
     return span if span is not None and span.label == "PERSON" else None
+
+
+# Past forms of speech verbs that no suffix rule gives.
+_IRREGULAR_PAST = {"said": "say", "told": "tell", "wrote": "write", "spoke": "speak"}
+
+
+def _speech_form(word: str, ctx: Context) -> bool:
+    """Whether a word is a form of a speech verb, by its letters alone ("Stated", "Added",
+    "Continued", "Replied"): the tagger reads a verb that opens a line as a name."""
+    lower = word.lower()
+    forms = {lower, _IRREGULAR_PAST.get(lower, lower)}
+    for suffix, stem in (("ied", "y"), ("ed", ""), ("d", ""), ("es", ""), ("s", "")):
+        if lower.endswith(suffix):
+            forms.add(lower[: -len(suffix)] + stem)
+    return bool(forms & ctx.verbs)
+
+
+def _inverted_name(colon: int, ctx: Context) -> ModelSpan | None:
+    """The name in a line that opens with a speech verb and a name before a colon ("Stated
+    Dana Cole:", "Continued Cole: “...”"): that person, a PERSON span of its words alone
+    (NER often takes the verb into the name, or the two for a title)."""
+    doc = ctx.doc
+    start = colon
+    while start > 0 and colon - start < 5 and not doc[start - 1].is_space:
+        if "\n" in doc[start - 1].text or doc[start - 1].is_punct:
+            break
+        start -= 1
+    before = ctx.text[: doc[start].idx].rstrip(" \t\xa0")
+    if colon - start < 2 or (before and not before.endswith("\n")):
+        return None
+    verb, words = doc[start], doc[start + 1 : colon]
+    if not _speech_form(verb.text, ctx) or not verb.text[:1].isupper():
+        return None
+    if not all(t.text[:1].isupper() and t.text.isalpha() and not t.is_stop for t in words):
+        return None
+    return person_over(words.start, words.end, ctx)
 
 
 def _nearby_verb_speaker(quote: ModelSpan, lo: int, hi: int, ctx: Context) -> ModelSpan | None:
@@ -615,10 +661,18 @@ def _continues(
         return 0 <= gap <= within
     if 0 <= gap <= 1:
         return True
+    # A name in the speaker's own phrase is no one else ("said Dana Cole, a Democrat who flew
+    # to Ohio with the family of Ruiz. “...”": Ruiz is who Cole is).
+    phrase = (
+        {t.i for t in ctx.doc[speaker.last - 1].subtree}
+        if before.last <= speaker.first < quote.first
+        else set()
+    )
     return gap > 1 and not any(
         s.label == "PERSON"
         and before.last <= s.first
         and s.last <= quote.first
         and ctx.text[s.start : s.end] not in ctx.text[speaker.start : speaker.end]
+        and s.first not in phrase
         for s in ctx.spans
     )
