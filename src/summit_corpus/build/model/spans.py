@@ -56,3 +56,10 @@ Relation = tuple[str, ModelSpan, ModelSpan, str]
 def root(doc: Doc, span: ModelSpan) -> Token:
     """RETURNS (Token): The syntactic root of the span's tokens."""
     return doc[span.first : span.last].root
+
+
+def paragraph(text: str, span: ModelSpan) -> tuple[int, int]:
+    """RETURNS (tuple[int, int]): Offsets of the start and end of the line (paragraph) a span
+    is in, its line break excluded."""
+    end = text.find("\n", span.end)
+    return text.rfind("\n", 0, span.start) + 1, len(text) if end < 0 else end

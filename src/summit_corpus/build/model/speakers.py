@@ -18,7 +18,6 @@ pronouns, descriptions), and each quote's `found_by` says which of these found i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,20 +26,24 @@ from spacy.tokens import Doc, Token
 from summit_corpus.build.model.mentions import (
     SUBJECT_DEPS,
     Context,
-    add_name,
     add_source,
     collect_sources,
     is_speech_verb,
-    join_split_names,
-    looks_like_name,
     make_context,
     mention,
-    person_over,
     same_line,
     surname_named_later,
     verb_speaker,
 )
-from summit_corpus.build.model.spans import SPEAKER_LABELS, ModelSpan, Relation
+from summit_corpus.build.model.persons import add_name, join_split_names
+from summit_corpus.build.model.spans import ModelSpan, Relation, paragraph
+from summit_corpus.build.model.speaker_lines import (
+    colon_speaker,
+    credit_line_speaker,
+    inverted_name,
+    name_colon_before,
+    signature_speaker,
+)
 from summit_corpus.core.scheme import Scheme
 
 
@@ -118,7 +121,7 @@ def _speaker(
        the quote in its sentences, else the nearest one (then an ORG).
     """
     # spaCy may run a sentence over a line break; the attribution is in the quote's paragraph.
-    para_start, para_end = _paragraph(ctx.text, quote)
+    para_start, para_end = paragraph(ctx.text, quote)
     opener = _headline_opener(quote, ctx)
     found = _right_after(quote, ctx)
     if found is not None:
@@ -132,7 +135,7 @@ def _speaker(
     lo, hi = _paragraph_sentences(quote, ctx)
     # "Clinton: “...” Bush: “...”": a name and a colon right before the opening mark say who
     # speaks, though an attributed quote comes just before.
-    found = _name_colon_before(quote, ctx)
+    found = name_colon_before(quote, ctx)
     if found is not None:
         return found, "colon"
     if opener is not None and previous is not None:  # a quote before it in the headline
@@ -147,11 +150,11 @@ def _speaker(
     if previous is not None and _continues(previous, quote, ctx):
         return previous[1], "continues"
     for how, step in (
-        ("colon", _colon_speaker),
-        ("signature", _signature_speaker),
+        ("colon", colon_speaker),
+        ("signature", signature_speaker),
         ("previous_paragraph", _previous_paragraph_speaker),
         ("main_clause", _main_clause_speaker),
-        ("credit_line", _credit_line_speaker),
+        ("credit_line", credit_line_speaker),
     ):
         found = step(quote, lo, ctx, previous)
         if found is not None:
@@ -371,7 +374,7 @@ def _previous_paragraph_speaker(
     verbs = [t for t in tokens if t.i not in ctx.quote_tokens and is_speech_verb(t, ctx)]
     if colon and tokens and tokens[-1].text == ":":
         # "Stated Cole: / “...”": the inverted verb's name speaks.
-        found = _inverted_name(tokens[-1].i, ctx)
+        found = inverted_name(tokens[-1].i, ctx)
         if found is not None:
             return found
     if colon:
@@ -417,7 +420,7 @@ def _last_main_subject(tokens: Sequence[Token], ctx: Context) -> ModelSpan | Non
 def _all_quotation(quote: ModelSpan, ctx: Context) -> bool:
     """Whether the quote is its whole paragraph but for the marks."""
     text = ctx.text
-    start, end = _paragraph(text, quote)
+    start, end = paragraph(text, quote)
     marks = " \t\xa0“”\"'‘’"
     return text[start : quote.start].strip(marks) == "" and text[quote.end : end].strip(marks) == ""
 
@@ -442,137 +445,6 @@ def _main_clause_speaker(
         if found is not None and found.label in ("PERSON", "ORG"):
             return found
     return None
-
-
-# The line after a quotation that signs it ("- Sanders.") or credits it ("Dana Cole, a voter.").
-_SIGNATURE_LINE = re.compile(r"\n\s*[-–—―]\s*([^\n]{1,60}?)\.?[ \t]*(?=\n|$)")
-_CREDIT_LINE = re.compile(r"\n\s*(?:[-–—―]\s*)?([^\n]{1,100})(?=\n|$)")
-
-
-def _line_after_quote(quote: ModelSpan, text: str, line: re.Pattern[str]) -> re.Match[str] | None:
-    """RETURNS (re.Match | None): `line` matched from the end of the line the quotation ends
-    (its newline), when only closing marks and a full stop follow the quotation there; None
-    otherwise. Its offsets are the text's."""
-    start = text.find("\n", quote.end)
-    if start < 0 or text[quote.end : start].strip(" \t\xa0”\"'’.") != "":
-        return None
-    return line.match(text, start)
-
-
-def _signature_speaker(
-    quote: ModelSpan, lo: int, ctx: Context, previous: tuple[ModelSpan, ModelSpan] | None
-) -> ModelSpan | None:
-    """A quotation signed on the next line ("“...” / - Sanders."): the name of a paragraph
-    that is a dash and a name only."""
-    line = _line_after_quote(quote, ctx.text, _SIGNATURE_LINE)
-    if line is None:
-        return None
-    name = ctx.doc.char_span(line.start(1), line.end(1), alignment_mode="expand")
-    if name is None:
-        return None
-    spans = {ctx.by_token[t.i] for t in name if t.i in ctx.by_token}
-    named = [sp for sp in spans if sp.label in SPEAKER_LABELS]
-    if len(named) == 1 and named[0].start <= name.start_char + 1:
-        return named[0]
-    return add_name(name[-1], ctx) if all(t.pos_ == "PROPN" for t in name) else None
-
-
-def _credit_line_speaker(
-    quote: ModelSpan, lo: int, ctx: Context, previous: tuple[ModelSpan, ModelSpan] | None
-) -> ModelSpan | None:
-    """A quotation credited on the next line to a person named first there and then who
-    they are ("“...” / Dana Cole, Institute for Fair Wages." or "- Dana Cole, a voter."):
-    that person."""
-    text = ctx.text
-    line = _line_after_quote(quote, text, _CREDIT_LINE)
-    if line is None:
-        return None
-    at = line.start(1)
-    token = ctx.doc.char_span(at, at + 1, alignment_mode="expand")
-    span = None if token is None else ctx.by_token.get(token.start)
-    # NER may take the dash glued to the name into it ("-Dana Cole, a voter.").
-    if span is None or span.label != "PERSON" or text[span.start : at].strip("-–—― \t\xa0"):
-        return None
-    return span if text[span.end : span.end + 1] in (",", ".") else None
-
-
-def _colon_speaker(
-    quote: ModelSpan, lo: int, ctx: Context, previous: tuple[ModelSpan, ModelSpan] | None
-) -> ModelSpan | None:
-    """ "X: ... “quote”" (headlines, transcripts, and paragraphs that introduce a quote with a
-    colon): the name right before the first colon of the quote's sentences or of its
-    paragraph's first words, before the quote."""
-    doc = ctx.doc
-    para_start, _ = _paragraph(ctx.text, quote)
-    first = doc.char_span(para_start, quote.start, alignment_mode="expand")
-    transcript = [] if first is None else [t.i for t in first[:4] if t.text == ":"][:1]
-    # The colon nearest the quote, with no other quotation between ("Clinton: “...” Bush: “...”").
-    nearest = []
-    for i in range(quote.first - 1, lo, -1):
-        if i in ctx.quote_tokens:
-            break
-        if doc[i].text == ":":
-            nearest = [i]
-            break
-    for i in [*nearest, *transcript]:
-        if doc[i].text == ":" and i > 0:
-            before = doc[i - 1]
-            span = ctx.by_token.get(before.i)
-            if span is not None:
-                return span if span.label in SPEAKER_LABELS else None
-            return add_name(before, ctx) if looks_like_name(before, ctx) else None
-    return None
-
-
-def _name_colon_before(quote: ModelSpan, ctx: Context) -> ModelSpan | None:
-    """The PERSON named right before a colon and the quote's opening mark ("Bush: “...”")."""
-    doc = ctx.doc
-    at = quote.first - 1
-    while at >= 0 and doc[at].is_quote and at >= quote.first - 2:
-        at -= 1
-    if at < 1 or doc[at].text != ":" or not same_line(doc[at], doc[quote.first], ctx):
-        return None
-    inverted = _inverted_name(at, ctx)
-    if inverted is not None:
-        return inverted
-    span = ctx.by_token.get(at - 1)
-    return span if span is not None and span.label == "PERSON" else None
-
-
-# Past forms of speech verbs that no suffix rule gives.
-_IRREGULAR_PAST = {"said": "say", "told": "tell", "wrote": "write", "spoke": "speak"}
-
-
-def _speech_form(word: str, ctx: Context) -> bool:
-    """Whether a word is a form of a speech verb, by its letters alone ("Stated", "Added",
-    "Continued", "Replied"): the tagger reads a verb that opens a line as a name."""
-    lower = word.lower()
-    forms = {lower, _IRREGULAR_PAST.get(lower, lower)}
-    for suffix, stem in (("ied", "y"), ("ed", ""), ("d", ""), ("es", ""), ("s", "")):
-        if lower.endswith(suffix):
-            forms.add(lower[: -len(suffix)] + stem)
-    return bool(forms & ctx.verbs)
-
-
-def _inverted_name(colon: int, ctx: Context) -> ModelSpan | None:
-    """The name in a line that opens with a speech verb and a name before a colon ("Stated
-    Dana Cole:", "Continued Cole: “...”"): that person, a PERSON span of its words alone
-    (NER often takes the verb into the name, or the two for a title)."""
-    doc = ctx.doc
-    start = colon
-    while start > 0 and colon - start < 5 and not doc[start - 1].is_space:
-        if "\n" in doc[start - 1].text or doc[start - 1].is_punct:
-            break
-        start -= 1
-    before = ctx.text[: doc[start].idx].rstrip(" \t\xa0")
-    if colon - start < 2 or (before and not before.endswith("\n")):
-        return None
-    verb, words = doc[start], doc[start + 1 : colon]
-    if not _speech_form(verb.text, ctx) or not verb.text[:1].isupper():
-        return None
-    if not all(t.text[:1].isupper() and t.text.isalpha() and not t.is_stop for t in words):
-        return None
-    return person_over(words.start, words.end, ctx)
 
 
 def _nearby_verb_speaker(quote: ModelSpan, lo: int, hi: int, ctx: Context) -> ModelSpan | None:
@@ -620,13 +492,6 @@ def _nearby_name(quote: ModelSpan, lo: int, hi: int, ctx: Context) -> ModelSpan 
     return nearby[0] if nearby else None
 
 
-def _paragraph(text: str, span: ModelSpan) -> tuple[int, int]:
-    """RETURNS (tuple[int, int]): Offsets of the start and end of the line (paragraph) a span
-    is in, its line break excluded."""
-    end = text.find("\n", span.end)
-    return text.rfind("\n", 0, span.start) + 1, len(text) if end < 0 else end
-
-
 def _paragraph_sentences(span: ModelSpan, ctx: Context) -> tuple[int, int]:
     """Token range of the sentences a span overlaps, and of those its neighbouring tokens
     (the marks) start, cut to the span's paragraph (line): a sentence that begins right
@@ -636,7 +501,7 @@ def _paragraph_sentences(span: ModelSpan, ctx: Context) -> tuple[int, int]:
     lo_token, hi_token = max(span.first - 2, 0), min(span.last + 2, len(doc))
     sents = [(a, b) for a, b in ctx.sentences if a < hi_token and lo_token < b]
     lo, hi = sents[0][0], sents[-1][1]
-    para_start, para_end = _paragraph(text, span)
+    para_start, para_end = paragraph(text, span)
     while lo < span.first and doc[lo].idx < para_start:
         lo += 1
     while hi > span.last and doc[hi - 1].idx >= para_end:
