@@ -221,6 +221,27 @@ class TestSpeakers:
                 "Will",
                 id="a-surname-the-tagger-takes-for-a-verb-before-the-speech-verb",
             ),
+            pytest.param(
+                "Bridge vote.\nStated Dana Cole:\n“We will rebuild the bridge before winter.”",
+                "We will rebuild the bridge before winter.",
+                "Dana Cole",
+                id="a-speech-verb-and-name-before-a-colon-name-the-speaker",
+            ),
+            pytest.param(
+                "The plan.\n“We will rebuild the bridge before winter.”\n-Maria Lopez, a nurse who "
+                "works with Luis Ruiz.",
+                "We will rebuild the bridge before winter.",
+                "-Maria Lopez",  # the tokenizer keeps the dash in the name's token
+                id="a-credit-line-with-the-dash-glued-to-the-name",
+            ),
+            pytest.param(
+                "Bridge vote.\n“We will win,” said Dana Cole, a Democrat who flew with the "
+                "family of Luis Ruiz. The crowd cheered. “We will not stop until the bridge is "
+                "built.”",
+                "We will not stop until the bridge is built.",
+                "Dana Cole",
+                id="a-name-in-the-speakers-own-phrase-does-not-break-the-going-on-quotation",
+            ),
         ],
     )
     def test_speaker_of_a_news_quotation(
