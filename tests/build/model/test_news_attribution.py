@@ -242,6 +242,14 @@ class TestSpeakers:
                 "Dana Cole",
                 id="a-name-in-the-speakers-own-phrase-does-not-break-the-going-on-quotation",
             ),
+            pytest.param(
+                "Harvest fair.\n“We will win,” said Dana Cole, 52, a farmer from Ashby. A widow "
+                "who moved here in 2004, she voted for Luis Ruiz in the spring. “Nobody in the "
+                "capital listens to us.”",
+                "Nobody in the capital listens to us.",
+                "Dana Cole",
+                id="a-later-unattributed-quote-of-the-paragraph-is-its-speakers-not-a-name-between",
+            ),
         ],
     )
     def test_speaker_of_a_news_quotation(

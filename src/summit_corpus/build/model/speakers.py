@@ -117,8 +117,10 @@ def _speaker(
        signature line after it ("- Sanders."); the paragraph before; the main clause's
        subject; a line after it that opens with a person's name and says who they are
        ("Dana Cole, Institute for Fair Wages.").
-    6. `nearest_name`: a PERSON right after the closing mark, else the first PERSON before
-       the quote in its sentences, else the nearest one (then an ORG).
+    6. `continues`: a quote that opens a sentence later in an attributed quote's paragraph,
+       though a name stands between. `nearest_name`: a PERSON right after the closing mark,
+       else the first PERSON before the quote in its sentences, else the nearest one (then
+       an ORG).
     """
     # spaCy may run a sentence over a line break; the attribution is in the quote's paragraph.
     para_start, para_end = paragraph(ctx.text, quote)
@@ -159,11 +161,30 @@ def _speaker(
         found = step(quote, lo, ctx, previous)
         if found is not None:
             return _headline(opener, ctx, found, how)
+    if previous is not None and _goes_on_past_a_name(previous, quote, ctx):
+        return previous[1], "continues"
     found = _nearby_name(quote, lo, hi, ctx)
     if found is not None:
         # "Pence blames media for Trump's ‘...’ flap": a headline's words are its subject's.
         return _headline(opener, ctx, found, "nearest_name")
     return None, "unnamed" if _unnamed_speech(quote, lo, hi, ctx) else "none"
+
+
+# What the text before a quote that opens a sentence ends with (a full stop, or a quote's close).
+_SENTENCE_ENDS = (".", "?", "!", "”", "’", '"')
+
+
+def _goes_on_past_a_name(
+    previous: tuple[ModelSpan, ModelSpan], quote: ModelSpan, ctx: Context
+) -> bool:
+    """Whether a quote nothing attributes, that opens a sentence in the paragraph of the
+    attributed quote `previous`, goes on with its words though a name stands between ("“...,”
+    said Ana Ruiz, 44. She grew up near Lake Tova. “...”": the name only tells of her)."""
+    text = ctx.text
+    return (
+        "\n" not in text[previous[0].end : quote.start]
+        and text[: quote.start].rstrip(" \t\xa0“\"'‘")[-1:] in _SENTENCE_ENDS
+    )
 
 
 def _unnamed_speech(quote: ModelSpan, lo: int, hi: int, ctx: Context) -> bool:
