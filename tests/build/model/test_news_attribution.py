@@ -250,6 +250,13 @@ class TestSpeakers:
                 "Dana Cole",
                 id="a-later-unattributed-quote-of-the-paragraph-is-its-speakers-not-a-name-between",
             ),
+            pytest.param(
+                "Dana Cole Thanks Ashby Mayor Luis Ruiz: ‘A Friend To Every Farmer.’\nThe "
+                "senator spoke at the harvest fair on Monday.",
+                "A Friend To Every Farmer.",
+                "Dana Cole",
+                id="a-headline-name-verb-name-and-colon-is-its-opening-names",
+            ),
         ],
     )
     def test_speaker_of_a_news_quotation(

@@ -105,7 +105,8 @@ def _speaker(
        the quote, the outermost speech verb whose reported clause holds it:
        `_outer_speaker`);
        else the verb the quote is the clausal complement of, whatever the verb. `colon`: a
-       PERSON and a colon right before the opening mark ("Bush: “...”").
+       PERSON and a colon right before the opening mark ("Bush: “...”"; in the headline,
+       the name it opens with: "Cole Thanks Ruiz: ‘...’").
     2. `continues`: a quote right after an attributed quote in its paragraph (its sentence
        or the next) goes on with that quote's words.
     3. `nearby_verb`: the nearest speech verb outside quotes in the quote's sentences and
@@ -139,7 +140,8 @@ def _speaker(
     # speaks, though an attributed quote comes just before.
     found = name_colon_before(quote, ctx)
     if found is not None:
-        return found, "colon"
+        # "Dana Cole Praises Luis Ruiz: ‘...’": in the headline, its opening name speaks.
+        return _headline(opener, ctx, found, "colon")
     if opener is not None and previous is not None:  # a quote before it in the headline
         return _headline(opener, ctx, previous[1], "continues")
     # Right after an attributed quote, the quotation goes on: before a verb nearby that is
