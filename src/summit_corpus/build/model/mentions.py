@@ -1,4 +1,4 @@
-"""Mentions for the speaker rule (`rule/speaker.v11`): which span a subject token stands for.
+"""Mentions for the speaker rule (`rule/speaker.v12`): which span a subject token stands for.
 
 `speakers` decides where a quote's speaker is said (`speakers._speaker`); this module turns
 the token found there into a span: a name is its span; a proper noun NER missed becomes a
