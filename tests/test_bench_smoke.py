@@ -38,6 +38,26 @@ class TestSynthetic:
         assert {ingest.R_ADVERTISEMENT, ingest.R_IMAGE_CREDIT, ingest.R_PUBLISHED} <= reasons
         assert any(d.updates for d in documents)
 
+    def test_the_script_names_a_missing_seeds_folder_in_one_line(self, tmp_path: Path) -> None:
+        """`make_synthetic.py --seeds` pointing nowhere is a one-line error, not a traceback;
+        without `--seeds` it takes the repository's seeds from any folder."""
+        script = str(REPO / "scripts" / "make_synthetic.py")
+        args = ["--n", "2", "--out", str(tmp_path / "out")]
+        missing = subprocess.run(
+            [sys.executable, script, *args, "--seeds", str(tmp_path / "nowhere")],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert missing.returncode == 1
+        assert missing.stderr.strip().splitlines() == [
+            f"make_synthetic: {tmp_path / 'nowhere'}: rule 'seeds_dir': no such folder. "
+            "Pass --seeds DIR."
+        ]
+        default = subprocess.run([sys.executable, script, *args], capture_output=True, cwd=tmp_path)
+        assert default.returncode == 0
+        assert len(list((tmp_path / "out").glob("*.txt"))) == 2
+
 
 class TestBenchSmoke:
     def test_small_run_prints_every_figure(self, tmp_path: Path) -> None:
