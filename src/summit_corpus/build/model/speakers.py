@@ -182,11 +182,17 @@ def _goes_on_past_a_name(
     """Whether a quote nothing attributes, that opens a sentence in the paragraph of the
     attributed quote `previous`, goes on with its words though a name stands between ("“...,”
     said Ana Ruiz, 44. She grew up near Lake Tova. “...”": the name only tells of her)."""
-    text = ctx.text
+    before = previous[0]
+    # The attributed quote's own words stop the stripping: the text before it is never read.
     return (
-        "\n" not in text[previous[0].end : quote.start]
-        and text[: quote.start].rstrip(" \t\xa0“\"'‘")[-1:] in _SENTENCE_ENDS
+        _one_paragraph(before, quote, ctx)
+        and ctx.text[before.start : quote.start].rstrip(" \t\xa0“\"'‘")[-1:] in _SENTENCE_ENDS
     )
+
+
+def _one_paragraph(before: ModelSpan, quote: ModelSpan, ctx: Context) -> bool:
+    """Whether no line break stands between the quote `before` and `quote`."""
+    return "\n" not in ctx.text[before.end : quote.start]
 
 
 def _unnamed_speech(quote: ModelSpan, lo: int, hi: int, ctx: Context) -> bool:
@@ -542,7 +548,7 @@ def _continues(
     # the quote starts in the sentence where the attributed quote ends or in the next one.
     # Further on in the paragraph too, unless someone else is named between ("... ,” Woolson
     # said. They also lie in a media market dead zone. “That’s a tough area.”).
-    if "\n" in ctx.text[before.end : quote.start]:
+    if not _one_paragraph(before, quote, ctx):
         return False
     gap = ctx.sentence_of[quote.first] - ctx.sentence_of[before.last - 1]
     if within:
