@@ -51,6 +51,6 @@ class TestBuildOut:
         assert run.returncode == 0, run.stdout + run.stderr
         assert tree_state() == before
         manifest = json.loads((out / "MANIFEST.json").read_text())
-        for name in ("DATASHEET.md", "docs/datasheet/labels.png", "LICENSE", "README.md"):
+        for name in ("DATASHEET.md", "docs/datasheet/labels.svg", "LICENSE", "README.md"):
             assert name in manifest, name
-        assert "](docs/datasheet/labels.png)" in (out / "DATASHEET.md").read_text()
+        assert "](docs/datasheet/labels.svg)" in (out / "DATASHEET.md").read_text()

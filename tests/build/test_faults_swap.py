@@ -21,7 +21,7 @@ from summit_corpus.build import faults, swap
 from summit_corpus.build.corpus import build_corpus
 from summit_corpus.core import layout
 from summit_corpus.core.errors import BuildError
-from summit_corpus.publish.datasheet import LABELS_PNG
+from summit_corpus.publish.datasheet import LABELS_PLOT
 from summit_corpus.validate import validate_corpus
 
 
@@ -257,8 +257,8 @@ class TestFailureAfterTheSwap:
         before, sheet_before = manifest(out), sheet.read_bytes()
         copy_seeds(tmp_path / "more", 2)
         shutil.copy(sorted((tmp_path / "more" / "seeds").iterdir())[1], seeds)
-        (sheet.parent / LABELS_PNG).unlink()
-        (sheet.parent / LABELS_PNG).mkdir()  # the plot cannot be replaced
+        (sheet.parent / LABELS_PLOT).unlink()
+        (sheet.parent / LABELS_PLOT).mkdir()  # the plot cannot be replaced
         with pytest.raises(BuildError):
             build_corpus(seeds, out, annotations=None, datasheet=sheet, progress=False)
         assert manifest(out) == before

@@ -13,8 +13,8 @@ from summit_corpus.core import tables as T
 from summit_corpus.core.scheme import load_scheme
 from summit_corpus.publish import corpus_facts
 from summit_corpus.publish.datasheet import (
-    LABELS_PNG,
-    LENGTHS_PNG,
+    LABELS_PLOT,
+    LENGTHS_PLOT,
     read_corpus,
     render,
     render_text,
@@ -55,16 +55,17 @@ class TestRender:
             assert _answer(sheet.markdown, question).strip()
 
     def test_two_renders_are_byte_identical(self, built_corpus, tmp_path):
-        """Rendering the same corpus twice gives the same Markdown and PNG bytes."""
+        """Rendering the same corpus twice gives the same Markdown and SVG bytes."""
         render(built_corpus, tmp_path / "one" / "DATASHEET.md")
         render(built_corpus, tmp_path / "two" / "DATASHEET.md")
-        for name in ("DATASHEET.md", LABELS_PNG, LENGTHS_PNG):
+        for name in ("DATASHEET.md", LABELS_PLOT, LENGTHS_PLOT):
             assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
-    def test_plots_carry_no_software_or_time_metadata(self, sheet):
-        """The PNGs have no tEXt Software entry and no tIME chunk."""
-        for data in sheet.images.values():
-            assert data.startswith(b"\x89PNG") and b"Software" not in data and b"tIME" not in data
+    def test_plots_are_svg_files_the_markdown_links(self, sheet):
+        """Each plot is a standalone SVG document, linked from the Markdown by its path."""
+        for name, data in sheet.images.items():
+            assert name.endswith(".svg") and f"]({name})" in sheet.markdown
+            assert data.startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')
 
     def test_no_machine_path_in_the_datasheet(self, sheet, built_corpus):
         """The text names files relative to the repository only."""
@@ -145,11 +146,11 @@ class TestSummary:
         ]
 
     def test_above_the_limit_lengths_are_a_histogram(self, sheet, built_corpus):
-        """Over the limit the length plot is a different, still deterministic, PNG."""
-        one = render_text(built_corpus, document_table_limit=1).images[LENGTHS_PNG]
-        two = render_text(built_corpus, document_table_limit=1).images[LENGTHS_PNG]
-        assert one == two and one != sheet.images[LENGTHS_PNG]
-        assert one.startswith(b"\x89PNG") and b"Software" not in one
+        """Over the limit the length plot is a different, still deterministic, histogram."""
+        one = render_text(built_corpus, document_table_limit=1).images[LENGTHS_PLOT]
+        two = render_text(built_corpus, document_table_limit=1).images[LENGTHS_PLOT]
+        assert one == two and one != sheet.images[LENGTHS_PLOT]
+        assert b"Article length in tokens, by split (5 documents)" in one
 
 
 class TestCommittedDatasheet:
@@ -164,7 +165,7 @@ class TestCommittedDatasheet:
         assert committed.read_text(encoding="utf-8") == (tmp_path / "DATASHEET.md").read_text(
             encoding="utf-8"
         ), "DATASHEET.md is out of date: run `corpus build` and commit it"
-        for name in (LABELS_PNG, LENGTHS_PNG):
+        for name in (LABELS_PLOT, LENGTHS_PLOT):
             assert (REPO / name).is_file(), f"{name} is missing: run `corpus build`"
 
 

@@ -291,7 +291,7 @@ def _build_locked(
             _previous(out, store, rows_namespace),
         )
         if datasheet is not None and inside is None:
-            staged_datasheet = _stage_datasheet(tmp, datasheet, _figures(store))
+            staged_datasheet = _stage_datasheet(tmp, datasheet)
         faults.point("datasheet.staged")
         # From here on nothing can fail: a signal waits until the swap is done.
         with signals.deferred():
@@ -403,21 +403,14 @@ def _previous(out: Path, store: Path | None, rows_namespace: str | None) -> Shar
     return ShardSources(out, store / "published.json", rows_namespace)
 
 
-def _figures(store: Path | None) -> Path | None:
-    """RETURNS (Path | None): The cache folder's memo of the datasheet's PNGs."""
-    return store / "figures" if store is not None else None
-
-
-def _stage_datasheet(
-    corpus: Path, datasheet: Path, figures: Path | None
-) -> list[tuple[Path, Path]]:
+def _stage_datasheet(corpus: Path, datasheet: Path) -> list[tuple[Path, Path]]:
     """Render the datasheet of the new corpus into temp files beside their targets.
 
     RETURNS (list[tuple[Path, Path]]): (temp file, target) pairs, the Markdown last.
     """
     from summit_corpus.publish.datasheet import render_text
 
-    sheet = render_text(corpus, figures=figures)
+    sheet = render_text(corpus)
     files = [(datasheet.parent / name, data) for name, data in sorted(sheet.images.items())]
     files.append((datasheet, sheet.markdown.encode("utf-8")))
     for target, _data in files:
@@ -451,7 +444,7 @@ def _publish(
     merged in), and the published files are validated `chunk_documents` documents at a time:
     memory holds one chunk, whatever the size of the corpus. `datasheet` (relative to the
     corpus folder) is rendered into it before the manifest is written. `store` (the cache folder)
-    keeps what validation checked of each shard and the datasheet's PNGs; the shards of
+    keeps what validation checked of each shard; the shards of
     `previous` (the corpus replaced) whose sources did not change are taken, not written.
     """
     from summit_corpus.annotate.human import read_human_layer
@@ -484,7 +477,7 @@ def _publish(
         if datasheet is not None:  # a datasheet that goes with the corpus, inside its folder
             from summit_corpus.publish.datasheet import render
 
-            render(tmp, tmp / datasheet, _figures(store))
+            render(tmp, tmp / datasheet)
         write_manifest(tmp)
         if kept is not None:
             kept.remember(tmp, writer.shard_rows)

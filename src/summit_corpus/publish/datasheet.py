@@ -5,12 +5,11 @@
 by `publish.FactsAccumulator`), takes agreement from `annotate.agreement` and model-vs-human
 scores from `evaluate.evaluate_tables` (over the human and adjudicated layers only), computes
 the facts the datasheet states (`datasheet_facts`), words them with templates/datasheet.md.j2,
-and writes the datasheet and two PNG plots (`plots.py`) beside it (label distribution, article
-length). Up to
-`DOCUMENT_TABLE_LIMIT` documents it lists each one and plots one bar per document; above it, a
-summary per split and a length histogram. Nothing in the output depends on the time or the
-machine: rows are sorted, the PNGs carry no metadata, and the plot style is fixed, so two
-renders of the same corpus are byte-identical.
+and writes the datasheet and two SVG plots (`plots.py`) beside it (label distribution, article
+length). Up to `DOCUMENT_TABLE_LIMIT` documents it lists each one and plots one bar per
+document; above it, a summary per split and a length histogram. Nothing in the output depends
+on the time or the machine: rows are sorted and the plots are laid out by code, so two renders
+of the same corpus are byte-identical.
 """
 
 from __future__ import annotations
@@ -33,18 +32,13 @@ from summit_corpus.publish import templating
 from summit_corpus.publish.plots import (
     LAYER_COLOURS as LAYER_COLOURS,  # re-exported: the plots were defined here
 )
-from summit_corpus.publish.plots import (
-    FigureMemo,
-    plot_labels,
-    plot_length_histogram,
-    plot_lengths,
-)
+from summit_corpus.publish.plots import plot_labels, plot_length_histogram, plot_lengths
 
 # The plots live in a folder of their own beside DATASHEET.md (paths relative to it, as the
 # Markdown links them).
 FIGURES_DIR = "docs/datasheet"
-LABELS_PNG = f"{FIGURES_DIR}/labels.png"
-LENGTHS_PNG = f"{FIGURES_DIR}/article-length.png"
+LABELS_PLOT = f"{FIGURES_DIR}/labels.svg"
+LENGTHS_PLOT = f"{FIGURES_DIR}/article-length.svg"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +46,7 @@ class Datasheet:
     """A rendered datasheet: its Markdown and its plots.
 
     markdown (str): DATASHEET.md text.
-    images (dict[str, bytes]): File name (beside the datasheet) -> PNG bytes.
+    images (dict[str, bytes]): File name (beside the datasheet) -> SVG bytes.
     """
 
     markdown: str
@@ -359,8 +353,8 @@ class DatasheetFacts:
 
     facts: dict[str, Any]
     rows: dict[str, int]
-    labels_png: str
-    lengths_png: str
+    labels_plot: str
+    lengths_plot: str
     tokens_min: int
     tokens_median: int
     tokens_max: int
@@ -494,8 +488,8 @@ def datasheet_facts(
     return DatasheetFacts(
         facts=facts,
         rows={d.name: facts["rows"].get(d.name, 0) for d in T.ALL_TABLES},
-        labels_png=LABELS_PNG,
-        lengths_png=LENGTHS_PNG,
+        labels_plot=LABELS_PLOT,
+        lengths_plot=LENGTHS_PLOT,
         tokens_min=token_counts[0] if token_counts else 0,
         tokens_median=token_counts[len(token_counts) // 2] if token_counts else 0,
         tokens_max=token_counts[-1] if token_counts else 0,
@@ -539,7 +533,6 @@ def render_text(
     corpus_dir: Path,
     scheme: Any | None = None,
     document_table_limit: int = DOCUMENT_TABLE_LIMIT,
-    figures: Path | None = None,
 ) -> Datasheet:
     """Render the datasheet from a published corpus (no writing).
 
@@ -551,8 +544,7 @@ def render_text(
     scheme (Any | None): The annotation scheme; None loads schemas/annotation_scheme.yaml.
     document_table_limit (int): List every document up to this many; above it, summarize
         per split and plot a length histogram instead of one bar per document.
-    figures (Path | None): A folder that keeps the PNGs drawn before (`plots.FigureMemo`).
-    RETURNS (Datasheet): Markdown and PNGs.
+    RETURNS (Datasheet): Markdown and SVG plots.
     """
     from summit_corpus.core.scheme import load_scheme
     from summit_corpus.core.split_config import load_split_config
@@ -562,26 +554,23 @@ def render_text(
     facts = datasheet_facts(summary, scheme, load_split_config(), document_table_limit)
     facts = replace(facts, dropped=dropped_predictions(corpus_dir))
     labels = list(scheme.vocabularies()["span_labels"])
-    memo = FigureMemo(figures)
     lengths = plot_lengths if facts.listed else plot_length_histogram
     images = {
-        LABELS_PNG: memo.draw(plot_labels, facts.facts["spans_by_layer"], labels),
-        LENGTHS_PNG: memo.draw(lengths, summary.lengths, summary.split_of),
+        LABELS_PLOT: plot_labels(facts.facts["spans_by_layer"], labels),
+        LENGTHS_PLOT: lengths(summary.lengths, summary.split_of),
     }
-    memo.prune()
     variables = {f.name: getattr(facts, f.name) for f in fields(facts)}
     markdown = templating.render("datasheet.md.j2", variables)
     return Datasheet(markdown.rstrip() + "\n", images)
 
 
-def render(corpus_dir: Path, out_path: Path, figures: Path | None = None) -> None:
-    """Write DATASHEET.md and its PNG plots (in FIGURES_DIR beside it) from a published corpus.
+def render(corpus_dir: Path, out_path: Path) -> None:
+    """Write DATASHEET.md and its SVG plots (in FIGURES_DIR beside it) from a published corpus.
 
     corpus_dir (Path): The published folder.
     out_path (Path): Where DATASHEET.md goes; the plots go into FIGURES_DIR of its folder.
-    figures (Path | None): A folder that keeps the PNGs drawn before (`plots.FigureMemo`).
     """
-    sheet = render_text(corpus_dir, figures=figures)
+    sheet = render_text(corpus_dir)
     for name, data in sorted(sheet.images.items()):
         io.write_atomic(out_path.parent / name, data)
     io.write_text(out_path, sheet.markdown)
