@@ -464,6 +464,11 @@ def _publish(
     published = {k: v for k, v in staged.files.items() if k not in internal}
     names = [*published, *(name for name in human if name not in published)]
     assignment = split_assignment(staged)
+    # What the split assignment freed (its documents' batches, the near-duplicate index) is
+    # handed back before publishing stacks on it: at 20,000 articles the resident set when
+    # publishing began fell from 238 to 199 MiB and the publisher's peak from 442-445 to
+    # 421-428 MiB (`publish_chunk`).
+    release_unused_memory()
     shutil.rmtree(tmp, ignore_errors=True)
     kept = None
     if previous is not None:
