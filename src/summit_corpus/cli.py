@@ -84,7 +84,9 @@ def build(
     ),
     batch_size: int = typer.Option(32, min=1, help="Articles per batch sent to a worker."),
     chunk_documents: int = typer.Option(
-        250, min=1, help="Documents validated at a time, half as many published (bounds memory)."
+        250,
+        min=1,
+        help="Documents validated at a time, a quarter as many published (bounds memory).",
     ),
 ) -> None:
     """Build, validate and publish the corpus from the raw articles in SEEDS."""
