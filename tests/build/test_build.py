@@ -184,10 +184,10 @@ class TestMemoryBounds:
         library = inspect.signature(build.build_corpus).parameters["chunk_documents"].default
         assert option.default == library == DOCS_PER_CHUNK
 
-    def test_the_writer_takes_half_the_documents_validation_takes(
+    def test_the_writer_takes_a_quarter_of_the_documents_validation_takes(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """With chunk_documents=4, documents are published 2 at a time and validated 4 at a
+        """With chunk_documents=4, documents are published 1 at a time and validated 4 at a
         time (a published chunk's working set is the larger), and the corpus is the one a
         single chunk gives."""
         import summit_corpus.validate as validation
@@ -211,7 +211,7 @@ class TestMemoryBounds:
         monkeypatch.setattr(validation, "validate_corpus", validating)
         out = tmp_path / "chunked"
         build.build_corpus(seeds, out, annotations=None, progress=False, chunk_documents=4)
-        assert published == [2] and validated == [4]
+        assert published == [1] and validated == [4]
         data = [p for p in manifest(whole) if p.startswith("data/")]
         assert {p: manifest(out)[p] for p in data} == {p: manifest(whole)[p] for p in data}
 
