@@ -29,6 +29,8 @@ LENGTHS_TITLE = "Article length in tokens, by split"
 HISTOGRAM_TITLE = "Article length in tokens, by split ({documents} documents)"
 HISTOGRAM_BINS = 40
 WIDTH = 700
+GRID_COLOUR = "#dddddd"
+AXIS_COLOUR = "#333333"
 # Average glyph width of the 11 px font, for the margins that must hold tick labels (SVG text
 # cannot be measured before a viewer renders it).
 GLYPH_WIDTH = 6.6
@@ -113,6 +115,14 @@ def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
     return [first + i * step for i in range(round((last - first) / step) + 1)]
 
 
+def _axes(left: float, top: float, right: float, bottom: float) -> list[Line]:
+    """The plot area's bottom and left edges."""
+    return [
+        Line(left, bottom, right, bottom, AXIS_COLOUR),
+        Line(left, top, left, bottom, AXIS_COLOUR),
+    ]
+
+
 def _tick_text(value: float) -> str:
     return f"{value:,.0f}"
 
@@ -125,7 +135,7 @@ def _value_axis_vertical(
     ticks: Sequence[float], scale: Scale, left: float, right: float
 ) -> tuple[list[Line], list[Label]]:
     """Gridlines across the plot and tick labels on the left, for a vertical value axis."""
-    lines = [Line(left, scale(v), right, scale(v), "#dddddd") for v in ticks]
+    lines = [Line(left, scale(v), right, scale(v), GRID_COLOUR) for v in ticks]
     labels = [Label(left - 6, scale(v) + 4, _tick_text(v), "end") for v in ticks]
     return lines, labels
 
@@ -161,11 +171,8 @@ def plot_labels(spans_by_layer: Mapping[str, Mapping[str, int]], labels: Sequenc
                     f"{label}, {layer}: {count:,}",
                 )
             )
-    lines = [Line(x(v), top, x(v), bottom, "#dddddd") for v in ticks]
-    lines += [
-        Line(left, bottom, right, bottom, "#333333"),
-        Line(left, top, left, bottom, "#333333"),
-    ]
+    lines = [Line(x(v), top, x(v), bottom, GRID_COLOUR) for v in ticks]
+    lines += _axes(left, top, right, bottom)
     texts = [Label(x(v), bottom + 16, _tick_text(v)) for v in ticks]
     texts += [
         Label(left - 8, round(top + (j + 0.5) * band + 4, 2), name, "end")
@@ -219,10 +226,7 @@ def plot_lengths(lengths: Mapping[str, int], splits: Mapping[str, str]) -> bytes
         for i, d in enumerate(ids)
     ]
     lines, texts = _value_axis_vertical(ticks, y, left, right)
-    lines += [
-        Line(left, bottom, right, bottom, "#333333"),
-        Line(left, top, left, bottom, "#333333"),
-    ]
+    lines += _axes(left, top, right, bottom)
     for i, name in enumerate(names):
         if rotate:
             texts.append(Label(x(i) + 4, bottom + 8, name, "end", -90))
@@ -295,13 +299,10 @@ def plot_length_histogram(lengths: Mapping[str, int], splits: Mapping[str, str])
                 )
                 stacked += count
     lines, texts = _value_axis_vertical(y_ticks, y, left, right)
-    lines += [
-        Line(left, bottom, right, bottom, "#333333"),
-        Line(left, top, left, bottom, "#333333"),
-    ]
+    lines += _axes(left, top, right, bottom)
     for value in nice_ticks(low, high):
         if low <= value <= high:
-            lines.append(Line(x(value), bottom, x(value), bottom + 4, "#333333"))
+            lines.append(Line(x(value), bottom, x(value), bottom + 4, AXIS_COLOUR))
             texts.append(Label(x(value), bottom + 16, _tick_text(value)))
     texts += [
         Label((left + right) / 2, bottom + 36, "tokens per document"),
