@@ -234,12 +234,14 @@ def _name_left_of(verb: Token, ctx: Context) -> list[Token]:
         if i not in ctx.by_token and _known_surname(token, ctx):
             # "“...” Will wrote": a surname the tagger took for a verb, right before it.
             return found or [token]
-        if token.pos_ in ("VERB", "AUX") or "\n" in token.text or token.text in ".?!":
+        span = ctx.by_token.get(i)
+        person = span is not None and span.label == "PERSON"
+        # A name the tagger took for a verb is still a name ("“...,” Will described").
+        if (not person and token.pos_ in ("VERB", "AUX")) or "\n" in token.text or token.text in ".?!":
             break
         if i in ctx.quote_tokens:
             break
-        span = ctx.by_token.get(i)
-        if span is not None and span.label == "PERSON":
+        if span is not None and person:
             found = [ctx.doc[span.last - 1]]
     return found
 
