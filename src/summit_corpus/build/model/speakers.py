@@ -274,6 +274,10 @@ def _right_after(quote: ModelSpan, ctx: Context) -> ModelSpan | None:
     span = ctx.by_token.get(at)
     if span is not None and span.label == "PERSON":
         verb = span.last
+        if verb < len(doc) and doc[verb].text == ",":
+            # "“...,” Trump, the front-runner, said when Boyle asked him": the verb after
+            # the name's apposition.
+            verb = _verb_after_apposition(span, ctx)
         if verb >= len(doc) or not is_speech_verb(doc[verb], ctx):
             return None
         # "“...,” Trump said: “...”": the verb introduces the next quotation.
@@ -288,6 +292,20 @@ def _right_after(quote: ModelSpan, ctx: Context) -> ModelSpan | None:
         elif token.pos_ not in ("PROPN", "NOUN", "ADJ", "PART") and named is None:
             break
     return found
+
+
+def _verb_after_apposition(span: ModelSpan, ctx: Context) -> int:
+    """The index of the verb that ends the apposition after a name ("Trump, the front-runner
+    in South Carolina after winning New Hampshire, said"): the first verb after a comma, on
+    the name's line, with no quote and no other clause's subject before it; the text's
+    length when there is none (the parse may take the name for the apposition instead)."""
+    doc = ctx.doc
+    for token in doc[span.last + 1 : span.last + 40]:
+        if token.i in ctx.quote_tokens or token.dep_ in SUBJECT_DEPS or "\n" in token.text:
+            break
+        if token.pos_ == "VERB" and doc[token.i - 1].text == ",":
+            return token.i
+    return len(doc)
 
 
 def _parse_speaker(
