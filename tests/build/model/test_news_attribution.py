@@ -60,6 +60,41 @@ class TestSpeakers:
                 id="a-speech-verb-after-the-opening-mark-is-no-outer-report",
             ),
             pytest.param(
+                "At the rally, Dana Ruiz said Corbin was right to urge the voters “to stand up "
+                "and be counted.”",
+                "to stand up and be counted.",
+                "Dana Ruiz",
+                id="a-controlled-verb-in-a-report-is-the-outer-speakers",
+            ),
+            pytest.param(
+                "Senator Dana Ruiz, also campaigning in Ohio, said Corbin is responsible for the "
+                "mess and accused him of “stirring up anger that is very dangerous.”",
+                "stirring up anger that is very dangerous.",
+                "Dana Ruiz",
+                id="a-conjunct-sharing-its-subject-in-a-report-is-the-outer-speakers",
+            ),
+            pytest.param(
+                "The Herald, Maddox said, called the plan “deeply flawed.”",
+                "deeply flawed.",
+                "Maddox",
+                id="a-report-set-in-the-clause-is-the-outer-speakers",
+            ),
+            pytest.param(
+                "Corbin mocked the plan, while Maddox said that the “costs are far too high” for "
+                "the county.",
+                "costs are far too high",
+                "Maddox",
+                id="an-adverbial-clause-with-its-own-subject-stops-the-outer-speaker",
+            ),
+            pytest.param(
+                "“A very fine reporter, a very fine reporter this man,” Maddox, the mayor of "
+                "Lakeview and a candidate for governor after a long career, said when Corbin "
+                "asked him a question.",
+                "A very fine reporter, a very fine reporter this man,",
+                "Maddox",
+                id="the-name-after-the-closing-mark-speaks-past-its-apposition",
+            ),
+            pytest.param(
                 "On Friday, Corbin was asked by host Dana Maddox, “Will you run again?”",
                 "Will you run again?",
                 "Dana Maddox",

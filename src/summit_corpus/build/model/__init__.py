@@ -9,7 +9,7 @@ Each rule set is a module:
 - `events`: EVENT, nouns naming a diplomatic encounter (`rule/event.v1`).
 - `quotes`: QUOTE, the text between paired quote marks, every news convention (`rule/quote.v8`).
 - `speakers`: `speaker` relations from a QUOTE to who said it, via the parse, and PERSON spans
-  for speakers NER missed (`rule/speaker.v12`).
+  for speakers NER missed (`rule/speaker.v13`).
 - `relations`: affiliation, participant, date, location from the parse (`rule/relations.v1`).
 - `topics`: the document labels summit_status and topics (`rule/summit_status.v1`,
   `rule/topics.v1`), regular-expression cues from the scheme.

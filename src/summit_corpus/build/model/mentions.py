@@ -1,4 +1,4 @@
-"""Mentions for the speaker rule (`rule/speaker.v12`): which span a subject token stands for.
+"""Mentions for the speaker rule (`rule/speaker.v13`): which span a subject token stands for.
 
 `speakers` decides where a quote's speaker is said (`speakers._speaker`); this module turns
 the token found there into a span: a name is its span; a proper noun NER missed becomes a
@@ -237,7 +237,11 @@ def _name_left_of(verb: Token, ctx: Context) -> list[Token]:
         span = ctx.by_token.get(i)
         person = span is not None and span.label == "PERSON"
         # A name the tagger took for a verb is still a name ("“...,” Will described").
-        if (not person and token.pos_ in ("VERB", "AUX")) or "\n" in token.text or token.text in ".?!":
+        if (
+            (not person and token.pos_ in ("VERB", "AUX"))
+            or "\n" in token.text
+            or token.text in ".?!"
+        ):
             break
         if i in ctx.quote_tokens:
             break

@@ -1,4 +1,4 @@
-"""PERSON spans the speaker rule makes (`rule/speaker.v12`): a name NER missed, cut at a
+"""PERSON spans the speaker rule makes (`rule/speaker.v13`): a name NER missed, cut at a
 space other than a plain one, or took under another label becomes a PERSON span of the rule,
 in the place of the span it replaces (listed in `Context.replaced`, which the model layer
 drops from its predictions). Every span made here is indexed by token and by surname.

@@ -1,4 +1,4 @@
-"""Speakers the layout of lines names, for the speaker rule (`rule/speaker.v12`).
+"""Speakers the layout of lines names, for the speaker rule (`rule/speaker.v13`).
 
 News often says who speaks by where a name stands on a line rather than by a verb: a colon
 after a name before the quote ("Bush: “...”", and the inverted "Stated Cole: “...”"), a colon

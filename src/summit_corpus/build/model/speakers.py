@@ -1,4 +1,4 @@
-"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v12`): who said each QUOTE.
+"""`speaker` relations (the scheme's `rules.speaker`, `rule/speaker.v13`): who said each QUOTE.
 
 `_speaker` tries, in order, where news says who speaks: the verb the quote hangs on in the
 parse ("X said", "said X, a ...", "X told reporters", "X, who ..., said", "“...,” X shot
@@ -402,7 +402,7 @@ def _after_a_closing_mark(verb: Token, ctx: Context) -> bool:
     first = min((s.left_edge.i for s in subjects), default=verb.i)
     first = min(first, verb.i)
     before = ctx.text[: ctx.doc[first].idx].rstrip(" \t\xa0")
-    return before.endswith((",”", ",\"", ",’", ",''", "?”", "!”", '?"', '!"'))
+    return before.endswith((",”", ',"', ",’", ",''", "?”", "!”", '?"', '!"'))
 
 
 def _governing_verb(quote: ModelSpan, ctx: Context, para_start: int, para_end: int) -> Token | None:
