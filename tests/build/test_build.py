@@ -215,6 +215,31 @@ class TestMemoryBounds:
         data = [p for p in manifest(whole) if p.startswith("data/")]
         assert {p: manifest(out)[p] for p in data} == {p: manifest(whole)[p] for p in data}
 
+    def test_a_rebuild_that_takes_most_shards_publishes_whole_chunks(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A rebuild whose shards are mostly taken from the corpus it replaces writes few
+        files, so it reads the validation chunk whole (each published chunk costs a pass over
+        every config); the corpus is the same either way."""
+        from summit_corpus.core import chunks
+
+        seeds = copy_seeds(tmp_path, count=5)
+        out, cache = tmp_path / "corpus", tmp_path / "cache"
+        options = {"annotations": None, "progress": False, "chunk_documents": 4}
+        build.build_corpus(seeds, out, cache_dir=cache, **options)
+        first = manifest(out)
+        published = []
+        read = chunks.iter_chunks
+
+        def reading(files, driver, docs_per_chunk=250, columns=None):  # type: ignore[no-untyped-def]
+            published.append(docs_per_chunk)
+            return read(files, driver, docs_per_chunk, columns)
+
+        monkeypatch.setattr(chunks, "iter_chunks", reading)
+        build.build_corpus(seeds, out, cache_dir=cache, **options)
+        assert published == [4]
+        assert manifest(out) == first
+
 
 class TestCommand:
     def test_help_lists_the_commands(self) -> None:

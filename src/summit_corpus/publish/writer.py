@@ -101,16 +101,11 @@ class DatasetWriter:
             name: tables[name] if name in tables else T.table(name).empty()
             for name in self.table_names
         }
-        if self._shards is None:
-            self._shards = ShardPlan(assignment)
-            if self.kept is not None:
-                configs = [name for name, *_ in self.specs]
-                self._taken = self.kept.take(self._shards, assignment, configs, self.out_dir)
-                whole = self.kept.documents_of_whole_shards(self._taken)
-                self._taken_documents = pa.array(whole, pa.string())
+        self.start(assignment)
         to_write, ner_taken = self._without_taken_documents(chunk)
         rows, ner = config_rows(to_write, assignment, self.tag_names)
         shards = self._shards
+        assert shards is not None  # cut by `start`
         jobs = [
             (self._writer(name, split, shard, schema, features), piece)
             for name, _, schema, features in self.specs
@@ -132,6 +127,23 @@ class DatasetWriter:
         self.facts.add_ner(ner)
         if ner_taken is not None:
             self.facts.add_ner(ner_taken)
+
+    def start(self, assignment: pa.Table) -> int:
+        """Cut the shards and take the kept ones from the corpus a rebuild replaces (once; the
+        first `add` does it when nothing did before).
+
+        assignment (pa.Table): tables.SPLIT_ASSIGNMENT of every document of the corpus.
+        RETURNS (int): How many documents are in shards taken for every config: their rows
+            go to no file.
+        """
+        if self._shards is None:
+            self._shards = ShardPlan(assignment)
+            if self.kept is not None:
+                configs = [name for name, *_ in self.specs]
+                self._taken = self.kept.take(self._shards, assignment, configs, self.out_dir)
+                whole = self.kept.documents_of_whole_shards(self._taken)
+                self._taken_documents = pa.array(whole, pa.string())
+        return len(self._taken_documents)
 
     def _without_taken_documents(
         self, chunk: dict[str, pa.Table]
