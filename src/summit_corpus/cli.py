@@ -86,10 +86,7 @@ def build(
     chunk_documents: int = typer.Option(
         250,
         min=1,
-        help=(
-            "Documents validated at a time, a quarter as many published, all of them when a"
-            " rebuild takes most shards from the corpus it replaces (bounds memory)."
-        ),
+        help="Documents validated at a time, as many or fewer published (bounds memory).",
     ),
 ) -> None:
     """Build, validate and publish the corpus from the raw articles in SEEDS."""

@@ -466,8 +466,7 @@ def _publish(
     assignment = split_assignment(staged)
     # What the split assignment freed (its documents' batches, the near-duplicate index) is
     # handed back before publishing stacks on it: at 20,000 articles the resident set when
-    # publishing began fell from 238 to 199 MiB and the publisher's peak from 442-445 to
-    # 421-428 MiB (125 documents a chunk; `publish_chunk`).
+    # publishing began fell from 238 to 199 MiB, the publisher's peak from 442-445 to 421-428.
     release_unused_memory()
     shutil.rmtree(tmp, ignore_errors=True)
     kept = None
@@ -476,8 +475,7 @@ def _publish(
         kept = KeptShards(previous, keys, model_only_configs(names, human))
     writer = DatasetWriter(tmp, load_scheme(), names, kept)
     try:
-        taken = writer.start(assignment)
-        step = publish_chunk(chunk_documents, assignment.num_rows, taken)
+        step = publish_chunk(chunk_documents, assignment.num_rows, writer.start(assignment))
         _write_chunks(writer, published, human, assignment, step)
         writer.close()
         dropped = _write_dropped(staged, tmp)
