@@ -508,7 +508,7 @@ def _publish(
     )
 
 
-def publish_chunk(chunk_documents: int, documents: int = 0, taken: int = 0) -> int:
+def publish_chunk(chunk_documents: int, documents: int, taken: int) -> int:
     """RETURNS (int): Documents the writer takes at a time: a quarter of those validated at a
     time, or all of them when at least half of the corpus's `documents` are in shards a
     rebuild takes from the corpus it replaces (`taken`).

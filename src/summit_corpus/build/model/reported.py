@@ -70,7 +70,6 @@ def _after_a_closing_mark(verb: Token, ctx: Context) -> bool:
     """Whether a verb and its subject come right after a quotation's closing mark and a
     comma ("“...,” Lewandowski added")."""
     subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
-    first = min((s.left_edge.i for s in subjects), default=verb.i)
-    first = min(first, verb.i)
+    first = min([verb.i, *(s.left_edge.i for s in subjects)])
     before = ctx.text[: ctx.doc[first].idx].rstrip(" \t\xa0")
     return before.endswith((",”", ',"', ",’", ",''", "?”", "!”", '?"', '!"'))
