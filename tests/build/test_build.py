@@ -199,9 +199,9 @@ class TestMemoryBounds:
         published, validated = [], []
         read, validate = chunks.iter_chunks, validation.validate_corpus
 
-        def reading(files, driver, docs_per_chunk=250, columns=None):  # type: ignore[no-untyped-def]
+        def reading(files, driver, docs_per_chunk=250, columns=None, only=None):  # type: ignore[no-untyped-def]
             published.append(docs_per_chunk)
-            return read(files, driver, docs_per_chunk, columns)
+            return read(files, driver, docs_per_chunk, columns, only)
 
         def validating(corpus, **options):  # type: ignore[no-untyped-def]
             validated.append(options["docs_per_chunk"])
@@ -231,9 +231,9 @@ class TestMemoryBounds:
         published = []
         read = chunks.iter_chunks
 
-        def reading(files, driver, docs_per_chunk=250, columns=None):  # type: ignore[no-untyped-def]
+        def reading(files, driver, docs_per_chunk=250, columns=None, only=None):  # type: ignore[no-untyped-def]
             published.append(docs_per_chunk)
-            return read(files, driver, docs_per_chunk, columns)
+            return read(files, driver, docs_per_chunk, columns, only)
 
         monkeypatch.setattr(chunks, "iter_chunks", reading)
         build.build_corpus(seeds, out, cache_dir=cache, **options)

@@ -21,7 +21,7 @@ from summit_corpus.build import reuse, synthetic
 from summit_corpus.build.cache import ArticleCache
 from summit_corpus.build.corpus import BuildSummary, build_corpus, write_manifest
 from summit_corpus.core import io, layout
-from summit_corpus.publish import shards
+from summit_corpus.publish import DatasetWriter, shards
 from summit_corpus.publish.near_duplicates import NearDuplicateIndex
 from summit_corpus.validate import corpus as validating
 from summit_corpus.validate import validate_corpus
@@ -227,6 +227,19 @@ def written_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return written
 
 
+def documents_given(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Record the documents whose rows the writer is given."""
+    given: set[str] = set()
+    add = DatasetWriter.add
+
+    def spy(self: DatasetWriter, tables: Any, assignment: pa.Table) -> None:
+        given.update(tables["documents"].column("doc_id").to_pylist())
+        add(self, tables, assignment)
+
+    monkeypatch.setattr(DatasetWriter, "add", spy)
+    return given
+
+
 class TestUnchangedShardsAreTaken:
     def test_a_pull_writes_only_the_shards_it_changed(self, project: dict[str, Path]) -> None:
         """After a pull that changed only annotations, the writer writes the shards that
@@ -245,6 +258,42 @@ class TestUnchangedShardsAreTaken:
         assert len(written) < len(data) / 2
         # No annotation reaches the sentences and tokens: their files are all taken.
         assert not [rel for rel in written if rel.split("/")[0] in ("sentences", "tokens")]
+
+    def test_adding_an_article_reads_the_rows_of_the_shards_written_alone(
+        self, project: dict[str, Path]
+    ) -> None:
+        """The writer is given the rows of the documents in the shards it writes, and no
+        others: the facts of the shards it takes (for the card) come from the memo too."""
+        add_article(project["seeds"])
+        with pytest.MonkeyPatch.context() as patch:
+            written = written_files(patch)
+            given = documents_given(patch)
+            rebuild(project)
+        documents = [rel for rel in written if rel.startswith("documents/")]
+        assert documents and len(documents) < len(written)
+        in_written = {
+            doc_id
+            for rel in documents
+            for doc_id in pq.read_table(project["out"] / "data" / rel).column("doc_id").to_pylist()
+        }
+        assert given == in_written
+
+    def test_a_damaged_facts_memo_reads_the_taken_shards_rows_again(
+        self, project: dict[str, Path], tmp_path: Path
+    ) -> None:
+        """Facts the memo cannot give are counted from the rows again: same corpus."""
+        memo = project["store"] / "published.json"
+        kept = json.loads(memo.read_text(encoding="utf-8"))
+        kept["facts"] = {key: {"rows": "damaged"} for key in kept["facts"]}
+        memo.write_text(json.dumps(kept), encoding="utf-8")
+        add_article(project["seeds"])
+        with pytest.MonkeyPatch.context() as patch:
+            given = documents_given(patch)
+            rebuild(project)
+        fresh = tmp_path / "fresh"
+        build_corpus(project["seeds"], fresh, annotations=project["before"], progress=False)
+        assert corpus_bytes(project["out"]) == corpus_bytes(fresh)
+        assert len(given) == len(list(project["seeds"].glob("*.txt")))
 
     def test_a_file_changed_in_the_corpus_is_written_again(self, project: dict[str, Path]) -> None:
         """A shard file edited in the published corpus (its manifest rewritten to match) is

@@ -65,6 +65,30 @@ class TestIterChunks:
             assert len(doc_ids) == min(per_chunk, chunk.tables["documents"].num_rows)
             assert set(chunk.tables["tokens"].column("doc_id").to_pylist()) <= doc_ids
 
+    def test_only_the_documents_asked_for_are_read(
+        self, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With `only`, the chunks hold those documents' rows alone, and a row group whose
+        doc_id range holds none of them is not decoded."""
+        decoded: list[list[int] | None] = []
+        iter_batches = pq.ParquetFile.iter_batches
+
+        def spy(self: pq.ParquetFile, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+            decoded.append(kwargs.get("row_groups"))  # type: ignore[arg-type]
+            return iter_batches(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
+        only = pa.array(["d3", "d4"])
+        chunks = list(iter_chunks(files, "documents", docs_per_chunk=1, only=only))
+        assert [c.tables["documents"].column("doc_id").to_pylist() for c in chunks] == [
+            ["d3"],
+            ["d4"],
+        ]
+        tokens = [d for c in chunks for d in c.tables["tokens"].column("doc_id").to_pylist()]
+        assert tokens == ["d3"] * 4 + ["d4"] * 4
+        # documents: groups of 3 (d0-d2, then d3 d4); tokens: of 2 (d0 d0, d0 d1, then d3 ...).
+        assert decoded == [[1], [2, 3, 4, 5]]
+
     def test_orphan_rows_come_in_final_chunk(self, tmp_path: Path) -> None:
         """Rows of documents after the driver's last one come in a chunk with no driver rows."""
         files = {

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
 from summit_corpus.core import layout
 from summit_corpus.core import tables as T
 from summit_corpus.core.scheme import load_scheme
-from summit_corpus.publish import corpus_facts
+from summit_corpus.publish import FactsAccumulator, corpus_facts
 from summit_corpus.publish.datasheet import (
     LABELS_PLOT,
     LENGTHS_PLOT,
@@ -111,6 +114,29 @@ class TestSummary:
         tables, assignment = read_corpus(built_corpus)
         summary = summarize_corpus(built_corpus, scheme)
         assert summary.facts == corpus_facts(tables, assignment, scheme)
+
+    def test_facts_of_parts_kept_as_json_and_merged_equal_the_facts_of_the_whole(
+        self, built_corpus
+    ):
+        """What a rebuild does with the shards it takes: each part's facts go through their
+        JSON state (the memo) and are merged; the result is the whole corpus's facts."""
+        scheme = load_scheme()
+        tables, assignment = read_corpus(built_corpus)
+        doc_ids = sorted(assignment.column("doc_id").to_pylist())
+        merged = FactsAccumulator()
+        for part in (doc_ids[::2], doc_ids[1::2]):
+            ids = pa.array(part)
+            facts = FactsAccumulator()
+            facts.add(
+                {
+                    n: t.filter(pc.is_in(t.column("doc_id"), value_set=ids))
+                    for n, t in tables.items()
+                },
+                assignment.filter(pc.is_in(assignment.column("doc_id"), value_set=ids)),
+            )
+            merged.merge(FactsAccumulator.from_state(json.loads(json.dumps(facts.state()))))
+        assert merged.facts(scheme) == corpus_facts(tables, assignment, scheme)
+        assert merged.facts(scheme)["published_min"] is not None
 
     def test_per_document_counts_equal_the_tables(self, built_corpus):
         """Tokens, sentences and split per document are those of the published tables."""

@@ -485,7 +485,7 @@ def _publish(
             render(tmp, tmp / datasheet)
         write_manifest(tmp)
         if kept is not None:
-            kept.remember(tmp, writer.shard_rows)
+            kept.remember(tmp, writer.shard_rows, writer.shard_facts)
         faults.point("publish.written")
         # What validation checked of each shard is kept by the shard's bytes, in the cache.
         memo = store / "validated" if store is not None else None
@@ -538,29 +538,33 @@ def _write_chunks(
     chunk_documents: int,
 ) -> None:
     """Give `writer` the staged tables `chunk_documents` documents at a time, each chunk with
-    its documents' human and adjudicated rows merged in.
+    its documents' human and adjudicated rows merged in; the documents the writer skips
+    (their shards' files and facts taken from the corpus a rebuild replaces) are not read.
 
     RAISES (BuildError): A human row names a document the corpus does not have.
     """
     from summit_corpus.core.chunks import iter_chunks
 
-    merged = dict.fromkeys(human, 0)
-    for chunk in iter_chunks(published, tables.DOCUMENTS.name, chunk_documents):
+    known = assignment.column("doc_id")
+    for name, layer in human.items():
+        orphan = pc.invert(pc.fill_null(pc.is_in(layer.column("doc_id"), value_set=known), False))
+        if pc.any(orphan).as_py():
+            doc_id = layer.filter(orphan).column("doc_id")[0].as_py()
+            raise BuildError(Errors.E104.format(table=name, doc_id=doc_id), [])
+    only = None
+    if len(writer.skipped):
+        read = known.filter(pc.invert(pc.is_in(known, value_set=writer.skipped)))
+        only = read.take(pc.sort_indices(read)).combine_chunks()  # string order, as staged
+    for chunk in iter_chunks(published, tables.DOCUMENTS.name, chunk_documents, only=only):
         rows = dict(chunk.tables)
         doc_ids = rows[tables.DOCUMENTS.name].column("doc_id")
         for name, layer in human.items():
             # The human and adjudicated layers sit beside the model layer in the same
             # tables, told apart by `layer`.
             mine = layer.filter(pc.is_in(layer.column("doc_id"), value_set=doc_ids))
-            merged[name] += mine.num_rows
             parts = [rows[name], mine] if name in rows else [mine]
             rows[name] = tables.concat(tables.table(name), parts)
         writer.add(rows, assignment)
-    for name, layer in human.items():
-        if merged[name] != layer.num_rows:
-            orphan = pc.is_in(layer.column("doc_id"), value_set=assignment.column("doc_id"))
-            doc_id = layer.filter(pc.invert(orphan)).column("doc_id")[0].as_py()
-            raise BuildError(Errors.E104.format(table=name, doc_id=doc_id), [])
 
 
 def _write_dropped(staged: engines.Staged, corpus: Path) -> dict[str, int]:

@@ -14,6 +14,7 @@ documents) come in a final chunk with an empty driver table, so a validator stil
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from summit_corpus.core.io import open_parquet
 
@@ -51,9 +53,20 @@ class DocumentChunk:
 
 
 class Cursor:
-    """A read position in one Parquet file; hands out the rows up to a doc_id in file order."""
+    """A read position in one Parquet file; hands out the rows up to a doc_id in file order.
 
-    def __init__(self, path: Path, columns: Sequence[str] | None, batch_rows: int) -> None:
+    only (pa.Array | None): When given, the sorted doc_ids whose rows are handed out: the
+        others are dropped, and row groups whose doc_id range holds none of them are not
+        decoded. `position` then counts the rows handed out, not rows of the file.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        columns: Sequence[str] | None,
+        batch_rows: int,
+        only: pa.Array | None = None,
+    ) -> None:
         self._file = open_parquet(path)
         names = self._file.schema_arrow.names
         wanted = _with_doc_id(columns, names)
@@ -62,7 +75,11 @@ class Cursor:
             if wanted is None
             else pa.schema([self._file.schema_arrow.field(c) for c in wanted])
         )
-        self._batches = self._file.iter_batches(batch_size=batch_rows, columns=wanted)
+        self._only = only if only is not None and DOC_ID in names else None
+        groups = _groups_holding(self._file, self._only) if self._only is not None else None
+        self._batches = self._file.iter_batches(
+            batch_size=batch_rows, columns=wanted, row_groups=groups
+        )
         self._pending: pa.RecordBatch | None = None
         self.position = 0  # index in the file of the next row handed out
 
@@ -73,6 +90,9 @@ class Cursor:
             except StopIteration:
                 self._pending = None
                 return None
+            if self._only is not None:
+                inside = pc.is_in(self._pending.column(DOC_ID), value_set=self._only)
+                self._pending = self._pending.filter(inside)
         return self._pending
 
     def take_rows(self, n: int) -> pa.Table:
@@ -118,6 +138,23 @@ class Cursor:
         return self._next_batch() is None
 
 
+def _groups_holding(file: pq.ParquetFile, doc_ids: pa.Array) -> list[int]:
+    """RETURNS (list[int]): The row groups of `file` whose doc_id statistics do not rule out
+    every one of `doc_ids` (sorted): a group without statistics is always read."""
+    wanted = doc_ids.to_pylist()
+    column = file.schema_arrow.names.index(DOC_ID)
+    groups = []
+    for index in range(file.metadata.num_row_groups):
+        stats = file.metadata.row_group(index).column(column).statistics
+        if stats is None or not stats.has_min_max:
+            groups.append(index)
+            continue
+        first = bisect.bisect_left(wanted, stats.min)
+        if first < len(wanted) and wanted[first] <= stats.max:
+            groups.append(index)
+    return groups
+
+
 def _with_doc_id(columns: Sequence[str] | None, names: Sequence[str]) -> list[str] | None:
     """RETURNS (list[str] | None): The columns to read, doc_id first if the file has it."""
     if columns is None:
@@ -133,6 +170,7 @@ def iter_chunks(
     driver: str,
     docs_per_chunk: int = DOCS_PER_CHUNK,
     columns: Mapping[str, Sequence[str]] | None = None,
+    only: pa.Array | None = None,
 ) -> Iterator[DocumentChunk]:
     """Walk doc_id-sorted Parquet files together, `docs_per_chunk` driver rows at a time.
 
@@ -153,6 +191,9 @@ def iter_chunks(
     columns (Mapping[str, Sequence[str]] | None): Name -> columns to read (doc_id is always
         read); names not in the mapping, or None, read every column. Columns a file lacks are
         skipped, so a consumer can check for them.
+    only (pa.Array | None): Sorted doc_ids: when given, only their rows are read (a rebuild
+        that takes the other documents' shards); row groups that hold none are not decoded,
+        and `first_rows` count the rows read. None reads every row.
     YIELDS (DocumentChunk): The chunks, in file order.
     """
     if docs_per_chunk < 1:
@@ -163,6 +204,7 @@ def iter_chunks(
             path,
             wanted.get(name),
             docs_per_chunk if name == driver else BATCH_ROWS,
+            only,
         )
         for name, path in files.items()
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -18,6 +19,8 @@ from summit_corpus.core import tables as T
 from summit_corpus.publish.configs import SchemeLike
 from summit_corpus.publish.ner import NerResult
 
+# Facts that are the least or greatest value seen (None before any).
+_BOUNDS = ("published_min", "published_max", "annotated_max")
 # Tables whose rows are counted per layer and label (document labels per layer and name).
 _LABELLED = {T.SPANS.name: "label", T.RELATIONS.name: "label", T.DOCUMENT_LABELS.name: "name"}
 
@@ -151,6 +154,60 @@ class FactsAccumulator:
         """Count one chunk's ner rows by layer, and the overlapping spans it left out."""
         self.ner_layers.update(_values(ner.table.column("layer")))
         self.ner_dropped += ner.dropped_overlaps
+
+    def merge(self, other: FactsAccumulator) -> None:
+        """Add what `other` gathered of other documents (a shard's facts to the corpus's)."""
+        for name, mine in vars(self).items():
+            theirs = getattr(other, name)
+            if name in _BOUNDS:
+                bound = min if name.endswith("_min") else max
+                present = [v for v in (mine, theirs) if v is not None]
+                setattr(self, name, bound(present) if present else None)
+            elif name == "by_layer":
+                for table, counts in theirs.items():
+                    mine[table].update(counts)
+            elif isinstance(mine, Counter | set):
+                mine.update(theirs)
+            elif isinstance(mine, bool):
+                setattr(self, name, mine or theirs)
+            else:
+                setattr(self, name, mine + theirs)
+
+    def state(self) -> dict[str, Any]:
+        """RETURNS (dict[str, Any]): What was gathered, as JSON (`from_state` reads it back),
+        so a rebuild takes a kept shard's facts without reading its rows."""
+        out: dict[str, Any] = {}
+        for name, value in vars(self).items():
+            if name == "by_layer":
+                value = {
+                    t: sorted(([*k, n] for k, n in c.items()), key=str) for t, c in value.items()
+                }
+            elif isinstance(value, Counter):
+                value = sorted(value.items(), key=str)
+            elif isinstance(value, set):
+                value = sorted(value, key=str)
+            elif isinstance(value, datetime):
+                value = value.isoformat()
+            out[name] = value
+        return out
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> FactsAccumulator:
+        """RETURNS (FactsAccumulator): The accumulator `state` was taken of.
+        RAISES (KeyError, TypeError, ValueError): `state` is not one (a damaged memo)."""
+        facts = cls()
+        for name, empty in vars(cls()).items():
+            value = state[name]
+            if name == "by_layer":
+                value = {t: Counter({(a, b): n for a, b, n in value[t]}) for t in empty}
+            elif isinstance(empty, Counter):
+                value = Counter(dict((k, int(n)) for k, n in value))
+            elif isinstance(empty, set):
+                value = set(value)
+            elif name in _BOUNDS and value is not None and name.startswith("published"):
+                value = datetime.fromisoformat(value)
+            setattr(facts, name, value)
+        return facts
 
     def facts(self, scheme: SchemeLike | None = None, ner: bool = False) -> dict[str, Any]:
         """The facts gathered so far.

@@ -10,6 +10,10 @@ whose shard has the same key copies that file from the corpus it replaces, once 
 verified, and the writer skips the shard's rows. After a pull that changed only annotations,
 or after adding an article, most shards are taken (`shards.py` keeps their cuts).
 
+The card's facts are sums over the documents, so the build also remembers each shard's facts
+(`FactsAccumulator.state`) under a key made of all its configs' keys: a shard taken for every
+config brings its facts, and the build need not read its documents' rows at all.
+
 The memo is one JSON file in the build's cache folder holding the last build's keys; a missing
 or damaged memo, or a previous file that is gone or changed, means the shard is written.
 """
@@ -31,6 +35,7 @@ import pyarrow as pa
 from summit_corpus.core import io, layout
 from summit_corpus.core import tables as T
 from summit_corpus.core.scheme import SCHEME_PATH
+from summit_corpus.publish.facts import FactsAccumulator
 from summit_corpus.publish.shards import ShardPlan
 
 ShardKey = tuple[str, str, int]  # (config, split, shard)
@@ -114,6 +119,8 @@ class KeptShards:
         self.keys: dict[ShardKey, str] = {}
         self._counts: dict[str, int] = {}
         self._documents: dict[tuple[str, int], list[str]] = {}  # (split, shard) -> doc_ids
+        self._facts_keys: dict[tuple[str, int], str] = {}  # (split, shard) -> key of its facts
+        self._memo: dict[str, Any] | None = None
 
     def take(
         self, plan: ShardPlan, assignment: pa.Table, configs: Iterable[str], out_dir: Path
@@ -160,9 +167,37 @@ class KeptShards:
                 whole += doc_ids
         return sorted(whole)
 
-    def remember(self, corpus: Path, rows: Mapping[ShardKey, int]) -> None:
+    def facts_of_whole_shards(
+        self, taken: Mapping[ShardKey, int]
+    ) -> dict[tuple[str, int], FactsAccumulator]:
+        """RETURNS (dict): (split, shard) -> the facts the last build kept of a shard `taken`
+        holds for every config, when it kept them (a damaged entry counts as none)."""
+        configs = {config for config, _, _ in self.keys}
+        kept = self._remembered_part("facts")
+        found = {}
+        for shard, key in self._facts_keys.items():
+            state = kept.get(key)
+            if state is None or not all((c, *shard) in taken for c in configs):
+                continue
+            try:
+                found[shard] = FactsAccumulator.from_state(state)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+        return found
+
+    def documents_of(self, shards: Iterable[tuple[str, int]]) -> list[str]:
+        """RETURNS (list[str]): The doc_ids of `shards` ((split, shard) pairs), sorted."""
+        return sorted(doc_id for shard in shards for doc_id in self._documents[shard])
+
+    def remember(
+        self,
+        corpus: Path,
+        rows: Mapping[ShardKey, int],
+        facts: Mapping[tuple[str, int], FactsAccumulator],
+    ) -> None:
         """Record, per shard key of this build, its file in `corpus` and that file's SHA-256
-        (from the corpus's manifest), for the next build."""
+        (from the corpus's manifest), and the facts of each shard's documents (`facts`,
+        (split, shard) -> facts), for the next build."""
         manifest = _manifest(corpus)
         entries = {}
         for shard, key in self.keys.items():
@@ -173,8 +208,13 @@ class KeptShards:
                 entries[key] = {"path": name, "sha256": manifest[name], "rows": rows[shard]}
             elif rows.get(shard, 0) == 0:
                 entries[key] = {"path": None, "sha256": None, "rows": 0}
+        states = {
+            self._facts_keys[shard]: accumulator.state()
+            for shard, accumulator in facts.items()
+            if shard in self._facts_keys
+        }
         self.sources.memo.parent.mkdir(parents=True, exist_ok=True)
-        io.write_json(self.sources.memo, {"format": 1, "shards": entries})
+        io.write_json(self.sources.memo, {"format": 1, "shards": entries, "facts": states})
 
     def _keys(
         self, plan: ShardPlan, assignment: pa.Table, configs: tuple[str, ...]
@@ -203,6 +243,11 @@ class KeptShards:
                     if config not in self.model_only:
                         named.update(annotated.digest())
                     keys[(config, split, index)] = named.hexdigest()
+                # A shard's facts come from the rows of every config: all their keys.
+                facts = hashlib.sha256(b"facts\0")
+                for config in sorted(configs):
+                    facts.update(keys[(config, split, index)].encode())
+                self._facts_keys[(split, index)] = facts.hexdigest()
         return keys
 
     def _count(self, shard: ShardKey) -> int:
@@ -219,12 +264,18 @@ class KeptShards:
         return b"\0".join(parts)
 
     def _remembered(self) -> dict[str, Any]:
-        try:
-            memo = json.loads(self.sources.memo.read_text(encoding="utf-8"))
-            shards = memo["shards"] if memo.get("format") == 1 else {}
-            return shards if isinstance(shards, dict) else {}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return {}
+        return self._remembered_part("shards")
+
+    def _remembered_part(self, part: str) -> dict[str, Any]:
+        """RETURNS (dict): The memo's `part` ("shards" or "facts"); empty when damaged."""
+        if self._memo is None:
+            try:
+                memo = json.loads(self.sources.memo.read_text(encoding="utf-8"))
+                self._memo = memo if isinstance(memo, dict) and memo.get("format") == 1 else {}
+            except (OSError, ValueError):
+                self._memo = {}
+        found = self._memo.get(part, {})
+        return found if isinstance(found, dict) else {}
 
 
 def _manifest(corpus: Path) -> dict[str, str]:

@@ -31,11 +31,23 @@ class NerResult:
     """The ner config and what building it left out.
 
     table (pa.Table): tables.NER rows.
-    dropped_overlaps (int): Entity spans left out because they overlap a longer one.
+    dropped_doc_ids (pa.Array): The doc_id of each entity span left out because it overlaps a
+        longer one (so a shard's count is its documents').
     """
 
     table: pa.Table
-    dropped_overlaps: int
+    dropped_doc_ids: pa.Array
+
+    @property
+    def dropped_overlaps(self) -> int:
+        """RETURNS (int): Entity spans left out because they overlap a longer one."""
+        return len(self.dropped_doc_ids)
+
+    def of(self, doc_ids: pa.Array) -> NerResult:
+        """RETURNS (NerResult): The rows and dropped spans of the documents `doc_ids`."""
+        rows = self.table.filter(pc.is_in(self.table.column("doc_id"), value_set=doc_ids))
+        dropped = self.dropped_doc_ids.filter(pc.is_in(self.dropped_doc_ids, value_set=doc_ids))
+        return NerResult(rows, dropped)
 
 
 def _ints(values: pa.Array | pa.ChunkedArray, fill: int = -1) -> NDArray[Any]:
@@ -104,7 +116,9 @@ def ner_rows(tables: Mapping[str, pa.Table], tag_names: Sequence[str]) -> NerRes
     grid = _TokenGrid.of(tokens, all_ids)
     entity = {name[2:] for name in tag_names if name != "O"}
     tags, dropped = _tags(grid, spans, all_ids, layer_of, entity, tag_names)
-    return NerResult(_sentence_rows(sentences, tokens, grid, tags, all_ids, layer_of), dropped)
+    dropped_doc_ids = all_ids.take(pa.array(dropped, pa.int64()))
+    rows = _sentence_rows(sentences, tokens, grid, tags, all_ids, layer_of)
+    return NerResult(rows, dropped_doc_ids)
 
 
 def _layer_of(all_ids: pa.Array, spans: pa.Table, labels: pa.Table) -> NDArray[Any]:
@@ -164,9 +178,9 @@ def _tags(
     layer_of: NDArray[Any],
     entity: set[str],
     tag_names: Sequence[str],
-) -> tuple[NDArray[Any], int]:
-    """RETURNS (tuple): The tag index of every token position, and the number of spans left
-    out because they overlap a longer (or earlier) one."""
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    """RETURNS (tuple): The tag index of every token position, and the document code of
+    each span left out because it overlaps a longer (or earlier) one."""
     sd = _codes(spans.column("doc_id"), all_ids)
     s_start, s_end = _ints(spans.column("start")), _ints(spans.column("end"))
     wanted_layer = pa.array(list(NER_LAYERS), pa.string()).take(
@@ -212,7 +226,7 @@ def _tags(
         tags[np.repeat(begin, inside) + _ranges(inside) + 1] = np.repeat(i_tag, inside)
         tags[begin] = b_tag
         _begin_at_sentence_starts(tags, grid, index)
-    return tags, dropped
+    return tags, sd[np.asarray(dropped, dtype=np.int64)]
 
 
 def _begin_at_sentence_starts(tags: NDArray[Any], grid: _TokenGrid, index: dict[str, int]) -> None:
@@ -233,22 +247,22 @@ def _accept(
     lo: NDArray[Any],
     hi: NDArray[Any],
     positions: int,
-) -> tuple[list[int], int]:
+) -> tuple[list[int], list[int]]:
     """RETURNS (tuple): The spans accepted (each touches tokens [lo, hi) that no earlier
-    accepted span took, in `chosen`'s order) and how many were left out for an overlap."""
+    accepted span took, in `chosen`'s order) and those left out for an overlap."""
     # A span that overlaps no other candidate is always accepted; the sequential greedy pass
     # (a bytearray keeps each step to a slice test) is needed only where spans overlap.
     alone = np.zeros(len(lo), dtype=bool)
     alone[candidates] = _overlaps_none(lo[candidates], hi[candidates])
     accepted: list[int] = candidates[alone[candidates] & (hi[candidates] > lo[candidates])].tolist()
     taken = bytearray(positions)
-    dropped = 0
+    dropped: list[int] = []
     for i in chosen[~alone[chosen]].tolist():
         a, b = int(lo[i]), int(hi[i])
         if b <= a:
             continue
         if 1 in taken[a:b]:
-            dropped += 1
+            dropped.append(i)
             continue
         taken[a:b] = b"\x01" * (b - a)
         accepted.append(i)

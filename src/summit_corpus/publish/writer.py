@@ -80,12 +80,14 @@ class DatasetWriter:
         self.table_names = tuple(table_names)
         self.tag_names = ner_labels(scheme)
         self.specs = _config_specs(self.table_names, scheme)
-        self.facts = FactsAccumulator()
+        self.facts = FactsAccumulator()  # of the whole corpus, once closed
+        self._shard_facts: dict[tuple[str, int], FactsAccumulator] = {}  # (split, shard) ->
         self._writers: dict[tuple[str, str, int], io.RowGroupWriter] = {}
         self._closed: dict[tuple[str, str, int], int] = {}  # finished shard -> its rows
         self.kept = kept
         self._taken: dict[ShardKey, int] = {}  # shard copied from the previous corpus -> rows
         self._taken_documents = pa.array([], pa.string())  # in shards taken for every config
+        self._skipped = pa.array([], pa.string())  # of those, in shards whose facts were kept
         self._shards: ShardPlan | None = None
         self._pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
 
@@ -120,13 +122,24 @@ class DatasetWriter:
         for done in self._pool.map(lambda job: job[0].write(job[1]), jobs):
             del done
         self._close_finished(rows.get(DEFAULT_CONFIG, {}))
-        mine = assignment.filter(
-            pc.is_in(assignment.column("doc_id"), value_set=chunk[T.DOCUMENTS.name]["doc_id"])
-        )
-        self.facts.add(chunk, mine)
-        self.facts.add_ner(ner)
-        if ner_taken is not None:
-            self.facts.add_ner(ner_taken)
+        self._count(chunk, assignment, [ner] if ner_taken is None else [ner, ner_taken])
+
+    def _count(
+        self, chunk: Mapping[str, pa.Table], assignment: pa.Table, ners: list[NerResult]
+    ) -> None:
+        """Gather the chunk's facts per shard, so that a rebuild that takes a shard's files
+        takes its facts too (`skipped`) and need not read its rows."""
+        assert self._shards is not None
+        doc_ids = chunk[T.DOCUMENTS.name].column("doc_id")
+        mine = assignment.filter(pc.is_in(assignment.column("doc_id"), value_set=doc_ids))
+        for split in T.SPLITS:
+            part = mine.filter(pc.equal(mine.column("split"), split))
+            for shard, rows in self._shards.cut(part, "doc_id", split):
+                ids = rows.column("doc_id").combine_chunks()
+                facts = self._shard_facts.setdefault((split, shard), FactsAccumulator())
+                facts.add({name: _rows_of(table, ids) for name, table in chunk.items()}, rows)
+                for ner in ners:
+                    facts.add_ner(ner.of(ids))
 
     def start(self, assignment: pa.Table) -> int:
         """Cut the shards and take the kept ones from the corpus a rebuild replaces (once; the
@@ -143,7 +156,23 @@ class DatasetWriter:
                 self._taken = self.kept.take(self._shards, assignment, configs, self.out_dir)
                 whole = self.kept.documents_of_whole_shards(self._taken)
                 self._taken_documents = pa.array(whole, pa.string())
+                kept_facts = self.kept.facts_of_whole_shards(self._taken)
+                self._shard_facts.update(kept_facts)
+                skipped = self.kept.documents_of(kept_facts)
+                self._skipped = pa.array(skipped, pa.string())
         return len(self._taken_documents)
+
+    @property
+    def skipped(self) -> pa.Array:
+        """RETURNS (pa.Array): The documents (sorted doc_ids) whose rows `add` need not be
+        given, after `start`: their shards' files and facts were taken from the corpus a
+        rebuild replaces."""
+        return self._skipped
+
+    @property
+    def shard_facts(self) -> dict[tuple[str, int], FactsAccumulator]:
+        """RETURNS (dict): (split, shard) -> the facts of its documents (`KeptShards.remember`)."""
+        return dict(self._shard_facts)
 
     def _without_taken_documents(
         self, chunk: dict[str, pa.Table]
@@ -219,6 +248,7 @@ class DatasetWriter:
             )
             for name, description, schema, features in self.specs
         ]
+        self.facts = self._corpus_facts()
         facts = self.facts.facts(self.scheme, ner=True)
         io.write_text(self.out_dir / layout.LICENSE, CORPUS_LICENSE)
         io.write_text(self.out_dir / layout.CARD, render_card(configs, facts))
@@ -226,6 +256,16 @@ class DatasetWriter:
         self._writers.clear()
         release_unused_memory()  # the row-group buffers: validation need not stack on them
         return configs
+
+    def _corpus_facts(self) -> FactsAccumulator:
+        """RETURNS (FactsAccumulator): The facts of every shard, merged; an empty chunk first,
+        so a corpus of no documents still names its tables."""
+        total = FactsAccumulator()
+        empty = {name: T.table(name).empty() for name in self.table_names}
+        total.add(empty, T.SPLIT_ASSIGNMENT.empty())
+        for key in sorted(self._shard_facts):
+            total.merge(self._shard_facts[key])
+        return total
 
     @property
     def shard_rows(self) -> dict[ShardKey, int]:
@@ -237,6 +277,11 @@ class DatasetWriter:
         self._pool.shutdown(cancel_futures=True)
         for writer in self._writers.values():
             writer.abort()
+
+
+def _rows_of(table: pa.Table, doc_ids: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """RETURNS (pa.Table): The rows of `table` of the documents `doc_ids`."""
+    return table.filter(pc.is_in(table.column("doc_id"), value_set=doc_ids))
 
 
 def write_dataset(
