@@ -23,6 +23,23 @@ from summit_corpus.publish.ner import NerResult
 _BOUNDS = ("published_min", "published_max", "annotated_max")
 # Tables whose rows are counted per layer and label (document labels per layer and name).
 _LABELLED = {T.SPANS.name: "label", T.RELATIONS.name: "label", T.DOCUMENT_LABELS.name: "name"}
+# The columns `FactsAccumulator.add` reads of each table besides doc_id, where it reads any:
+# of every other table it counts the rows only (documents: every column).
+_READ = {
+    T.ANNOTATIONS.name: ("updated_at", "created_at"),
+    T.SPANS.name: ("layer", "label", "annotator", "source"),
+    T.RELATIONS.name: ("layer", "label"),
+    T.DOCUMENT_LABELS.name: ("layer", "name"),
+}
+
+
+def read_columns(table: pa.Table, name: str) -> pa.Table:
+    """RETURNS (pa.Table): `table` (the rows of table `name`) with only the columns the
+    facts read, so that a caller who cuts it into parts copies no more than they need."""
+    if name == T.DOCUMENTS.name:
+        return table
+    wanted = ("doc_id", *_READ.get(name, ()))
+    return table.select([c for c in wanted if c in table.column_names])
 
 
 def _pairs(table: pa.Table, a: str, b: str) -> Counter[tuple[Any, Any]]:

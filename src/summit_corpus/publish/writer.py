@@ -34,7 +34,7 @@ from summit_corpus.publish.configs import (
     ner_labels,
 )
 from summit_corpus.publish.croissant import croissant
-from summit_corpus.publish.facts import FactsAccumulator
+from summit_corpus.publish.facts import FactsAccumulator, read_columns
 from summit_corpus.publish.features import file_schema
 from summit_corpus.publish.kept_shards import KeptShards, ShardKey
 from summit_corpus.publish.licence import CORPUS_LICENSE
@@ -81,7 +81,9 @@ class DatasetWriter:
         self.tag_names = ner_labels(scheme)
         self.specs = _config_specs(self.table_names, scheme)
         self.facts = FactsAccumulator()  # of the whole corpus, once closed
-        self._shard_facts: dict[tuple[str, int], FactsAccumulator] = {}  # (split, shard) ->
+        # (split, shard) -> the facts of its documents; `_kept_facts`: those taken from a memo.
+        self._shard_facts: dict[tuple[str, int], FactsAccumulator] = {}
+        self._kept_facts: set[tuple[str, int]] = set()
         self._writers: dict[tuple[str, str, int], io.RowGroupWriter] = {}
         self._closed: dict[tuple[str, str, int], int] = {}  # finished shard -> its rows
         self.kept = kept
@@ -132,13 +134,18 @@ class DatasetWriter:
         assert self._shards is not None
         doc_ids = chunk[T.DOCUMENTS.name].column("doc_id")
         mine = assignment.filter(pc.is_in(assignment.column("doc_id"), value_set=doc_ids))
+        # Cut into shards only the columns the facts read (of tokens, the doc_ids).
+        read = {name: read_columns(table, name) for name, table in chunk.items()}
+        layers = [NerResult(n.table.select(["doc_id", "layer"]), n.dropped_doc_ids) for n in ners]
         for split in T.SPLITS:
             part = mine.filter(pc.equal(mine.column("split"), split))
             for shard, rows in self._shards.cut(part, "doc_id", split):
+                if (split, shard) in self._kept_facts:  # counted already, in the memo
+                    continue
                 ids = rows.column("doc_id").combine_chunks()
                 facts = self._shard_facts.setdefault((split, shard), FactsAccumulator())
-                facts.add({name: _rows_of(table, ids) for name, table in chunk.items()}, rows)
-                for ner in ners:
+                facts.add({name: _rows_of(table, ids) for name, table in read.items()}, rows)
+                for ner in layers:
                     facts.add_ner(ner.of(ids))
 
     def start(self, assignment: pa.Table) -> int:
@@ -158,6 +165,7 @@ class DatasetWriter:
                 self._taken_documents = pa.array(whole, pa.string())
                 kept_facts = self.kept.facts_of_whole_shards(self._taken)
                 self._shard_facts.update(kept_facts)
+                self._kept_facts = set(kept_facts)
                 skipped = self.kept.documents_of(kept_facts)
                 self._skipped = pa.array(skipped, pa.string())
         return len(self._taken_documents)
