@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.abc
+import importlib.util
 import json
 import re
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -451,6 +454,26 @@ class TestValidCorpus:
         text = valid["documents"].column("text")[0].as_py()
         assert len(text.encode("utf-8")) > len(text)
         assert "\r\n" in text
+
+    def test_a_missing_pyspark_is_looked_for_once(self, valid: dict[str, pa.Table]) -> None:
+        """pandera's column check imports its optional pyspark engine on every column; without
+        pyspark, validating never asks the import system for it again after the first try."""
+        if importlib.util.find_spec("pyspark") is not None:
+            pytest.skip("pyspark is installed: its engine imports, and stays imported")
+        looked_for: list[str] = []
+
+        class Recorder(importlib.abc.MetaPathFinder):
+            def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+                if name.startswith(("pyspark", "pandera.engines.pyspark")):
+                    looked_for.append(name)
+
+        sys.meta_path.insert(0, Recorder())
+        try:
+            for _ in range(2):
+                assert validate(valid).ok
+        finally:
+            sys.meta_path.pop(0)
+        assert looked_for == []
 
     def test_every_row_reported(self, valid: dict[str, pa.Table]) -> None:
         """Every failing row gets its own failure, not only the first."""

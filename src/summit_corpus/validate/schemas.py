@@ -12,6 +12,8 @@ Two schemas per table, both derived from `tables.py`:
 
 from __future__ import annotations
 
+import importlib
+import sys
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -24,6 +26,31 @@ from summit_corpus.core import tables as T
 from summit_corpus.validate.context import _Frame
 from summit_corpus.validate.report import RULES
 from summit_corpus.validate.rules.base import _Rule
+
+# pandera's optional engine that its column dtype check imports on every call (0.35).
+_PYSPARK_ENGINE = "pandera.engines.pyspark_engine"
+
+
+def remember_missing_pyspark() -> bool:
+    """Without pyspark, pandera's column dtype check (`ColumnBackend.check_dtype`) tries to
+    import its pyspark engine on every column of every table it validates, and each failed try
+    runs the import system again (finders, the module's bytecode, `import pyspark`): 8 % of
+    validating a corpus. A name that is None in `sys.modules` fails to import at once (the
+    import system's own record of a module that is not there), so one failed try is kept.
+
+    RETURNS (bool): Whether pyspark's engine is missing (and now recorded as such).
+    """
+    if _PYSPARK_ENGINE in sys.modules:
+        return sys.modules[_PYSPARK_ENGINE] is None
+    try:
+        importlib.import_module(_PYSPARK_ENGINE)
+    except ImportError:
+        sys.modules[_PYSPARK_ENGINE] = None  # type: ignore[assignment]
+        return True
+    return False
+
+
+remember_missing_pyspark()
 
 
 def column_schema(
