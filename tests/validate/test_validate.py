@@ -460,6 +460,7 @@ class TestValidCorpus:
         pyspark, validating never asks the import system for it again after the first try."""
         if importlib.util.find_spec("pyspark") is not None:
             pytest.skip("pyspark is installed: its engine imports, and stays imported")
+        assert validate(valid).ok  # the first try
         looked_for: list[str] = []
 
         class Recorder(importlib.abc.MetaPathFinder):

@@ -31,26 +31,21 @@ from summit_corpus.validate.rules.base import _Rule
 _PYSPARK_ENGINE = "pandera.engines.pyspark_engine"
 
 
-def remember_missing_pyspark() -> bool:
+def _remember_missing_pyspark() -> None:
     """Without pyspark, pandera's column dtype check (`ColumnBackend.check_dtype`) tries to
     import its pyspark engine on every column of every table it validates, and each failed try
     runs the import system again (finders, the module's bytecode, `import pyspark`): 8 % of
     validating a corpus. A name that is None in `sys.modules` fails to import at once (the
     import system's own record of a module that is not there), so one failed try is kept.
-
-    RETURNS (bool): Whether pyspark's engine is missing (and now recorded as such).
+    Called as the first schema is made, not on import, so commands that never validate do not
+    pay for the try (nor import pyspark where it is installed).
     """
     if _PYSPARK_ENGINE in sys.modules:
-        return sys.modules[_PYSPARK_ENGINE] is None
+        return
     try:
         importlib.import_module(_PYSPARK_ENGINE)
     except ImportError:
         sys.modules[_PYSPARK_ENGINE] = None  # type: ignore[assignment]
-        return True
-    return False
-
-
-remember_missing_pyspark()
 
 
 def column_schema(
@@ -64,6 +59,7 @@ def column_schema(
         reported by `validate_tables`).
     RETURNS (pdr.DataFrameSchema): Types, nullability, bounds, vocabularies, patterns; strict.
     """
+    _remember_missing_pyspark()
     columns = {}
     for c in definition.columns:
         checks = []
