@@ -7,6 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from summit_corpus.core.features import to_datasets
 from summit_corpus.core.scheme import load_scheme
 from summit_corpus.export import bigbio, brat, conll, export_corpus, read_documents, spacy_docs
 from summit_corpus.export.documents import (
@@ -158,7 +159,7 @@ class TestBigBio:
         files = {split: str(tmp_path / f"{split}.parquet") for split in report.documents}
         loaded = datasets.load_dataset("parquet", data_files=files)
         examples = [row for split in report.documents for row in loaded[split]]
-        assert loaded[next(iter(files))].features == bigbio.kb_features()
+        assert loaded[next(iter(files))].features == to_datasets(bigbio.kb_features())
         assert bigbio.check_examples(examples) == []
         for document, example in zip(documents, examples, strict=True):
             assert example["document_id"] == document.doc_id

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from summit_corpus.core import layout
+from summit_corpus.core.features import to_datasets
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "corpus"
@@ -44,7 +45,7 @@ class TestBigBioConfig:
         from summit_corpus.export import bigbio, read_documents
 
         loaded = datasets.load_dataset(str(CORPUS), "bigbio_kb")
-        assert loaded["train"].features == bigbio.kb_features()
+        assert loaded["train"].features == to_datasets(bigbio.kb_features())
         rows = [r for split in loaded for r in loaded[split]]
         assert bigbio.check_examples(rows) == []
         expected = [bigbio.to_example(d) for d in read_documents(CORPUS)]

@@ -18,6 +18,7 @@ import yaml
 from summit_corpus.core import layout
 from summit_corpus.core import tables as T
 from summit_corpus.core.errors import PublishError
+from summit_corpus.core.features import arrow_schema, to_datasets
 from summit_corpus.core.scheme import load_scheme
 from summit_corpus.publish import (
     DatasetWriter,
@@ -170,7 +171,7 @@ def _front_matter(card: Path) -> dict[str, Any]:
 class TestFeatures:
     def test_timestamp_keeps_unit_and_zone(self):
         """A UTC timestamp column becomes a timestamp Value with its unit and zone."""
-        assert arrow_to_feature(T.TIMESTAMP).dtype == "timestamp[ms, tz=UTC]"
+        assert arrow_to_feature(T.TIMESTAMP) == {"dtype": "timestamp[ms, tz=UTC]", "_type": "Value"}
 
     def test_class_label_needs_integers(self):
         """A ClassLabel over a string column is refused with the type named."""
@@ -245,7 +246,7 @@ class TestWriteDataset:
             assert set(loaded) == set(config.splits)
             for split, rows in rows_of[config.name].items():
                 assert loaded[split].num_rows == rows.num_rows
-                assert loaded[split].features == config.features
+                assert loaded[split].features == to_datasets(config.features)
                 assert loaded[split].to_list() == rows.to_pylist() or config.name == "documents"
 
     def test_default_config_is_documents(self, published, offline):
@@ -289,14 +290,14 @@ class TestWriteDataset:
                 assert table.cast(definition.schema).schema == definition.schema
 
     def test_files_hold_exactly_the_features_arrow_schema(self, published, scheme):
-        """Each file's schema is its config's `features.arrow_schema` (timestamps in ms), so
+        """Each file's schema is its config's features' Arrow schema (timestamps in ms), so
         `datasets` reads batches without casting them."""
         configs, _, _ = build_configs(_corpus(), _assignment(ALL_SPLITS), scheme)
         for config in configs:
             for path in sorted(layout.config_dir(published, config.name).glob("*.parquet")):
                 read = pq.read_table(path).schema
-                assert read == config.features.arrow_schema, path
-                assert read.metadata == config.features.arrow_schema.metadata, path
+                assert read == arrow_schema(config.features), path
+                assert read.metadata == arrow_schema(config.features).metadata, path
         documents = pq.read_schema(layout.split_file(published, "documents", "train"))
         assert documents.field("published_at").type == pa.timestamp("ms", tz="UTC")
 
@@ -310,7 +311,7 @@ class TestWriteDataset:
             files = {s: str(layout.split_file(published, config.name, s)) for s in config.splits}
             loaded = datasets.load_dataset("parquet", data_files=files, cache_dir=str(offline))
             for split in config.splits:
-                assert loaded[split].features == config.features, config.name
+                assert loaded[split].features == to_datasets(config.features), config.name
         tags = datasets.load_dataset(
             "parquet",
             data_files=str(layout.split_file(published, "ner", "train")),

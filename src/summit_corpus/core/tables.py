@@ -2,7 +2,7 @@
 
 Every other view of a table derives from the `Table` objects here: the Arrow schema the
 Parquet files are written with, the pandera schema that validates them (`validate/schemas.py`), the
-Hugging Face `Features` of the published configs (`publish/features.py`) and the column lists in the
+Hugging Face features of the published configs (`core/features.py`) and the column lists in the
 dataset card. A column added here is written, checked and published everywhere.
 
 Offsets (`start`, `end`) are Python `str` indices into the document's `text`, end exclusive.

@@ -29,7 +29,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from summit_corpus.core import io
+from summit_corpus.core import features, io
 from summit_corpus.core import tables as T
 from summit_corpus.export.documents import (
     Annotations,
@@ -58,49 +58,53 @@ FIELD_DESCRIPTIONS = {
 }
 
 
-def kb_features() -> Any:
-    """RETURNS (datasets.Features): BigBio's `kb_features`, field for field."""
-    from datasets import Features, Sequence, Value
+def kb_features() -> features.Features:
+    """RETURNS (features.Features): BigBio's `kb_features`, field for field (as `datasets`
+    writes them: its `Sequence` of a value is a `List`)."""
+    string = features.value("string")
+    strings = features.list_of(string)
+    offsets = features.list_of(features.list_of(features.value("int32")))
+    normalized = features.list_of({"db_name": string, "db_id": string})
+    return {
+        "id": string,
+        "document_id": string,
+        "passages": features.list_of(
+            {"id": string, "type": string, "text": strings, "offsets": offsets}
+        ),
+        "entities": features.list_of(
+            {
+                "id": string,
+                "type": string,
+                "text": strings,
+                "offsets": offsets,
+                "normalized": normalized,
+            }
+        ),
+        "events": features.list_of(
+            {
+                "id": string,
+                "type": string,
+                "trigger": {"text": strings, "offsets": offsets},
+                "arguments": features.list_of({"role": string, "ref_id": string}),
+            }
+        ),
+        "coreferences": features.list_of({"id": string, "entity_ids": strings}),
+        "relations": features.list_of(
+            {
+                "id": string,
+                "type": string,
+                "arg1_id": string,
+                "arg2_id": string,
+                "normalized": normalized,
+            }
+        ),
+    }
 
-    string = Value("string")
-    offsets = Sequence([Value("int32")])
-    normalized = [{"db_name": string, "db_id": string}]
-    return Features(
-        {
-            "id": string,
-            "document_id": string,
-            "passages": [
-                {"id": string, "type": string, "text": Sequence(string), "offsets": offsets}
-            ],
-            "entities": [
-                {
-                    "id": string,
-                    "type": string,
-                    "text": Sequence(string),
-                    "offsets": offsets,
-                    "normalized": normalized,
-                }
-            ],
-            "events": [
-                {
-                    "id": string,
-                    "type": string,
-                    "trigger": {"text": Sequence(string), "offsets": offsets},
-                    "arguments": [{"role": string, "ref_id": string}],
-                }
-            ],
-            "coreferences": [{"id": string, "entity_ids": Sequence(string)}],
-            "relations": [
-                {
-                    "id": string,
-                    "type": string,
-                    "arg1_id": string,
-                    "arg2_id": string,
-                    "normalized": normalized,
-                }
-            ],
-        }
-    )
+
+def kb_schema() -> pa.Schema:
+    """RETURNS (pa.Schema): The Arrow schema of `kb_features` (features in its metadata, so
+    `datasets` reads them from the file)."""
+    return features.arrow_schema(kb_features())
 
 
 def to_example(document: ExportDocument) -> dict[str, Any]:
@@ -145,7 +149,7 @@ def to_example(document: ExportDocument) -> dict[str, Any]:
 def kb_table(documents: Iterable[ExportDocument]) -> pa.Table:
     """RETURNS (pa.Table): One `bigbio_kb` row per document, with the features' Arrow schema
     (features in its metadata, so `datasets` reads them from the file)."""
-    schema = kb_features().arrow_schema
+    schema = kb_schema()
     return pa.Table.from_pylist([to_example(d) for d in documents], schema=schema)
 
 
@@ -159,7 +163,7 @@ def kb_table_of_rows(rows: pa.Table) -> pa.Table:
     rows (pa.Table): Documents config rows with at least `DOCUMENT_COLUMNS`.
     RETURNS (pa.Table): One example per row, in the rows' order, with the features' schema.
     """
-    schema = kb_features().arrow_schema
+    schema = kb_schema()
     doc_ids = rows.column("doc_id").combine_chunks()
     texts = rows.column("text").combine_chunks()
     n = len(doc_ids)

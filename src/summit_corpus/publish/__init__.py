@@ -31,6 +31,7 @@ re-exported so `from summit_corpus.publish import ...` keeps working.
 
 from __future__ import annotations
 
+from summit_corpus.core.features import arrow_to_feature, features_of, file_schema
 from summit_corpus.publish.card import (
     HUMAN_LAYER_PROVENANCE,
     LICENSE,
@@ -58,7 +59,6 @@ from summit_corpus.publish.configs import (
 )
 from summit_corpus.publish.croissant import CROISSANT_CONTEXT, croissant
 from summit_corpus.publish.facts import FactsAccumulator, corpus_facts
-from summit_corpus.publish.features import arrow_to_feature, features_of, file_schema
 from summit_corpus.publish.ner import NER_LAYERS, NerResult
 from summit_corpus.publish.writer import (
     DOCUMENT_GROUP_ROWS,

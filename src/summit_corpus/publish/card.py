@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from summit_corpus.core import layout
+from summit_corpus.core import features, layout
 from summit_corpus.core import tables as T
 from summit_corpus.export import bigbio
 from summit_corpus.publish import templating
@@ -83,26 +83,31 @@ class FieldFact:
     nested: bool
 
 
-def _kind(feature: Any) -> str:
-    """RETURNS (str): A `datasets` feature's type in words."""
-    kind = type(feature).__name__
-    if kind == "List" and type(feature.feature).__name__ == "ClassLabel":
-        return f"list of ClassLabel ({len(feature.feature.names)} names)"
+def _kind(feature: features.Feature) -> str:
+    """RETURNS (str): A feature's type in words."""
+    kind = features.kind(feature)
+    names = features.class_label_names(feature)
+    if kind == "List" and names is not None:
+        return f"list of ClassLabel ({len(names)} names)"
     if kind == "Value":
-        return str(feature.dtype)
+        return str(feature["dtype"])
     if kind == "List":
-        inner = feature.feature
-        return "list of records" if isinstance(inner, dict) else f"list of {inner.dtype}"
+        inner = feature["feature"]
+        if features.kind(inner) == "struct":
+            return "list of records"
+        return f"list of {inner['dtype']}"
     return kind
 
 
 def _field_facts(
-    definition: T.Table | None, features: Any, notes: Mapping[str, str] | None = None
+    definition: T.Table | None,
+    config_features: features.Features,
+    notes: Mapping[str, str] | None = None,
 ) -> list[FieldFact]:
     described = {c.name: c.description for c in definition.columns} if definition else {}
     described |= notes or {}
     fields = []
-    for name, feature in features.items():
+    for name, feature in config_features.items():
         note = described.get(name, "")
         nested = not note and name in T.TABLES_BY_NAME
         if not note and not nested and name in T.SPLIT_ASSIGNMENT.names:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 
 from summit_corpus.core import tables as T
 from summit_corpus.core.errors import Errors, PublishError
+from summit_corpus.core.features import Features, arrow_schema, features_of
 from summit_corpus.export.bigbio import kb_features, kb_table_of_rows
-from summit_corpus.publish.features import features_of
 from summit_corpus.publish.ner import NerResult, ner_rows
 
 DEFAULT_CONFIG = "documents"
@@ -176,7 +176,7 @@ class ConfigData:
 
     name: str
     description: str
-    features: Any
+    features: Features
     schema: pa.Schema
     splits: dict[str, int]
 
@@ -187,7 +187,7 @@ class ConfigData:
 
 def _config_specs(
     names: Sequence[str], scheme: SchemeLike
-) -> list[tuple[str, str, pa.Schema, Any]]:
+) -> list[tuple[str, str, pa.Schema, Features]]:
     """(name, description, schema, features) of every config, in publishing order."""
     tag_names = ner_labels(scheme)
     documents = documents_schema()
@@ -213,7 +213,7 @@ def _config_specs(
             "One row per article in BigBio's knowledge-base schema (`bigbio_kb`): the text as "
             "one passage, every span as an entity, every relation with arg1_id/arg2_id, from "
             "the layer the `ner` config uses.",
-            kb.arrow_schema,
+            arrow_schema(kb),
             kb,
         )
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from summit_corpus.core import layout
+from summit_corpus.core import features, layout
 from summit_corpus.core import tables as T
 from summit_corpus.publish.card import card_sections
 from summit_corpus.publish.configs import DEFAULT_CONFIG, ConfigData
@@ -199,9 +199,9 @@ def class_labels_of(configs: Sequence[ConfigData]) -> dict[str, dict[str, list[s
     out: dict[str, dict[str, list[str]]] = {}
     for c in configs:
         for name, feature in c.features.items():
-            inner = getattr(feature, "feature", feature)
-            if type(inner).__name__ == "ClassLabel":
-                out.setdefault(c.name, {})[name] = list(inner.names)
+            names = features.class_label_names(feature)
+            if names is not None:
+                out.setdefault(c.name, {})[name] = names
     return out
 
 

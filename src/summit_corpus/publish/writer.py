@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from summit_corpus.core import io, layout
 from summit_corpus.core import tables as T
 from summit_corpus.core.chunks import release_unused_memory
+from summit_corpus.core.features import file_schema
 from summit_corpus.publish.card import render_card
 from summit_corpus.publish.configs import (
     BIGBIO_CONFIG,
@@ -35,7 +36,6 @@ from summit_corpus.publish.configs import (
 )
 from summit_corpus.publish.croissant import croissant
 from summit_corpus.publish.facts import FactsAccumulator, read_columns
-from summit_corpus.publish.features import file_schema
 from summit_corpus.publish.kept_shards import KeptShards, ShardKey
 from summit_corpus.publish.licence import CORPUS_LICENSE
 from summit_corpus.publish.ner import NerResult
