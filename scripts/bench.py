@@ -159,6 +159,8 @@ def measure_load(corpus: Path) -> dict[str, Any]:
 LOAD_REPEATS = 5
 # Rebuilds after adding one article each (ratio 5 takes the median).
 REBUILDS = 3
+# Rounds of the --workers 1, --workers W and Dask builds that ratios 4 and 7 compare.
+ROUNDS = 3
 
 
 def load_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -419,6 +421,7 @@ class Plan:
     side_by_side (bool): Run each base size's 1-worker build beside its spaCy baseline.
     load_repeats (int): Fresh processes that measure ratio 6.
     rebuilds (int): Rebuilds that measure each of ratio 5's figures.
+    rounds (int): Rounds of the builds that ratios 4 and 7 compare (their medians).
     break_even (list[int]): Sizes at which --workers 1 and 2 are compared for `auto`.
     """
 
@@ -428,6 +431,7 @@ class Plan:
     side_by_side: bool = True
     load_repeats: int = LOAD_REPEATS
     rebuilds: int = REBUILDS
+    rounds: int = ROUNDS
     break_even: list[int] = field(default_factory=list)
 
     @property
@@ -504,18 +508,27 @@ def _base_builds(
 
 def _pair(plan: Plan, raw: Path, work: Path, notes: Path, results: dict[str, Any]) -> None:
     """Ratios 4 and 7 under the same conditions: --workers 1, --workers W (and Dask with W
-    workers) each alone, one after the other, each with a fresh cache."""
+    workers), each alone with a fresh cache, in `plan.rounds` rounds whose order alternates
+    (the second round runs them backwards), so that the builds a ratio compares ran close
+    together in time. The host's speed drifts by 10-20 % over minutes, so each ratio is the
+    median of its rounds' ratios, and the table shows each build's median run."""
     n, w = results["ref"], plan.workers
-    _log(f"N={n}: --workers 1 alone, then --workers {w} alone")
-    results["alone"] = _run_measure("build", **_build_args(raw, work, f"{n}-w1", 1, notes))
-    results["rows"].append(_row(n, "local", 1, results["alone"], None, "alone"))
-    results["pooled"] = _run_measure("build", **_build_args(raw, work, f"{n}-w{w}", w, notes))
-    results["rows"].append(_row(n, "local", w, results["pooled"], None, "alone"))
+    kinds = [("alone", 1, "local"), ("pooled", w, "local")]
     if "dask" in plan.engines:
-        _log(f"N={n}: dask LocalCluster with {w} workers, alone")
-        args = _build_args(raw, work, f"{n}-dask", w, notes, engine="dask")
-        results["dask"] = _run_measure("build", **args)
-        results["rows"].append(_row(n, "dask", w, results["dask"], None, "alone"))
+        kinds.append(("dask", w, "dask"))
+    runs: dict[str, list[dict[str, Any]]] = {key: [] for key, _, _ in kinds}
+    for k in range(plan.rounds):
+        for key, workers, engine in kinds if k % 2 == 0 else kinds[::-1]:
+            tag = f"{n}-dask" if engine == "dask" else f"{n}-w{workers}"
+            args = _build_args(raw, work, tag, workers, notes, engine=engine)
+            for folder in (args["out"], args["cache_dir"]):  # a fresh cache every round
+                shutil.rmtree(folder, ignore_errors=True)
+            _log(f"N={n}: {engine} --workers {workers} alone (round {k + 1}/{plan.rounds})")
+            runs[key].append(_run_measure("build", **args))
+    for key, workers, engine in kinds:
+        results[key] = _median_run(runs[key])
+        results["rows"].append(_row(n, engine, workers, results[key], None, "alone"))
+    results["rounds"] = runs
 
 
 def _memory_builds(
@@ -665,10 +678,11 @@ def _time_ratios(results: dict[str, Any], plan: Plan) -> list[Ratio]:
                 "loading spaCy and the fixed costs weigh less in the larger build",
             )
         )
-    speedup = results["alone"]["seconds"] / results["pooled"]["seconds"]
+    speedup, each = _round_ratio(results, "alone", "pooled")
     out.append(
         _ratio(
-            f"4. --workers {plan.workers} speed-up over --workers 1 (N={ref}, each alone)",
+            f"4. --workers {plan.workers} speed-up over --workers 1 (N={ref}, each alone; "
+            f"median of {len(each)} rounds: {_listed(each)})",
             speedup,
             "speedup",
             f"only the per-article phase is parallel: the serial stages took "
@@ -679,6 +693,18 @@ def _time_ratios(results: dict[str, Any], plan: Plan) -> list[Ratio]:
         )
     )
     return out
+
+
+def _round_ratio(results: dict[str, Any], top: str, bottom: str) -> tuple[float, list[float]]:
+    """RETURNS (tuple[float, list[float]]): The median over the rounds of the time of build
+    `top` / that of build `bottom` in the same round, and each round's ratio."""
+    rounds = results.get("rounds") or {top: [results[top]], bottom: [results[bottom]]}
+    each = [a["seconds"] / b["seconds"] for a, b in zip(rounds[top], rounds[bottom], strict=True)]
+    return statistics.median(each), each
+
+
+def _listed(values: list[float]) -> str:
+    return ", ".join(f"{v:.3f}" for v in values)
 
 
 def _busy(built: dict[str, Any], workers: int) -> str:
@@ -757,10 +783,12 @@ def _dask_ratio(results: dict[str, Any], plan: Plan) -> list[Ratio]:
     if "dask" not in results:
         return []
     dask, pooled = results["dask"], results["pooled"]
+    ratio, each = _round_ratio(results, "dask", "pooled")
     return [
         _ratio(
-            f"7. dask build time / local --workers {plan.workers} build time (each alone)",
-            dask["seconds"] / pooled["seconds"],
+            f"7. dask build time / local --workers {plan.workers} build time (each alone; "
+            f"median of {len(each)} rounds: {_listed(each)})",
+            ratio,
             "dask",
             f"per-article phase {dask['per_article_seconds']:.1f} s on Dask against "
             f"{pooled['per_article_seconds']:.1f} s in the pool; the cluster's start and "
@@ -998,7 +1026,10 @@ def write_report(path: Path, results: dict[str, Any], table: str, command: str) 
             "Peak RSS is sampled from outside (VmHWM of the build process and of each worker "
             "process). Ratios are measured in the same run; the `ran` column says whether a "
             "build ran beside the spaCy-alone baseline (one core each) or alone, and the load "
-            "column gives the 1-minute load average at its start and end.",
+            "column gives the 1-minute load average at its start and end. The --workers 1, "
+            "--workers W and Dask builds that ratios 4 and 7 compare run in rounds, the order "
+            "reversed every other round; each ratio is the median of its rounds' ratios, and "
+            "their rows show each build's median run.",
             "",
             "## Machine",
             "",
@@ -1060,6 +1091,12 @@ def main(argv: list[str] | None = None) -> None:
         help="Rebuilds that measure each figure of ratio 5 (median reported).",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help="Rounds of the builds that ratios 4 and 7 compare (median of their ratios).",
+    )
+    parser.add_argument(
         "--break-even",
         default="32,64,128,256",
         help="Sizes at which --workers 1 and 2 are compared ('' to skip).",
@@ -1082,6 +1119,7 @@ def main(argv: list[str] | None = None) -> None:
         side_by_side=not args.one_at_a_time and (os.cpu_count() or 1) >= 2,
         load_repeats=args.load_repeats,
         rebuilds=args.rebuilds,
+        rounds=args.rounds,
         break_even=[int(s) for s in args.break_even.split(",") if s.strip()],
     )
     command = "python scripts/bench.py " + " ".join(sys.argv[1:] if argv is None else argv).replace(

@@ -63,8 +63,8 @@ class TestBenchSmoke:
     def test_small_run_prints_every_figure(self, tmp_path: Path) -> None:
         """`bench.py --sizes 3,6 --engines local,dask` prints the table, every ratio (the
         load ratio as a median of fresh processes, with its CPU-time ratio; both rebuild
-        figures), the break-even table, each row's command and the load beside it, and writes
-        the report."""
+        figures; ratios 4 and 7 as medians of rounds), the break-even table, each row's
+        command and the load beside it, and writes the report."""
         pytest.importorskip("distributed")
         report = tmp_path / "BENCHMARKS.md"
         kept = "## Quotes and speakers in real news\n\nscore_quotes.py's section.\n"
@@ -82,6 +82,8 @@ class TestBenchSmoke:
                 "--load-repeats",  # two fresh processes: enough to take a median, and quick
                 "2",
                 "--rebuilds",
+                "2",
+                "--rounds",  # two rounds of the builds ratios 4 and 7 compare, the order reversed
                 "2",
                 "--break-even",
                 "2",
@@ -124,6 +126,9 @@ class TestBenchSmoke:
         assert "median of 2 fresh processes" in load and "CPU-time ratio" in load
         rebuild = next(x for x in out.splitlines() if "5a. rebuild after adding 1 article" in x)
         assert "(median of 2)" in rebuild
+        for paired in ("4. --workers 2 speed-up", "7. dask build time"):
+            line = next(x for x in out.splitlines() if paired in x)
+            assert re.search(r"median of 2 rounds: \d+\.\d{3}, \d+\.\d{3}\)", line), line
         # 3 and 6 synthetic articles plus the 5 seeds, whose annotations the rebuild changes.
         for engine_row in (
             "| 8 | local | 1 | beside spaCy |",
