@@ -21,7 +21,7 @@ from summit_corpus.build import reuse, synthetic
 from summit_corpus.build.cache import ArticleCache
 from summit_corpus.build.corpus import BuildSummary, build_corpus, write_manifest
 from summit_corpus.core import io, layout
-from summit_corpus.publish import DatasetWriter, shards
+from summit_corpus.publish import DatasetWriter, shards, splits, summary
 from summit_corpus.publish.near_duplicates import NearDuplicateIndex
 from summit_corpus.validate import corpus as validating
 from summit_corpus.validate import validate_corpus
@@ -213,6 +213,38 @@ class TestChangedArticlesAreStagedAlone:
         assert any(new not in pair for pair in confirmed)
         assert corpus_bytes(project["out"]) == corpus_bytes(tmp_path / "fresh")
 
+    def test_story_keys_of_unchanged_articles_are_not_read_again(
+        self, project: dict[str, Path], tmp_path: Path
+    ) -> None:
+        """The split assignment reads only the new article's lead for a story key; the
+        others' keys are the ones the build before found (a build from scratch reads every
+        lead), and the corpus is the same."""
+        new = add_article(project["seeds"]).stem
+        with pytest.MonkeyPatch.context() as patch:
+            read = leads_read(patch)
+            rebuild(project)
+        assert read == [new]
+        with pytest.MonkeyPatch.context() as patch:
+            read = leads_read(patch)
+            build_corpus(
+                project["seeds"], tmp_path / "fresh", annotations=project["before"], progress=False
+            )
+        assert new in read and len(read) > 1
+        assert corpus_bytes(project["out"]) == corpus_bytes(tmp_path / "fresh")
+
+
+def leads_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the documents whose lead the split assignment reads for a story key."""
+    read: list[str] = []
+    story_key = splits.story_key
+
+    def spy(row: Any, config: Any) -> str | None:
+        read.append(row["doc_id"])
+        return story_key(row, config)
+
+    monkeypatch.setattr(splits, "story_key", spy)
+    return read
+
 
 def written_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the data files the writer writes (the others it takes from the corpus replaced)."""
@@ -354,3 +386,101 @@ class TestValidationMemo:
         again = validate_corpus(project["out"], memo=memo)
         assert again.ok
         assert again.rows == clean.rows
+
+
+def read_by_the_datasheet(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the shards the datasheet's summary reads (the others it takes from the memo)."""
+    read: list[str] = []
+    summarize = summary._ShardReader.summary
+
+    def spy(self: summary._ShardReader, listed: bool) -> summary.ShardSummary:
+        read.append(next(iter(self.files.values())).name)
+        return summarize(self, listed)
+
+    monkeypatch.setattr(summary._ShardReader, "summary", spy)
+    return read
+
+
+def summaries_equal(a: summary.CorpusSummary, b: summary.CorpusSummary) -> bool:
+    plain = [f for f in summary.CorpusSummary.__slots__ if not f.endswith("_tables")]
+    tables = [f for f in summary.CorpusSummary.__slots__ if f.endswith("_tables")]
+    return all(getattr(a, f) == getattr(b, f) for f in plain) and all(
+        getattr(a, f).keys() == getattr(b, f).keys()
+        and all(getattr(a, f)[k].equals(getattr(b, f)[k]) for k in getattr(a, f))
+        for f in tables
+    )
+
+
+class TestDatasheetMemo:
+    def test_a_pull_reads_only_the_shards_it_changed_and_gives_a_from_scratch_datasheet(
+        self, project: dict[str, Path], tmp_path: Path
+    ) -> None:
+        """With a cache, the datasheet's summary of each shard is kept by the shard's bytes: a
+        rebuild after a pull reads only the shards the pull changed, and its datasheet and
+        plots are the bytes of a build from scratch."""
+        sheet = project["out"] / "DATASHEET.md"
+        build_corpus(
+            project["seeds"],
+            project["out"],
+            annotations=project["before"],
+            progress=False,
+            cache_dir=project["store"],
+            datasheet=sheet,
+        )
+        names = {p.name for p in layout.config_dir(project["out"], "documents").glob("*")}
+        with pytest.MonkeyPatch.context() as patch:
+            read = read_by_the_datasheet(patch)
+            build_corpus(
+                project["seeds"],
+                project["out"],
+                annotations=project["after"],
+                progress=False,
+                cache_dir=project["store"],
+                datasheet=sheet,
+            )
+        assert 0 < len(read) < len(names)
+        fresh = tmp_path / "fresh"
+        build_corpus(
+            project["seeds"],
+            fresh,
+            annotations=project["after"],
+            progress=False,
+            datasheet=fresh / "DATASHEET.md",
+        )
+        assert corpus_bytes(project["out"]) == corpus_bytes(fresh)
+
+    def test_a_summary_from_the_memo_is_the_summary_of_the_files(
+        self, project: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A second summary with the memo reads no shard and equals one read from the files."""
+        memo = tmp_path / "memo"
+        from_files = summary.summarize_corpus(project["out"])
+        summary.summarize_corpus(project["out"], memo=memo)
+        read = read_by_the_datasheet(monkeypatch)
+        kept = summary.summarize_corpus(project["out"], memo=memo)
+        assert read == []
+        assert summaries_equal(kept, from_files)
+
+    def test_a_damaged_entry_is_read_again_and_others_are_dropped(
+        self, project: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An entry that fails its checksum is ignored (its shard is read again, and the
+        entry written anew), and an entry of no shard of the corpus is deleted."""
+        memo = tmp_path / "memo"
+        from_files = summary.summarize_corpus(project["out"])
+        summary.summarize_corpus(project["out"], memo=memo)
+        entries = sorted(memo.glob("*/*.entry"))
+        data = bytearray(entries[0].read_bytes())
+        data[len(data) // 2] ^= 0x10
+        entries[0].write_bytes(bytes(data))
+        stray = memo / "ff" / ("f" * 64 + ".entry")
+        stray.parent.mkdir(exist_ok=True)
+        stray.write_bytes(entries[1].read_bytes())
+        read = read_by_the_datasheet(monkeypatch)
+        again = summary.summarize_corpus(project["out"], memo=memo)
+        assert len(read) == 1
+        assert summaries_equal(again, from_files)
+        assert not stray.exists()
+        assert len(list(memo.glob("*/*.entry"))) == len(entries)
+        summary.summarize_corpus(project["out"], memo=memo)  # the damaged entry was replaced
+        assert len(read) == 1

@@ -300,6 +300,22 @@ class TestStoryKey:
         assert story_key(row, config.story_key) == "2021-12-07/talks"
 
 
+def _fingerprints(rows: list[dict[str, Any]], config: Any) -> pa.Table:
+    """RETURNS (pa.Table): tables.FINGERPRINTS of the rows, made one article at a time."""
+    fingerprint = Fingerprinter(config.near_duplicate)
+    out = []
+    for row in rows:
+        hashes, bands = fingerprint(row["text"])
+        out.append(
+            {
+                "doc_id": row["doc_id"],
+                "shingle_hashes": hashes.tolist(),
+                "band_values": bands.tolist(),
+            }
+        )
+    return tables.FINGERPRINTS.from_rows(out)
+
+
 class TestAssignSplits:
     def test_one_row_per_document_with_a_known_split(self, seed_rows):
         """Every document gets exactly one split from tables.SPLITS."""
@@ -318,25 +334,41 @@ class TestAssignSplits:
 
     def test_fingerprints_made_apart_give_the_same_assignment(self, synthetic_rows, config):
         """Fingerprints made per article (as the build's workers do) give the same table."""
-        from summit_corpus.publish.splits import Fingerprinter
-
-        fingerprint = Fingerprinter(config.near_duplicate)
-        rows = []
-        for row in synthetic_rows:
-            hashes, bands = fingerprint(row["text"])
-            rows.append(
-                {
-                    "doc_id": row["doc_id"],
-                    "shingle_hashes": hashes.tolist(),
-                    "band_values": bands.tolist(),
-                }
-            )
-        fingerprints = tables.FINGERPRINTS.from_rows(rows)
+        fingerprints = _fingerprints(synthetic_rows, config)
         documents = _documents(synthetic_rows)
         expected = assign_splits(documents, config)
         given = assign_splits(documents, config, fingerprints=fingerprints.to_batches(17))
         assert given.equals(expected)
         assert "near_duplicate" in str(given.column("grouped_by").to_pylist())
+
+    def test_known_story_keys_are_taken_and_only_the_others_leads_read(
+        self, synthetic_rows, config, monkeypatch
+    ):
+        """With fingerprints, the story keys found before are taken: only the other
+        documents' leads are read, and the assignment is the one computed from nothing."""
+        from summit_corpus.publish import splits
+
+        fingerprints = _fingerprints(synthetic_rows, config)
+        documents = _documents(synthetic_rows)
+        expected = assign_splits(documents, config)
+        doc_ids, story_keys = (expected.column(c).to_pylist() for c in ("doc_id", "story_key"))
+        keys = dict(zip(doc_ids, story_keys, strict=True))
+        assert any(keys.values())
+        others = set(sorted(keys)[::5])
+        known = {d: k for d, k in keys.items() if d not in others}
+        read: list[str] = []
+        story_key_of = splits.story_key
+
+        def spy(row, story_config):
+            read.append(row["doc_id"])
+            return story_key_of(row, story_config)
+
+        monkeypatch.setattr(splits, "story_key", spy)
+        given, _ = splits.assign_splits_with_pairs(
+            documents, config, fingerprints=fingerprints.to_batches(17), known_keys=known
+        )
+        assert given.equals(expected)
+        assert sorted(read) == sorted(others)
 
     def test_fingerprints_of_other_documents_are_refused(self, seed_rows, config):
         """Fingerprints that do not cover exactly the documents are an error naming one."""

@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from summit_corpus.build.fingerprints import Fingerprinter, shingle_hashes, shingles
 from summit_corpus.core.split_config import (
@@ -261,6 +262,7 @@ def assign_splits_with_pairs(
     config: SplitConfig | None = None,
     fingerprints: Iterable[pa.Table | pa.RecordBatch] | None = None,
     known: KnownPairs | None = None,
+    known_keys: Mapping[str, str | None] | None = None,
 ) -> tuple[pa.Table, list[NearDuplicatePair]]:
     """Assign every document to a split, keeping near-duplicates and stories together.
 
@@ -280,13 +282,17 @@ def assign_splits_with_pairs(
     known (KnownPairs | None): The near-duplicate pairs found before among documents whose
         fingerprints have not changed (a rebuild after adding articles): only the new
         documents' candidates are confirmed.
+    known_keys (Mapping[str, str | None] | None): The story keys found before of documents
+        that have not changed (same doc_id, same raw file: a story key depends on its
+        document alone), taken instead of read from the text again; used with `fingerprints`
+        only (without them every text is read anyway).
     RETURNS (tuple[pa.Table, list[NearDuplicatePair]]): tables.SPLIT_ASSIGNMENT (doc_id,
         split, group_id, group_size, story_key, near_duplicate_of, near_duplicate_jaccard,
         grouped_by; one row per document, by doc_id), and every near-duplicate pair.
     """
     config = load_split_config() if config is None else config
     with NearDuplicateIndex(config.near_duplicate) as index:
-        keys = _index_documents(index, documents, config, fingerprints)
+        keys = _index_documents(index, documents, config, fingerprints, known_keys or {})
         ids = sorted(index.doc_ids)
         for previous, doc_id in itertools.pairwise(ids):
             if previous == doc_id:
@@ -321,15 +327,23 @@ def _index_documents(
     documents: pa.Table | Iterable[pa.Table | pa.RecordBatch],
     config: SplitConfig,
     fingerprints: Iterable[pa.Table | pa.RecordBatch] | None,
+    known_keys: Mapping[str, str | None],
 ) -> dict[str, str | None]:
     """Add every document's fingerprint to `index` (given, or made from its text).
 
-    RETURNS (dict[str, str | None]): doc_id -> story key.
+    RETURNS (dict[str, str | None]): doc_id -> story key (from `known_keys` where it has one
+        and the fingerprints are given, so that those documents' rows are not read).
     """
     keys: dict[str, str | None] = {}
     rows = 0
+    known = pa.array(sorted(known_keys), pa.string()) if fingerprints is not None else None
     for batch in _batches(documents):
         rows += batch.num_rows
+        if known is not None and len(known):
+            taken = pc.is_in(batch.column("doc_id"), value_set=known)
+            for doc_id in batch.column("doc_id").filter(taken).to_pylist():
+                keys[doc_id] = known_keys[doc_id]
+            batch = batch.filter(pc.invert(taken))
         for row in batch.to_pylist():
             doc_id = row["doc_id"]
             if fingerprints is None:
