@@ -375,7 +375,8 @@ class TestValidationMemo:
         assert any(f.file == spans.relative_to(project["out"]).as_posix() for f in report.failures)
 
     def test_a_damaged_entry_is_not_used(self, project: dict[str, Path], tmp_path: Path) -> None:
-        """An entry whose bytes do not match its checksum is ignored: the shard is read."""
+        """An entry whose bytes do not match its checksum is ignored: the shard is read, and
+        its entry written anew."""
         memo = tmp_path / "memo"
         clean = validate_corpus(project["out"])
         assert validate_corpus(project["out"], memo=memo).ok
@@ -386,6 +387,10 @@ class TestValidationMemo:
         again = validate_corpus(project["out"], memo=memo)
         assert again.ok
         assert again.rows == clean.rows
+        with pytest.MonkeyPatch.context() as patch:  # the damaged entries were written anew
+            read = read_shards(patch)
+            assert validate_corpus(project["out"], memo=memo).ok
+        assert read == []
 
 
 def read_by_the_datasheet(monkeypatch: pytest.MonkeyPatch) -> list[str]:

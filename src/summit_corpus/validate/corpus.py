@@ -149,6 +149,7 @@ class _Shards:
         self.configs = configs
         self.results: dict[str, memo.ShardResult] = {}
         self.taken: set[str] = set()  # data files (relative paths) taken, not read
+        self._recalled: set[str] = set()  # keys of the shards taken from the memo
 
     def _key(self, file_name: str) -> str:
         from summit_corpus.validate.memo import shard_key
@@ -164,6 +165,7 @@ class _Shards:
             return False
         stream.take(file_name, kept)
         self.results[key] = kept
+        self._recalled.add(key)
         names = [n for n, c in self.configs.items() if file_name in c.names]
         self.taken |= {f"{layout.DATA}/{n}/{file_name}" for n in names}
         return True
@@ -175,8 +177,9 @@ class _Shards:
             self.results[self._key(file_name)] = result
 
     def keep(self) -> None:
-        """Keep the results of this corpus (it passed) in the memo, and only those."""
-        self.memo.remember(self.results)
+        """Keep the results of this corpus (it passed) in the memo, and only those; the
+        shards read (not taken) are written anew, so a damaged entry is replaced."""
+        self.memo.remember(self.results, recalled=self._recalled)
 
 
 _NULL_ID = "\x00null"  # stands for a null doc_id where doc_ids are counted

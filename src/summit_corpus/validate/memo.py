@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -98,11 +98,15 @@ class ValidationMemo:
         except (pa.ArrowException, OSError, KeyError, ValueError):
             return None
 
-    def remember(self, results: Mapping[str, ShardResult]) -> None:
-        """Keep `results` (key -> result) and drop every other entry."""
+    def remember(
+        self, results: Mapping[str, ShardResult], recalled: Set[str] = frozenset()
+    ) -> None:
+        """Keep `results` (key -> result) and drop every other entry. An entry is written
+        unless its key is in `recalled` (taken from this memo intact): one that is there but
+        was not recalled is damaged, and is replaced."""
         for key, result in results.items():
             path = self._path(key)
-            if path.is_file():
+            if key in recalled:
                 continue
             tables = {
                 "rows": pa.table(
