@@ -107,13 +107,16 @@ class TestRebuildIsAFromScratchBuild:
         assert corpus_bytes(project["out"]) == corpus_bytes(fresh)
 
 
-def rebuild(project: dict[str, Path], annotations: str = "before") -> BuildSummary:
+def rebuild(
+    project: dict[str, Path], annotations: str = "before", datasheet: Path | None = None
+) -> BuildSummary:
     return build_corpus(
         project["seeds"],
         project["out"],
         annotations=project[annotations],
         progress=False,
         cache_dir=project["store"],
+        datasheet=datasheet,
     )
 
 
@@ -424,25 +427,11 @@ class TestDatasheetMemo:
         rebuild after a pull reads only the shards the pull changed, and its datasheet and
         plots are the bytes of a build from scratch."""
         sheet = project["out"] / "DATASHEET.md"
-        build_corpus(
-            project["seeds"],
-            project["out"],
-            annotations=project["before"],
-            progress=False,
-            cache_dir=project["store"],
-            datasheet=sheet,
-        )
+        rebuild(project, datasheet=sheet)
         names = {p.name for p in layout.config_dir(project["out"], "documents").glob("*")}
         with pytest.MonkeyPatch.context() as patch:
             read = read_by_the_datasheet(patch)
-            build_corpus(
-                project["seeds"],
-                project["out"],
-                annotations=project["after"],
-                progress=False,
-                cache_dir=project["store"],
-                datasheet=sheet,
-            )
+            rebuild(project, "after", datasheet=sheet)
         assert 0 < len(read) < len(names)
         fresh = tmp_path / "fresh"
         build_corpus(

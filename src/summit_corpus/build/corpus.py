@@ -291,7 +291,7 @@ def _build_locked(
             _previous(out, store, rows_namespace),
         )
         if datasheet is not None and inside is None:
-            staged_datasheet = _stage_datasheet(tmp, datasheet, _datasheet_memo(store))
+            staged_datasheet = _stage_datasheet(tmp, datasheet, store)
         faults.point("datasheet.staged")
         # From here on nothing can fail: a signal waits until the swap is done.
         with signals.deferred():
@@ -403,23 +403,14 @@ def _previous(out: Path, store: Path | None, rows_namespace: str | None) -> Shar
     return ShardSources(out, store / "published.json", rows_namespace)
 
 
-def _datasheet_memo(store: Path | None) -> Path | None:
-    """RETURNS (Path | None): Where the datasheet's summary of each shard is kept, in the cache
-    folder (so a rebuild reads only the shards it wrote); None without one."""
-    return store / "datasheet" if store is not None else None
-
-
-def _stage_datasheet(
-    corpus: Path, datasheet: Path, memo: Path | None = None
-) -> list[tuple[Path, Path]]:
-    """Render the datasheet of the new corpus into temp files beside their targets (what
-    each shard gave kept in `memo`).
+def _stage_datasheet(corpus: Path, datasheet: Path, store: Path | None) -> list[tuple[Path, Path]]:
+    """Render the datasheet of the new corpus into temp files beside their targets.
 
     RETURNS (list[tuple[Path, Path]]): (temp file, target) pairs, the Markdown last.
     """
     from summit_corpus.publish.datasheet import render_text
 
-    sheet = render_text(corpus, memo=memo)
+    sheet = render_text(corpus, cache_dir=store)
     files = [(datasheet.parent / name, data) for name, data in sorted(sheet.images.items())]
     files.append((datasheet, sheet.markdown.encode("utf-8")))
     for target, _data in files:
@@ -491,7 +482,7 @@ def _publish(
         if datasheet is not None:  # a datasheet that goes with the corpus, inside its folder
             from summit_corpus.publish.datasheet import render
 
-            render(tmp, tmp / datasheet, _datasheet_memo(store))
+            render(tmp, tmp / datasheet, cache_dir=store)
         write_manifest(tmp)
         if kept is not None:
             kept.remember(tmp, writer.shard_rows, writer.shard_facts)

@@ -36,6 +36,7 @@ from summit_corpus.publish.plots import plot_labels, plot_length_histogram, plot
 from summit_corpus.publish.summary import (
     DOCUMENT_TABLE_LIMIT as DOCUMENT_TABLE_LIMIT,  # re-exported: the summary was made here
 )
+from summit_corpus.publish.summary import MEMO_FOLDER
 from summit_corpus.publish.summary import CorpusSummary as CorpusSummary
 from summit_corpus.publish.summary import summarize_corpus as summarize_corpus
 
@@ -310,7 +311,7 @@ def render_text(
     corpus_dir: Path,
     scheme: Any | None = None,
     document_table_limit: int = DOCUMENT_TABLE_LIMIT,
-    memo: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> Datasheet:
     """Render the datasheet from a published corpus (no writing).
 
@@ -322,14 +323,15 @@ def render_text(
     scheme (Any | None): The annotation scheme; None loads schemas/annotation_scheme.yaml.
     document_table_limit (int): List every document up to this many; above it, summarize
         per split and plot a length histogram instead of one bar per document.
-    memo (Path | None): Where what each shard gave is kept for the next render (a build's
-        cache folder); None reads every shard.
+    cache_dir (Path | None): A build's cache folder: what each shard gave is kept in its
+        `datasheet` folder for the next render (`summary.MEMO_FOLDER`); None reads every shard.
     RETURNS (Datasheet): Markdown and SVG plots.
     """
     from summit_corpus.core.scheme import load_scheme
     from summit_corpus.core.split_config import load_split_config
 
     scheme = load_scheme() if scheme is None else scheme
+    memo = cache_dir / MEMO_FOLDER if cache_dir is not None else None
     summary = summarize_corpus(corpus_dir, scheme, document_table_limit, memo)
     facts = datasheet_facts(summary, scheme, load_split_config(), document_table_limit)
     facts = replace(facts, dropped=dropped_predictions(corpus_dir))
@@ -344,14 +346,14 @@ def render_text(
     return Datasheet(markdown.rstrip() + "\n", images)
 
 
-def render(corpus_dir: Path, out_path: Path, memo: Path | None = None) -> None:
+def render(corpus_dir: Path, out_path: Path, cache_dir: Path | None = None) -> None:
     """Write DATASHEET.md and its SVG plots (in FIGURES_DIR beside it) from a published corpus.
 
     corpus_dir (Path): The published folder.
     out_path (Path): Where DATASHEET.md goes; the plots go into FIGURES_DIR of its folder.
-    memo (Path | None): As in `render_text`.
+    cache_dir (Path | None): As in `render_text`.
     """
-    sheet = render_text(corpus_dir, memo=memo)
+    sheet = render_text(corpus_dir, cache_dir=cache_dir)
     for name, data in sorted(sheet.images.items()):
         io.write_atomic(out_path.parent / name, data)
     io.write_text(out_path, sheet.markdown)

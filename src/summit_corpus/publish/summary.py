@@ -67,6 +67,8 @@ _READ = (
     T.RELATIONS,
     T.ANNOTATIONS,
 )
+# The folder of a build's cache folder where what each shard gave is kept (`SummaryMemo`).
+MEMO_FOLDER = "datasheet"
 _HUMAN = (T.SPANS, T.DOCUMENT_LABELS)
 _EVALUATED = (T.SPANS, T.RELATIONS, T.DOCUMENT_LABELS)
 
