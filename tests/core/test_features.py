@@ -106,11 +106,12 @@ class TestSameAsDatasets:
 
 
 class TestNoDatasetsImport:
-    def test_publishing_and_validating_do_not_import_datasets(
+    def test_publishing_and_validating_do_not_import_datasets_or_the_hub(
         self, tmp_path: Path, repo: Path
     ) -> None:
         """Writing a corpus folder and validating it never imports `datasets` (its import
-        is half a second of every rebuild); only loading the result does."""
+        is half a second of every rebuild) nor `huggingface_hub` (a quarter: the card needs
+        its template file only); only loading the result does."""
         script = textwrap.dedent(
             f"""
             import sys
@@ -124,7 +125,8 @@ class TestNoDatasetsImport:
             out = Path({str(tmp_path / "corpus")!r})
             write_dataset(tables, assignment, out, load_scheme())
             validate_corpus(out)
-            print(sorted(m for m in sys.modules if m.split(".")[0] == "datasets"))
+            heavy = ("datasets", "huggingface_hub")
+            print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))
             """
         )
         done = subprocess.run(

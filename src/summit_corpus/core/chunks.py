@@ -30,6 +30,10 @@ DOC_ID = "doc_id"
 # Rows per record batch read from a non-driver file. A document has hundreds of token rows, so
 # this is a few documents' worth: small next to a chunk, large enough to keep reads vectorised.
 BATCH_ROWS = 8192
+# Rows per batch read from a non-driver file of which `only` some documents' rows are wanted:
+# most of a batch is filtered out, so its cost is per batch. A rebuild writing the shard of
+# 253 of 2,510 documents read the staged tokens (1.5 M rows) in 0.31 s instead of 0.42 s.
+FILTERED_BATCH_ROWS = 65_536
 # Documents a chunk holds by default: what the validator takes at a time (the build's writer
 # takes half as many). Peak RSS of the build's main process after parsing (per-article cache
 # warm, --workers 1, sampled every 0.5 s) with 500, 250 and 125: 328, 311 and 270 MiB at 500
@@ -199,11 +203,12 @@ def iter_chunks(
     if docs_per_chunk < 1:
         raise ValueError(f"'docs_per_chunk' must be >= 1 (got {docs_per_chunk!r})")
     wanted = columns or {}
+    other_rows = BATCH_ROWS if only is None else FILTERED_BATCH_ROWS
     cursors = {
         name: Cursor(
             path,
             wanted.get(name),
-            docs_per_chunk if name == driver else BATCH_ROWS,
+            docs_per_chunk if name == driver else other_rows,
             only,
         )
         for name, path in files.items()

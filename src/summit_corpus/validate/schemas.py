@@ -12,6 +12,7 @@ Two schemas per table, both derived from `tables.py`:
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 import weakref
@@ -59,7 +60,19 @@ def column_schema(
         reported by `validate_tables`).
     RETURNS (pdr.DataFrameSchema): Types, nullability, bounds, vocabularies, patterns; strict.
     """
+    known = None if vocabularies is None else tuple((k, tuple(v)) for k, v in vocabularies.items())
+    return _column_schema(definition, known)
+
+
+# A corpus is validated a chunk of documents at a time, each table of each chunk against the
+# same schema: made once, not once per chunk (4 ms each, 0.46 s of validating 2,500 articles).
+# pandera copies a schema's components before it validates, so a schema is safe to reuse.
+@functools.lru_cache(maxsize=64)
+def _column_schema(
+    definition: T.Table, vocabularies: tuple[tuple[str, tuple[str, ...]], ...] | None
+) -> pdr.DataFrameSchema:
     _remember_missing_pyspark()
+    by_name = None if vocabularies is None else dict(vocabularies)
     columns = {}
     for c in definition.columns:
         checks = []
@@ -69,11 +82,11 @@ def column_schema(
             checks.append(pdr.Check.isin(list(c.allowed), name="allowed_values"))
         if (
             c.vocabulary is not None
-            and vocabularies is not None
-            and c.vocabulary in vocabularies
+            and by_name is not None
+            and c.vocabulary in by_name
             and not pa.types.is_list(c.type)  # lists: the 'in_vocabulary' row rule
         ):
-            checks.append(pdr.Check.isin(list(vocabularies[c.vocabulary]), name="in_vocabulary"))
+            checks.append(pdr.Check.isin(list(by_name[c.vocabulary]), name="in_vocabulary"))
         if c.pattern is not None:
             checks.append(pdr.Check.str_matches(f"^(?:{c.pattern})$", name="pattern"))
         columns[c.name] = pdr.Column(c.type, checks=checks, nullable=c.nullable, required=True)
