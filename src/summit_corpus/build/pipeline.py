@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from summit_corpus import __version__
 from summit_corpus.build import ingest
-from summit_corpus.core import allocator, tables
+from summit_corpus.core import allocator, io, tables
 from summit_corpus.core.errors import Errors, InputError
 
 if TYPE_CHECKING:
@@ -100,13 +100,11 @@ def model_meta() -> dict[str, Any]:
     `spacy.load` of a package reads this same file to find the pipeline's folder
     (`<lang>_<name>-<version>`), so its lang, name and version are those of `nlp.meta`.
     """
-    import importlib.util
     import json
 
-    spec = importlib.util.find_spec(MODEL)
-    if spec is None or not spec.submodule_search_locations:
+    folder = io.package_folder(MODEL)
+    if folder is None:
         return dict(load_nlp().meta)  # not a package: spaCy's own error names the model
-    folder = Path(next(iter(spec.submodule_search_locations)))
     meta: dict[str, Any] = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     return meta
 

@@ -205,6 +205,21 @@ def read_parquet_dir(folder: Path, schema: pa.Schema | None = None) -> pa.Table:
     return pa.concat_tables(parts)
 
 
+def package_folder(name: str) -> Path | None:
+    """The folder of an installed package, found without importing it (for a file it ships,
+    where its import costs more than reading the file).
+
+    name (str): A top-level package name.
+    RETURNS (Path | None): Its folder; None when it is not installed or not a package.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

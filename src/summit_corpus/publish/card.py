@@ -8,14 +8,12 @@ croissant.json reuses some of those sections.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from summit_corpus.core import features, layout
+from summit_corpus.core import features, io, layout
 from summit_corpus.core import tables as T
 from summit_corpus.core.errors import CorpusError
 from summit_corpus.export import bigbio
@@ -255,8 +253,7 @@ _FRONT_MATTER = re.compile(r"^(\s*---[\r\n]+)([\S\s]*?)([\r\n]+---(\r\n|\n|$))")
 
 def _hub_template() -> str:
     """RETURNS (str): huggingface_hub's dataset card template (`TEMPLATE_DATASETCARD_PATH`)."""
-    spec = importlib.util.find_spec("huggingface_hub")
-    if spec is None or not spec.submodule_search_locations:
+    folder = io.package_folder("huggingface_hub")
+    if folder is None:
         raise CorpusError("the dataset card needs huggingface_hub, which is not installed")
-    folder = Path(next(iter(spec.submodule_search_locations)))
     return (folder / "templates" / "datasetcard_template.md").read_text(encoding="utf-8")
